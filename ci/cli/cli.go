@@ -1,0 +1,131 @@
+// Package cli is the pipeline command line: one subcommand per pipeline step.
+//
+// Conventions every subcommand follows:
+//   - machine-readable results go to stdout as one JSON document;
+//   - human-readable progress and errors go to stderr;
+//   - exit code 0 is success, 1 a failed step, 2 bad usage or bad input
+//     (reported before any side effect).
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// Exit codes returned by Main.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// IO is what a subcommand may touch of its process: its output streams and
+// its environment. Tests build one with buffers and a map.
+type IO struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Log    *slog.Logger
+}
+
+// command is one subcommand. run parses its own flags from fs (already
+// populated by setup) and does the work.
+type command struct {
+	name    string
+	summary string // one line, shown by --help
+	setup   func(fs *flag.FlagSet) func(ctx context.Context, io IO) error
+}
+
+// commands lists every subcommand. Keep it sorted by pipeline order.
+func commands() []command {
+	return []command{}
+}
+
+// UsageError marks bad input: Main exits with ExitUsage for it.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// usagef returns a *UsageError with a formatted message.
+func usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// Main runs the subcommand named by args[0] and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	io := IO{
+		Stdout: stdout,
+		Stderr: stderr,
+		Getenv: getenv,
+		Log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stderr, cmds)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, c := range cmds {
+		if c.name != args[0] {
+			continue
+		}
+		fs := flag.NewFlagSet("pipeline "+c.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		run := c.setup(fs)
+		fs.Usage = func() {
+			fmt.Fprintf(stderr, "pipeline %s: %s\n\nFlags:\n", c.name, c.summary)
+			fs.PrintDefaults()
+		}
+		if err := fs.Parse(args[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return ExitOK
+			}
+			return ExitUsage
+		}
+		if fs.NArg() > 0 {
+			fmt.Fprintf(stderr, "pipeline %s: unexpected arguments: %s\n", c.name, strings.Join(fs.Args(), " "))
+			return ExitUsage
+		}
+		if err := run(ctx, io); err != nil {
+			fmt.Fprintf(stderr, "pipeline %s: %v\n", c.name, err)
+			var ue *UsageError
+			if errors.As(err, &ue) {
+				return ExitUsage
+			}
+			return ExitFailure
+		}
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "pipeline: unknown command %q\n\n", args[0])
+	printUsage(stderr, cmds)
+	return ExitUsage
+}
+
+func printUsage(w io.Writer, cmds []command) {
+	fmt.Fprintln(w, "pipeline: every step of the deployment pipeline, as a subcommand.")
+	fmt.Fprintln(w, "\nUsage: pipeline <command> [flags]   (pipeline <command> --help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	width := 0
+	for _, c := range cmds {
+		width = max(width, len(c.name))
+	}
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
+	}
+}
+
+// writeJSON writes v to w as indented JSON followed by a newline.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

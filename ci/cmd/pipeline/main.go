@@ -1,0 +1,20 @@
+// Command pipeline runs the steps of the deployment pipeline: terraform plan
+// and apply, image promotion, SSM rollout and rollback, GitHub reporting, and
+// the whole flow on one machine. Run it with --help for the list.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gangway-dev/gangway/ci/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}

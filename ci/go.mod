@@ -1,0 +1,3 @@
+module github.com/gangway-dev/gangway/ci
+
+go 1.26

@@ -1,0 +1,31 @@
+package localworld
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"testing"
+)
+
+func TestMotoAnswers(t *testing.T) {
+	t.Parallel()
+	m := MotoT(t)
+	resp, err := http.Get(m.Endpoint + "/moto-api/")
+	if err != nil {
+		t.Fatalf("GET moto-api: %v", err)
+	}
+	resp.Body.Close()
+	if got, want := resp.StatusCode, http.StatusOK; got != want {
+		t.Errorf("moto-api status = %d, want %d", got, want)
+	}
+}
+
+func TestPostgresAcceptsConnections(t *testing.T) {
+	t.Parallel()
+	p := PostgresT(t)
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port))
+	if err != nil {
+		t.Fatalf("dialing postgres: %v", err)
+	}
+	c.Close()
+}

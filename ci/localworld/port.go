@@ -1,0 +1,57 @@
+package localworld
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"time"
+)
+
+// ErrMissing reports that a component's program is not installed.
+var ErrMissing = errors.New("component not installed")
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// lookPath finds program on PATH, or returns an error wrapping ErrMissing
+// that says how to install it.
+func lookPath(program, install string) (string, error) {
+	path, err := exec.LookPath(program)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w (%s)", program, ErrMissing, install)
+	}
+	return path, nil
+}
+
+// waitHTTP polls url until it answers with any HTTP status, the context ends,
+// or exited is closed (the process died).
+func waitHTTP(ctx context.Context, url string, exited <-chan struct{}) error {
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", url, ctx.Err())
+		case <-exited:
+			return fmt.Errorf("waiting for %s: the process exited", url)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,3 @@
+module github.com/gangway-dev/gangway
+
+go 1.26
