@@ -38,3 +38,14 @@ func PostgresT(t testing.TB) *Postgres {
 	t.Cleanup(p.Stop)
 	return p
 }
+
+// RegistryT starts docker-registry for the test and stops it at cleanup.
+func RegistryT(t testing.TB) *Registry {
+	t.Helper()
+	r, err := StartRegistry(context.Background(), t.TempDir())
+	if err != nil {
+		need(t, "starting docker-registry", err)
+	}
+	t.Cleanup(r.Stop)
+	return r
+}
