@@ -1,3 +1,8 @@
 module github.com/gangway-dev/gangway/ci
 
-go 1.26
+go 1.26.0
+
+require (
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
+)

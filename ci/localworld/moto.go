@@ -64,9 +64,28 @@ func (m *Moto) Env() []string {
 	}
 }
 
+// Pid is moto_server's process id (also its process group id).
+func (m *Moto) Pid() int { return m.cmd.Process.Pid }
+
 // Stop ends moto_server and its children.
 func (m *Moto) Stop() {
 	stopGroup(m.cmd, m.exited)
+}
+
+// KillGroup ends a process group started by an earlier run (recorded by its
+// leader's pid): SIGTERM, then SIGKILL after five seconds. A group that is
+// already gone is not an error.
+func KillGroup(pid int) {
+	if pid <= 0 || syscall.Kill(-pid, syscall.SIGTERM) != nil {
+		return
+	}
+	for range 50 {
+		time.Sleep(100 * time.Millisecond)
+		if syscall.Kill(-pid, 0) != nil {
+			return
+		}
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
 
 // stopGroup sends SIGTERM to the process group of cmd, then SIGKILL if it is

@@ -1,0 +1,127 @@
+package localflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// Stage results.
+const (
+	Passed  = "passed"
+	Failed  = "failed"
+	Skipped = "skipped"
+	Stopped = "stopped" // not a failure: the flow stopped on purpose (no approval)
+)
+
+// Stage is one step of the flow with its timing and result.
+type Stage struct {
+	Name     string    `json:"name"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Seconds  float64   `json:"seconds"`
+	Result   string    `json:"result"`
+	Detail   string    `json:"detail,omitempty"`
+}
+
+// Report is what a run of the flow did, written as JSON by --report.
+type Report struct {
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Seconds  float64   `json:"seconds"`
+	// Result is "deployed" when production runs the new digest, "gate_failed"
+	// when the integration tests stopped the flow, "approval_required" when
+	// nobody approved, or "failed".
+	Result  string `json:"result"`
+	Reason  string `json:"reason,omitempty"`
+	Version string `json:"version"`
+	// Digest is the image digest built once and promoted.
+	Digest    string `json:"digest,omitempty"`
+	TestImage string `json:"test_image,omitempty"`
+	ProdImage string `json:"prod_image,omitempty"`
+	// ProdDigestBefore and ProdDigestAfter are what production served before
+	// and after the run ("" when nothing).
+	ProdDigestBefore string       `json:"prod_digest_before"`
+	ProdDigestAfter  string       `json:"prod_digest_after"`
+	Stages           []Stage      `json:"stages"`
+	Tests            []TestResult `json:"tests,omitempty"`
+	Load             *LoadResult  `json:"prod_load,omitempty"`
+	// RecordsKept counts records created on prod before its rollout and read
+	// back after it; RecordsLost those that were not.
+	RecordsKept int      `json:"records_kept"`
+	RecordsLost int      `json:"records_lost"`
+	Seams       []string `json:"seams"`
+}
+
+// TestResult is one check of the integration suite.
+type TestResult struct {
+	Name    string  `json:"name"`
+	Result  string  `json:"result"`
+	Seconds float64 `json:"seconds"`
+}
+
+// WriteFile writes the report as indented JSON to path.
+func (r *Report) WriteFile(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding report: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+// timelineLabels names each stage in the timeline the way the deployment
+// workflow document's "Example Timeline" does.
+var timelineLabels = map[string][2]string{
+	// stage: {start label, end label}
+	"world":             {"Local world starting (moto, PostgreSQL, registry, hosts)", "Local world ready"},
+	"preview":           {"Preview: terraform plan for test", "Preview ready"},
+	"deploy-test":       {"Test workflow starts: deploy to test", "Test deployment completes"},
+	"integration-tests": {"Integration tests start", "Integration tests"},
+	"approval":          {"Production workflow triggered: waiting for manual approval", "Approval"},
+	"deploy-prod":       {"Production deployment starts", "Production deployment"},
+}
+
+// WriteTimeline prints the run as a timeline of wall-clock times, one line
+// per event, with each stage's duration.
+func (r *Report) WriteTimeline(w io.Writer) {
+	fmt.Fprintf(w, "\nTimeline (version %s)\n", r.Version)
+	for _, s := range r.Stages {
+		labels, ok := timelineLabels[s.Name]
+		if !ok {
+			labels = [2]string{s.Name + " starts", s.Name}
+		}
+		fmt.Fprintf(w, "%s - %s\n", s.Started.Format("15:04:05"), labels[0])
+		mark := map[string]string{Passed: "✅", Failed: "❌", Skipped: "⏭️ ", Stopped: "⏸️ "}[s.Result]
+		line := fmt.Sprintf("%s - %s %s %s (%.1fs)", s.Finished.Format("15:04:05"), mark, labels[1], s.Result, s.Seconds)
+		if s.Detail != "" {
+			line += ": " + s.Detail
+		}
+		fmt.Fprintln(w, line)
+	}
+	switch r.Result {
+	case "deployed":
+		fmt.Fprintf(w, "%s - ✅ Production runs %s (%.1fs in all)\n", r.Finished.Format("15:04:05"), shortDigest(r.Digest), r.Seconds)
+	default:
+		fmt.Fprintf(w, "%s - ❌ Production NOT deployed: %s (production keeps %s)\n", r.Finished.Format("15:04:05"), r.Reason, orNone(shortDigest(r.ProdDigestAfter)))
+	}
+}
+
+func shortDigest(ref string) string {
+	if i := strings.Index(ref, "sha256:"); i >= 0 && len(ref) >= i+7+12 {
+		return ref[i : i+7+12]
+	}
+	return ref
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return s
+}
