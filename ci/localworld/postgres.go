@@ -23,6 +23,28 @@ type Postgres struct {
 	stopped bool
 }
 
+// DataDir is the cluster's data directory, for recording in a state file.
+func (p *Postgres) DataDir() string { return p.dataDir }
+
+// AttachPostgres returns a handle on a cluster started earlier (by another
+// process) from its port and data directory, so that it can be reused or
+// stopped.
+func AttachPostgres(port int, dataDir string) (*Postgres, error) {
+	pgCtl, err := lookPath("pg_ctl", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH")
+	if err != nil {
+		return nil, err
+	}
+	p := &Postgres{Port: port, User: "postgres", dataDir: dataDir, pgCtl: pgCtl}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("looking up the OS user postgres: %w", err)
+		}
+		p.asUser = u
+	}
+	return p, nil
+}
+
 // StartPostgres creates a cluster in a new directory under dir and starts it.
 // When running as root the cluster is owned by the "postgres" OS user.
 func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {

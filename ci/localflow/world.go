@@ -1,0 +1,177 @@
+package localflow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/localworld"
+)
+
+// worldFile records what a run started, so that a later run can reuse a
+// kept world (--keep) or clean up after an interrupted one.
+const worldFile = "world.json"
+
+// worldState is the JSON in worldFile.
+type worldState struct {
+	MotoEndpoint string `json:"moto_endpoint"`
+	MotoPID      int    `json:"moto_pid"`
+	RegistryHost string `json:"registry_host"`
+	RegistryPID  int    `json:"registry_pid"`
+	// Databases maps an environment to its PostgreSQL cluster (the RDS
+	// stand-in): one cluster per environment, as RDS has one instance each.
+	Databases map[string]dbState `json:"databases"`
+	// Runs counts the flows run in this world; it versions local builds.
+	Runs int `json:"runs"`
+}
+
+type dbState struct {
+	Port    int    `json:"port"`
+	DataDir string `json:"data_dir"`
+}
+
+// world is the set of running local components.
+type world struct {
+	dir      string
+	state    worldState
+	moto     *localworld.Moto     // nil when attached to a kept world
+	registry *localworld.Registry // nil when attached to a kept world
+	dbs      map[string]*localworld.Postgres
+}
+
+// openWorld reuses the world recorded in dir when all of it still answers,
+// and otherwise cleans up whatever an earlier run left behind and starts a
+// new one.
+func openWorld(ctx context.Context, dir string, logf func(string, ...any)) (*world, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	prev, err := readWorldState(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		logf("world: ignoring unreadable %s (%v); starting afresh", worldFile, err)
+	default:
+		if w, ok := attachWorld(dir, prev); ok {
+			logf("world: reusing the kept world in %s (moto %s, registry %s)", dir, prev.MotoEndpoint, prev.RegistryHost)
+			return w, nil
+		}
+		logf("world: the world recorded in %s is gone or partial; cleaning it up", dir)
+		stopRecorded(dir, prev)
+	}
+	return startWorld(ctx, dir)
+}
+
+func readWorldState(dir string) (worldState, error) {
+	var s worldState
+	data, err := os.ReadFile(filepath.Join(dir, worldFile))
+	if err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal(data, &s)
+}
+
+func (w *world) save() error {
+	data, err := json.MarshalIndent(w.state, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(w.dir, worldFile), data, 0o644)
+}
+
+// attachWorld returns the recorded world when every component answers.
+func attachWorld(dir string, s worldState) (*world, bool) {
+	if !answers("http://"+s.RegistryHost+"/v2/") || !answers(s.MotoEndpoint+"/moto-api/") || len(s.Databases) != len(envname.Known) {
+		return nil, false
+	}
+	w := &world{dir: dir, state: s, dbs: map[string]*localworld.Postgres{}}
+	for env, db := range s.Databases {
+		if !listening(db.Port) {
+			return nil, false
+		}
+		p, err := localworld.AttachPostgres(db.Port, db.DataDir)
+		if err != nil {
+			return nil, false
+		}
+		w.dbs[env] = p
+	}
+	return w, true
+}
+
+func startWorld(ctx context.Context, dir string) (w *world, err error) {
+	if err := os.RemoveAll(filepath.Join(dir, "world")); err != nil {
+		return nil, fmt.Errorf("removing the old world: %w", err)
+	}
+	base := filepath.Join(dir, "world")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, err
+	}
+	w = &world{dir: dir, dbs: map[string]*localworld.Postgres{}, state: worldState{Databases: map[string]dbState{}}}
+	defer func() {
+		if err != nil {
+			w.stop()
+		}
+	}()
+	if w.moto, err = localworld.StartMoto(ctx, base); err != nil {
+		return w, err
+	}
+	w.state.MotoEndpoint, w.state.MotoPID = w.moto.Endpoint, w.moto.Pid()
+	if w.registry, err = localworld.StartRegistry(ctx, base); err != nil {
+		return w, err
+	}
+	w.state.RegistryHost, w.state.RegistryPID = w.registry.Host, w.registry.Pid()
+	for _, env := range envname.Known {
+		p, err := localworld.StartPostgres(ctx, base)
+		if err != nil {
+			return w, fmt.Errorf("starting the %s database: %w", env, err)
+		}
+		w.dbs[env] = p
+		w.state.Databases[env] = dbState{Port: p.Port, DataDir: p.DataDir()}
+	}
+	return w, w.save()
+}
+
+// stop ends every component of the world and forgets it.
+func (w *world) stop() {
+	stopRecorded(w.dir, w.state)
+}
+
+// stopRecorded ends the components a state file names, whether this
+// process started them or an earlier one did.
+func stopRecorded(dir string, s worldState) {
+	localworld.KillGroup(s.MotoPID)
+	localworld.KillGroup(s.RegistryPID)
+	for _, db := range s.Databases {
+		if p, err := localworld.AttachPostgres(db.Port, db.DataDir); err == nil {
+			p.Stop()
+		}
+	}
+	_ = os.Remove(filepath.Join(dir, worldFile))
+}
+
+func answers(url string) bool {
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return true
+}
+
+func listening(port int) bool {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
