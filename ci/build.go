@@ -8,9 +8,9 @@ import (
 	"github.com/gangway-dev/gangway/ci/steps"
 )
 
-// goEnv is a Go toolchain container with the repository at /src and the
-// module and build caches on volumes, building static binaries.
-func (m *Gangway) goEnv() *dagger.Container {
+// goEnv is a Go toolchain container with src at /src and the module and
+// build caches on volumes, building static binaries.
+func goEnv(src *dagger.Directory) *dagger.Container {
 	return dag.Container().
 		From(goImage).
 		WithMountedCache("/go/pkg/mod", dag.CacheVolume("gangway-go-mod")).
@@ -19,14 +19,23 @@ func (m *Gangway) goEnv() *dagger.Container {
 		WithEnvVariable("GOCACHE", "/root/.cache/go-build").
 		WithEnvVariable("CGO_ENABLED", "0").
 		WithEnvVariable("GOFLAGS", "-trimpath -buildvcs=false").
-		WithMountedDirectory("/src", m.Source).
+		WithMountedDirectory("/src", src).
 		WithWorkdir("/src")
 }
 
-// pipelineCLI is the pipeline CLI built from this checkout.
+// rootModule is the root Go module limited to dirs, so that a change
+// elsewhere (terraform/, ci/) does not rebuild what does not depend on it.
+func (m *Gangway) rootModule(dirs ...string) *dagger.Directory {
+	include := []string{"go.mod", "go.sum"}
+	for _, d := range dirs {
+		include = append(include, d+"/")
+	}
+	return m.Source.Filter(dagger.DirectoryFilterOpts{Include: include})
+}
+
+// pipelineCLI is the pipeline CLI built from this checkout's ci/ module.
 func (m *Gangway) pipelineCLI() *dagger.File {
-	return m.goEnv().
-		WithWorkdir("/src/ci").
+	return goEnv(m.Source.Directory("ci")).
 		WithExec([]string{"go", "build", "-ldflags", "-s -w", "-o", "/out/pipeline", "./cmd/pipeline"}).
 		File("/out/pipeline")
 }
@@ -40,7 +49,7 @@ func (m *Gangway) Build(
 	// +optional
 	sourceURL string,
 ) *dagger.Container {
-	bin := m.goEnv().
+	bin := goEnv(m.rootModule("app")).
 		WithExec([]string{"go", "build", "-ldflags", "-s -w", "-o", "/out/app", "./app"}).
 		File("/out/app")
 	image := dag.Container().
@@ -48,7 +57,6 @@ func (m *Gangway) Build(
 		WithFile("/app", bin).
 		WithUser("65532:65532").
 		WithEnvVariable("APP_VERSION", revision).
-		WithEnvVariable("PORT", "8000").
 		WithExposedPort(8000).
 		WithEntrypoint([]string{"/app"})
 	labels := steps.ImageLabels(revision, sourceURL, revision)

@@ -4,12 +4,12 @@ import "context"
 
 // The Go packages of the ci module that compile without Dagger's generated
 // code: everything but the module's own package main.
-const ciPackages = `go list ./... | grep -v '^github.com/gangway-dev/gangway/ci$'`
+const ciPackages = `go list -e ./... | grep -v '^github.com/gangway-dev/gangway/ci$'`
 
 // Vet runs go vet on the service, the integration suite and the pipeline packages.
 // +check
 func (m *Gangway) Vet(ctx context.Context) error {
-	_, err := m.goEnv().
+	_, err := goEnv(m.Source).
 		WithExec([]string{"go", "vet", "./..."}).
 		WithWorkdir("/src/ci").
 		WithExec([]string{"sh", "-c", "go vet $(" + ciPackages + ")"}).
@@ -20,7 +20,7 @@ func (m *Gangway) Vet(ctx context.Context) error {
 // UnitTest runs the unit tests of the service and of the pipeline packages (the integration suite needs a URL: see integration-test).
 // +check
 func (m *Gangway) UnitTest(ctx context.Context) error {
-	_, err := m.goEnv().
+	_, err := goEnv(m.Source).
 		WithExec([]string{"sh", "-c", "go test -count=1 $(go list ./... | grep -v '/tests$')"}).
 		WithWorkdir("/src/ci").
 		WithExec([]string{"sh", "-c", "go test -count=1 $(" + ciPackages + ")"}).
@@ -47,7 +47,7 @@ func (m *Gangway) TerraformLint(ctx context.Context) error {
 // WorkflowLint runs actionlint on the GitHub Actions workflows.
 // +check
 func (m *Gangway) WorkflowLint(ctx context.Context) error {
-	_, err := m.goEnv().
+	_, err := goEnv(m.Source).
 		WithExec([]string{"go", "run", "github.com/rhysd/actionlint/cmd/actionlint@" + actionlintVersion, "-color=false"}).
 		Sync(ctx)
 	return err

@@ -106,7 +106,7 @@ func (m *Gangway) Deploy(
 	case image != "":
 		d.Image = image
 	default:
-		if d.Image, err = m.Publish(ctx, env, nil, revision); err != nil {
+		if d.Image, err = m.Publish(ctx, nil, revision); err != nil {
 			return nil, err
 		}
 	}

@@ -46,7 +46,7 @@ type Gangway struct {
 func New(
 	// The repository root. Only what the pipeline reads is uploaded.
 	// +defaultPath="/"
-	// +ignore=["*", "!go.mod", "!go.sum", "!app", "!tests", "!terraform", "!ci", "!.github", "ci/dagger.gen.go", "ci/internal/dagger", "ci/internal/querybuilder", "ci/internal/telemetry", "**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan"]
+	// +ignore=["*", "!dagger.json", "!go.mod", "!go.sum", "!app", "!tests", "!terraform", "!ci", "!.github", "ci/dagger.gen.go", "ci/internal/dagger", "ci/internal/querybuilder", "ci/internal/telemetry", "**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan"]
 	source *dagger.Directory,
 	// AWS access key id, e.g. env://AWS_ACCESS_KEY_ID. Needed by every step that calls AWS.
 	// +optional

@@ -34,13 +34,10 @@ func (m *Gangway) registryAuth(ctx context.Context, env string) (steps.Login, *d
 	return login, dag.SetSecret("gangway-ecr-"+env, strings.TrimSpace(token)), nil
 }
 
-// Publish the service image to an environment's ECR repository; returns REPOSITORY@sha256:….
+// Publish the service image to the test environment's ECR repository (prod only receives promoted digests); returns REPOSITORY@sha256:….
 // +cache="never"
 func (m *Gangway) Publish(
 	ctx context.Context,
-	// Environment whose repository receives the image (test; prod only receives promoted digests).
-	// +default="test"
-	env string,
 	// The image to push; built from the source when omitted.
 	// +optional
 	image *dagger.Container,
@@ -48,9 +45,7 @@ func (m *Gangway) Publish(
 	// +default="dev"
 	revision string,
 ) (string, error) {
-	if env != "test" {
-		return "", fmt.Errorf("publish pushes builds to test only; prod receives the tested digest with promote (deploy --env prod --image …)")
-	}
+	const env = "test" // builds go to test only: prod receives the tested digest (promote)
 	if image == nil {
 		image = m.Build(revision, "")
 	}

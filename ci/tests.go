@@ -39,7 +39,7 @@ func (m *Gangway) IntegrationTest(
 // integrationReport runs the suite and returns its report whatever the
 // result: the compiled test binary under test2json, in a Go container.
 func (m *Gangway) integrationReport(ctx context.Context, url string, service *dagger.Service, readyTimeout string) (*dagger.File, error) {
-	suite := m.goEnv().
+	suite := goEnv(m.rootModule("app", "tests")).
 		WithExec([]string{"go", "test", "-c", "-o", "/out/tests.test", "./tests"}).
 		File("/out/tests.test")
 	runner := dag.Container().
