@@ -93,7 +93,7 @@ func (m *Gangway) Deploy(
 
 	switch {
 	case env == "prod":
-		if _, err := m.Promote(ctx, image); err != nil {
+		if _, err := m.promote(ctx, image); err != nil {
 			return nil, fmt.Errorf("promoting %s: %w", image, err)
 		}
 		tested, err := steps.ParseDigestRef(image)

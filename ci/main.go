@@ -22,8 +22,9 @@ import (
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 )
 
-// Images the module runs. Pinned so that a run is reproducible; bump them
-// deliberately.
+// Images the module runs: Terraform pinned to the release the configuration
+// is tested with, Go to the release line of the go.mod files, the runtime
+// base to Debian 12's distroless static image. Bump them deliberately.
 const (
 	goImage        = "golang:1.26-bookworm"
 	terraformImage = "hashicorp/terraform:1.11.4"
@@ -43,6 +44,8 @@ type Gangway struct {
 	StateBucket        string         // +private
 }
 
+// New returns the pipeline for a repository checkout and, for the steps that
+// call AWS, its credentials.
 func New(
 	// The repository root. Only what the pipeline reads is uploaded.
 	// +defaultPath="/"

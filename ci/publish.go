@@ -21,7 +21,7 @@ func (m *Gangway) registryAuth(ctx context.Context, env string) (steps.Login, *d
 	}
 	out, err := c.Stdout(ctx)
 	if err != nil {
-		return steps.Login{}, nil, fmt.Errorf("logging in to the %s registry: %w", env, err)
+		return steps.Login{}, nil, cliError([]string{steps.CLI, "ecr-login"}, err)
 	}
 	login, err := steps.ParseLogin([]byte(out))
 	if err != nil {

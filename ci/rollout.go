@@ -17,6 +17,11 @@ func (m *Gangway) Promote(
 	if _, err := m.checkTested(ctx, image); err != nil {
 		return "", err
 	}
+	return m.promote(ctx, image)
+}
+
+// promote runs `pipeline promote` for an image already checked by checkTested.
+func (m *Gangway) promote(ctx context.Context, image string) (string, error) {
 	args, err := steps.PromoteArgs(image)
 	if err != nil {
 		return "", err

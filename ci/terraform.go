@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 	"github.com/gangway-dev/gangway/ci/steps"
@@ -47,7 +49,22 @@ func (m *Gangway) stdout(ctx context.Context, args []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return c.Stdout(ctx)
+	out, err := c.Stdout(ctx)
+	return out, cliError(args, err)
+}
+
+// cliError turns a failed CLI exec into an error that says which step
+// failed, with the CLI's exit code and its own message (the end of stderr).
+func cliError(args []string, err error) error {
+	var exec *ExecError
+	if !errors.As(err, &exec) {
+		return err
+	}
+	stderr := strings.TrimSpace(exec.Stderr)
+	if lines := strings.Split(stderr, "\n"); len(lines) > 20 {
+		stderr = "…\n" + strings.Join(lines[len(lines)-20:], "\n")
+	}
+	return fmt.Errorf("pipeline %s failed (exit %d):\n%s", args[1], exec.ExitCode, stderr)
 }
 
 // Plan is a saved Terraform plan and its summary.
@@ -84,7 +101,7 @@ func (m *Gangway) Plan(
 	}
 	result, err := c.Stdout(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("planning %s: %w", env, err)
+		return nil, cliError([]string{steps.CLI, "plan"}, err)
 	}
 	summary, err := c.File(summaryFile).Contents(ctx)
 	if err != nil {
@@ -124,7 +141,7 @@ func (m *Gangway) Apply(
 		WithExec(args).
 		Stdout(ctx)
 	if err != nil {
-		return "", fmt.Errorf("applying %s: %w", env, err)
+		return "", cliError(args, err)
 	}
 	return out, nil
 }
