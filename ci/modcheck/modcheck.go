@@ -246,11 +246,12 @@ func main() {}
 }
 
 // AliasPackage generates package dagger with an alias for every exported
-// type, constant, variable and non-generic function of the package in
+// type, constant, variable and non-generic function of the API in
 // upstreamDir, and the module flavour of Connect (no arguments, no error:
-// the engine connection is made by the runtime). Generic functions are left
-// out: a generic function cannot be aliased, and the module does not use
-// dagger.io/dagger's Ref/Load helpers.
+// the engine connection is made by the runtime). Left out: the standalone
+// client's connection options (client.go, except the Client type) and
+// codegen plumbing (fs.go), which a module's generated package does not
+// have; and generic functions (Ref, Load), which cannot be aliased.
 func AliasPackage(upstreamDir string) ([]byte, error) {
 	fset := token.NewFileSet()
 	pkgs, err := parser.ParseDir(fset, upstreamDir, func(fi fs.FileInfo) bool {
@@ -264,7 +265,17 @@ func AliasPackage(upstreamDir string) ([]byte, error) {
 		return nil, fmt.Errorf("%s holds no package dagger", upstreamDir)
 	}
 	var types, consts, vars, funcs []string
-	for _, f := range p.Files {
+	for name, f := range p.Files {
+		switch filepath.Base(name) {
+		case "fs.go":
+			continue // embedded sources for Dagger's codegen
+		case "client.go":
+			// The standalone client's connection options: a module has no
+			// such API (its runtime connects), so a module using them must
+			// fail here as it would under Dagger.
+			types = append(types, "Client = upstream.Client")
+			continue
+		}
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.GenDecl:

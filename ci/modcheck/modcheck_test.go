@@ -243,6 +243,11 @@ func TestAliasPackage(t *testing.T) {
 			t.Errorf("alias package lacks %q", want)
 		}
 	}
+	for _, clientOnly := range []string{"upstream.WithLogOutput", "upstream.ClientOpt", "upstream.GoSDK"} {
+		if strings.Contains(s, clientOnly) {
+			t.Errorf("alias package exports %s, which a module's generated package lacks", clientOnly)
+		}
+	}
 	if strings.Contains(s, "upstream.Connect") {
 		t.Error("alias package re-exports dagger.io/dagger's Connect, whose signature differs from the module's")
 	}
