@@ -125,6 +125,7 @@ func TestRunCatchesAPIMisuse(t *testing.T) {
 		{"wrong argument type", `dag.Container().From(42)`, "cannot use 42"},
 		{"secret as plain string", `dag.Container().WithSecretVariable("TOKEN", "hunter2")`, "cannot use \"hunter2\""},
 		{"method that does not exist", `dag.Container().WithSecretEnv("TOKEN", nil)`, "WithSecretEnv"},
+		{"standalone client API", `func() *dagger.Container { _ = dagger.WithLogOutput(nil); return nil }()`, "WithLogOutput"},
 		{"option field that does not exist", `dag.Container().WithExec(nil, dagger.ContainerWithExecOpts{Cached: false})`, "Cached"},
 	}
 	for _, c := range cases {
