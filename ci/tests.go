@@ -15,7 +15,7 @@ func (m *Gangway) IntegrationTest(
 	// Base URL of the service, e.g. the app_url output of an environment.
 	// +optional
 	url string,
-	// A service to test instead of a URL, reached as http://app:<its first exposed port>, e.g. tcp://localhost:8000 or `build as-service`.
+	// A service to test instead of a URL, reached as http://app:<its first exposed port>, e.g. tcp://localhost:8000 for a service running on the host.
 	// +optional
 	service *dagger.Service,
 	// How long the suite waits for the service to become ready (a Go duration).
