@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 	"github.com/gangway-dev/gangway/ci/steps"
@@ -60,11 +59,7 @@ func cliError(args []string, err error) error {
 	if !errors.As(err, &exec) {
 		return err
 	}
-	stderr := strings.TrimSpace(exec.Stderr)
-	if lines := strings.Split(stderr, "\n"); len(lines) > 20 {
-		stderr = "…\n" + strings.Join(lines[len(lines)-20:], "\n")
-	}
-	return fmt.Errorf("pipeline %s failed (exit %d):\n%s", args[1], exec.ExitCode, stderr)
+	return fmt.Errorf("pipeline %s failed (exit %d):\n%s", args[1], exec.ExitCode, steps.LastLines(exec.Stderr, 20))
 }
 
 // Plan is a saved Terraform plan and its summary.

@@ -165,3 +165,14 @@ func ParseTestJSON(data []byte) TestReport {
 	sort.Strings(r.Failed)
 	return r
 }
+
+// LastLines returns the last n lines of s, trimmed, marking a cut with "…":
+// the end of a failed step's stderr is where the CLI says what went wrong.
+func LastLines(s string, n int) string {
+	s = strings.TrimSpace(s)
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return "…\n" + strings.Join(lines[len(lines)-n:], "\n")
+}

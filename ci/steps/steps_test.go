@@ -275,3 +275,21 @@ func TestParseTestJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestLastLines(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"a\nb\nc\n", 5, "a\nb\nc"},
+		{"a\nb\nc", 2, "…\nb\nc"},
+		{"", 3, ""},
+	}
+	for _, c := range cases {
+		if got := LastLines(c.in, c.n); got != c.want {
+			t.Errorf("LastLines(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
