@@ -67,7 +67,7 @@ func (m *Gangway) integrationReport(ctx context.Context, url string, service *da
 		// The suite checks a live system: a cached result would prove nothing.
 		WithEnvVariable("GANGWAY_NONCE", steps.Nonce()).
 		WithExec(
-			[]string{"go", "tool", "test2json", "-t", "-p", "github.com/gangway-dev/gangway/tests", "/usr/local/bin/tests.test", "-test.v=test2json", "-test.count=1"},
+			steps.SuiteArgs("/usr/local/bin/tests.test"),
 			dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny, RedirectStdout: "/report.json"},
 		).
 		File("/report.json")

@@ -83,3 +83,13 @@ func RollbackArgs(env string) ([]string, error) {
 	}
 	return []string{CLI, "rollback", "--env", env}, nil
 }
+
+// SuitePackage is the integration suite's import path, as its report names it.
+const SuitePackage = "github.com/gangway-dev/gangway/tests"
+
+// SuiteArgs runs the compiled integration suite at binary under test2json,
+// so that its stdout is the same event stream as `go test -json` (needs a Go
+// toolchain for `go tool test2json`).
+func SuiteArgs(binary string) []string {
+	return []string{"go", "tool", "test2json", "-t", "-p", SuitePackage, binary, "-test.v=test2json", "-test.count=1"}
+}
