@@ -1,0 +1,455 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Workflow is the part of a workflow file the gates look at.
+type Workflow struct {
+	Name        string             `yaml:"name"`
+	On          map[string]Trigger `yaml:"on"`
+	Permissions map[string]string  `yaml:"permissions"`
+	Concurrency *Concurrency       `yaml:"concurrency"`
+	Jobs        map[string]Job     `yaml:"jobs"`
+}
+
+// Trigger is one entry of `on:`.
+type Trigger struct {
+	Branches  []string         `yaml:"branches"`
+	Workflows []string         `yaml:"workflows"`
+	Types     []string         `yaml:"types"`
+	Inputs    map[string]Input `yaml:"inputs"`
+}
+
+// Input is a workflow_dispatch input.
+type Input struct {
+	Required bool   `yaml:"required"`
+	Type     string `yaml:"type"`
+}
+
+// Concurrency is a `concurrency:` block.
+type Concurrency struct {
+	Group            string `yaml:"group"`
+	CancelInProgress any    `yaml:"cancel-in-progress"`
+}
+
+// Job is one job.
+type Job struct {
+	If          string            `yaml:"if"`
+	Needs       any               `yaml:"needs"`
+	Environment any               `yaml:"environment"`
+	Permissions map[string]string `yaml:"permissions"`
+	Concurrency *Concurrency      `yaml:"concurrency"`
+	Steps       []Step            `yaml:"steps"`
+}
+
+// Step is one step.
+type Step struct {
+	ID   string            `yaml:"id"`
+	Name string            `yaml:"name"`
+	If   string            `yaml:"if"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	With map[string]any    `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
+}
+
+// Parse reads a workflow file's contents.
+func Parse(data []byte) (*Workflow, error) {
+	var w Workflow
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// Load reads and parses the workflow at path.
+func Load(path string) (*Workflow, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	w, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return w, nil
+}
+
+// EngineVersion reads engineVersion from the dagger.json at path, without
+// its leading "v" (the form dagger-for-github's version input takes).
+func EngineVersion(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var cfg struct {
+		EngineVersion string `json:"engineVersion"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return "", fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return strings.TrimPrefix(cfg.EngineVersion, "v"), nil
+}
+
+// Root finds the repository root (the directory holding dagger.json) from dir upwards.
+func Root(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "dagger.json")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no dagger.json above %s", dir)
+		}
+	}
+}
+
+// The artifact that carries the tested digest from test.yml to prod.yml.
+const TestedArtifact = "tested-image"
+
+var (
+	// A release tag (v4, v4.2, v4.2.1) or a full commit SHA; never a branch.
+	pinnedRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@(v[0-9]+(\.[0-9]+){0,2}|[0-9a-f]{40})$`)
+	exprRe   = regexp.MustCompile(`\$\{\{`)
+)
+
+// CheckCommon returns the violations of the gates every workflow keeps.
+func CheckCommon(w *Workflow, daggerVersion string) []string {
+	var v []string
+	if _, ok := w.On["pull_request_target"]; ok {
+		v = append(v, "trigger pull_request_target is forbidden: it runs with secrets on untrusted code")
+	}
+	if len(w.Permissions) != 1 || w.Permissions["contents"] != "read" {
+		v = append(v, fmt.Sprintf("top-level permissions must be exactly contents: read, got %v", w.Permissions))
+	}
+	for name, j := range w.Jobs {
+		assumesRole := false
+		for i, s := range j.Steps {
+			where := fmt.Sprintf("job %s step %d (%s)", name, i+1, s.Name+s.Uses)
+			if s.Uses != "" && !strings.HasPrefix(s.Uses, "./") && !pinnedRe.MatchString(s.Uses) {
+				v = append(v, fmt.Sprintf("%s: action %q is not pinned to a release tag or commit", where, s.Uses))
+			}
+			if exprRe.MatchString(s.Run) {
+				v = append(v, fmt.Sprintf("%s: run script contains ${{ }}; pass values through env:", where))
+			}
+			if action(s.Uses) == "dagger/dagger-for-github" {
+				if got := fmt.Sprint(s.With["version"]); got != daggerVersion {
+					v = append(v, fmt.Sprintf("%s: dagger-for-github version %q, want %q (dagger.json engineVersion)", where, got, daggerVersion))
+				}
+			}
+			if action(s.Uses) == "aws-actions/configure-aws-credentials" {
+				assumesRole = true
+				if s.With["role-to-assume"] == nil {
+					v = append(v, fmt.Sprintf("%s: configure-aws-credentials without role-to-assume (OIDC)", where))
+				}
+				for _, k := range []string{"aws-access-key-id", "aws-secret-access-key"} {
+					if _, ok := s.With[k]; ok {
+						v = append(v, fmt.Sprintf("%s: long-lived AWS keys (%s); assume a role with OIDC", where, k))
+					}
+				}
+			}
+		}
+		idToken := j.Permissions["id-token"]
+		switch {
+		case assumesRole && idToken != "write":
+			v = append(v, fmt.Sprintf("job %s assumes an AWS role but lacks permissions id-token: write", name))
+		case !assumesRole && idToken != "":
+			v = append(v, fmt.Sprintf("job %s has id-token: %s but assumes no AWS role", name, idToken))
+		}
+		if j.Permissions == nil {
+			v = append(v, fmt.Sprintf("job %s has no permissions block of its own", name))
+		}
+		for k, p := range j.Permissions {
+			if p == "write" && k != "id-token" {
+				v = append(v, fmt.Sprintf("job %s has %s: write; nothing here writes to GitHub", name, k))
+			}
+		}
+	}
+	return v
+}
+
+// CheckTest returns the violations of test.yml's gates.
+func CheckTest(w *Workflow) []string {
+	var v []string
+	if _, ok := w.On["pull_request"]; !ok {
+		v = append(v, "test.yml must run on pull_request (the preview)")
+	}
+	if push, ok := w.On["push"]; !ok || !slices.Equal(push.Branches, []string{"develop"}) {
+		v = append(v, "test.yml must run on push to develop only")
+	}
+	v = append(v, checkConcurrency(w, nil, "deploy-test")...)
+
+	preview, ok := w.Jobs["preview"]
+	switch {
+	case !ok:
+		v = append(v, "test.yml has no preview job")
+	default:
+		if !strings.Contains(preview.If, "github.event_name == 'pull_request'") {
+			v = append(v, "preview must run on pull requests only")
+		}
+		if findRun(preview, "plan --env test") < 0 {
+			v = append(v, "preview does not plan the test environment")
+		}
+		if findRun(preview, "gha plan") < 0 {
+			v = append(v, "preview does not write the plan summary (gha plan)")
+		}
+	}
+
+	deploy, ok := w.Jobs["deploy"]
+	switch {
+	case !ok:
+		v = append(v, "test.yml has no deploy job")
+	default:
+		if strings.TrimSpace(deploy.If) != "github.event_name == 'push'" {
+			v = append(v, fmt.Sprintf("deploy must run on push only, has if: %q", deploy.If))
+		}
+		if findRun(deploy, "deploy --env test") < 0 {
+			v = append(v, "deploy job does not deploy --env test")
+		}
+	}
+
+	it, ok := w.Jobs["integration-tests"]
+	switch {
+	case !ok:
+		v = append(v, "test.yml has no integration-tests job")
+	default:
+		if !slices.Contains(needs(it), "deploy") {
+			v = append(v, "integration-tests must need deploy")
+		}
+		if findRun(it, "integration-test --url") < 0 {
+			v = append(v, "integration-tests does not run integration-test against the deployed URL")
+		}
+		up := findUses(it, "actions/upload-artifact")
+		if up < 0 || fmt.Sprint(it.Steps[up].With["name"]) != TestedArtifact {
+			v = append(v, fmt.Sprintf("integration-tests must publish the tested digest as artifact %q", TestedArtifact))
+		} else if run := findRun(it, "integration-test --url"); run > up {
+			v = append(v, "integration-tests publishes the digest before the tests ran")
+		}
+	}
+	return v
+}
+
+// CheckProd returns the violations of prod.yml's gates; testName is the
+// name of the test workflow that workflow_run must follow.
+func CheckProd(w *Workflow, testName string) []string {
+	var v []string
+	wr, ok := w.On["workflow_run"]
+	if !ok || !slices.Equal(wr.Workflows, []string{testName}) || !slices.Equal(wr.Types, []string{"completed"}) {
+		v = append(v, fmt.Sprintf("prod.yml must run on workflow_run of %q, types [completed]", testName))
+	}
+	if d, ok := w.On["workflow_dispatch"]; !ok || !d.Inputs["image"].Required {
+		v = append(v, "prod.yml must offer workflow_dispatch with a required image input")
+	}
+	if push, ok := w.On["push"]; !ok || !slices.Equal(push.Branches, []string{"main"}) {
+		v = append(v, "prod.yml must run on push to main only")
+	}
+	if len(w.Jobs) != 1 {
+		v = append(v, fmt.Sprintf("prod.yml must have exactly one job, has %d", len(w.Jobs)))
+	}
+	for name, j := range w.Jobs {
+		if env := environment(j); env != "production" {
+			v = append(v, fmt.Sprintf("job %s must use environment production (the approval), uses %q", name, env))
+		}
+		v = append(v, checkConcurrency(w, j.Concurrency, "deploy-production")...)
+		v = append(v, checkProdIf(j.If)...)
+
+		co := findUses(j, "actions/checkout")
+		if co < 0 || !strings.Contains(fmt.Sprint(j.Steps[co].With["ref"]), "github.event.workflow_run.head_sha") {
+			v = append(v, "prod must check out workflow_run.head_sha (the tested commit), not GITHUB_SHA")
+		}
+		dl := findUses(j, "actions/download-artifact")
+		switch {
+		case dl < 0:
+			v = append(v, "prod must download the tested digest from the test run")
+		default:
+			s := j.Steps[dl]
+			if fmt.Sprint(s.With["name"]) != TestedArtifact {
+				v = append(v, fmt.Sprintf("prod downloads artifact %v, want %q", s.With["name"], TestedArtifact))
+			}
+			if !strings.Contains(fmt.Sprint(s.With["run-id"]), "github.event.workflow_run.id") {
+				v = append(v, "prod must download the artifact of the triggering run (run-id: workflow_run.id)")
+			}
+			if s.With["github-token"] == nil {
+				v = append(v, "downloading another run's artifact needs github-token")
+			}
+			if j.Permissions["actions"] != "read" {
+				v = append(v, "prod needs actions: read to download the test run's artifact")
+			}
+		}
+		deploy := findRun(j, "deploy --env prod")
+		if deploy < 0 || !strings.Contains(j.Steps[deploy].Run, `--image "$IMAGE"`) {
+			v = append(v, `prod must run deploy --env prod --image "$IMAGE" (the tested digest)`)
+		}
+		for _, s := range j.Steps {
+			if strings.Contains(s.Run, "dagger") && (strings.Contains(s.Run, " build") || strings.Contains(s.Run, " publish")) {
+				v = append(v, "prod must never build or publish an image: it promotes the tested digest")
+			}
+		}
+	}
+	return v
+}
+
+// checkProdIf checks the job condition: every alternative names its event,
+// and the workflow_run alternative requires all four guards.
+func checkProdIf(cond string) []string {
+	var v []string
+	guards := []string{
+		"github.event.workflow_run.conclusion == 'success'",
+		"github.event.workflow_run.event == 'push'",
+		"github.event.workflow_run.head_branch == 'develop'",
+		"github.event.workflow_run.head_repository.full_name == github.repository",
+	}
+	sawRun := false
+	for _, alt := range alternatives(cond) {
+		conj := splitTop(alt, "&&")
+		event := ""
+		for _, c := range conj {
+			if m := regexp.MustCompile(`^github\.event_name == '([a-z_]+)'$`).FindStringSubmatch(c); m != nil {
+				event = m[1]
+			}
+		}
+		switch event {
+		case "":
+			v = append(v, fmt.Sprintf("job condition alternative %q does not name its event (github.event_name == '…')", alt))
+		case "workflow_run":
+			sawRun = true
+			for _, g := range guards {
+				if !slices.Contains(conj, g) {
+					v = append(v, fmt.Sprintf("workflow_run alternative lacks the guard %s", g))
+				}
+			}
+		}
+	}
+	if !sawRun {
+		v = append(v, "job condition has no guarded workflow_run alternative")
+	}
+	return v
+}
+
+// alternatives flattens the top-level || of expr, through parentheses that
+// enclose a whole alternative (&& binds tighter than ||).
+func alternatives(expr string) []string {
+	parts := splitTop(expr, "||")
+	if len(parts) == 1 {
+		return parts
+	}
+	var out []string
+	for _, p := range parts {
+		out = append(out, alternatives(p)...)
+	}
+	return out
+}
+
+// splitTop splits expr on op outside parentheses and quotes, normalising
+// whitespace and stripping outer parentheses of each part.
+func splitTop(expr, op string) []string {
+	expr = strings.Join(strings.Fields(expr), " ")
+	expr = strings.TrimPrefix(strings.TrimSuffix(expr, "}}"), "${{")
+	expr = stripParens(strings.TrimSpace(expr))
+	var parts []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; {
+		case c == '\'':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && strings.HasPrefix(expr[i:], op):
+			parts = append(parts, stripParens(strings.TrimSpace(expr[start:i])))
+			start = i + len(op)
+			i += len(op) - 1
+		}
+	}
+	return append(parts, stripParens(strings.TrimSpace(expr[start:])))
+}
+
+// stripParens removes parentheses that enclose all of s.
+func stripParens(s string) string {
+	for strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+		depth, enclosing := 0, true
+		for i := 0; i < len(s)-1; i++ {
+			if s[i] == '(' {
+				depth++
+			} else if s[i] == ')' {
+				depth--
+			}
+			if depth == 0 {
+				enclosing = false
+				break
+			}
+		}
+		if !enclosing {
+			return s
+		}
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
+}
+
+// checkConcurrency wants group (when the workflow has several groups, the
+// one for deploys) with cancel-in-progress false, at workflow or job level.
+func checkConcurrency(w *Workflow, job *Concurrency, group string) []string {
+	c := w.Concurrency
+	if job != nil {
+		c = job
+	}
+	if c == nil || !strings.Contains(c.Group, "'"+group+"'") && c.Group != group {
+		return []string{fmt.Sprintf("deploys must share concurrency group %q", group)}
+	}
+	if c.CancelInProgress != false {
+		return []string{fmt.Sprintf("concurrency group %q must set cancel-in-progress: false (never cancel a deploy halfway)", group)}
+	}
+	return nil
+}
+
+func action(uses string) string {
+	a, _, _ := strings.Cut(uses, "@")
+	return a
+}
+
+func findUses(j Job, a string) int {
+	return slices.IndexFunc(j.Steps, func(s Step) bool { return action(s.Uses) == a })
+}
+
+func findRun(j Job, substr string) int {
+	return slices.IndexFunc(j.Steps, func(s Step) bool { return strings.Contains(s.Run, substr) })
+}
+
+func needs(j Job) []string {
+	switch n := j.Needs.(type) {
+	case string:
+		return []string{n}
+	case []any:
+		var out []string
+		for _, x := range n {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
+}
+
+func environment(j Job) string {
+	switch e := j.Environment.(type) {
+	case string:
+		return e
+	case map[string]any:
+		return fmt.Sprint(e["name"])
+	}
+	return ""
+}

@@ -1,0 +1,188 @@
+package workflows
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type files struct {
+	test, prod    string // file contents
+	daggerVersion string
+}
+
+func readFiles(t *testing.T) files {
+	t.Helper()
+	root, err := Root(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) string {
+		data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	v, err := EngineVersion(filepath.Join(root, "dagger.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files{test: read("test.yml"), prod: read("prod.yml"), daggerVersion: v}
+}
+
+// violations runs every gate on the two workflow texts.
+func violations(t *testing.T, f files) []string {
+	t.Helper()
+	test, err := Parse([]byte(f.test))
+	if err != nil {
+		t.Fatalf("test.yml: %v", err)
+	}
+	prod, err := Parse([]byte(f.prod))
+	if err != nil {
+		t.Fatalf("prod.yml: %v", err)
+	}
+	var v []string
+	v = append(v, CheckCommon(test, f.daggerVersion)...)
+	v = append(v, CheckTest(test)...)
+	v = append(v, CheckCommon(prod, f.daggerVersion)...)
+	v = append(v, CheckProd(prod, test.Name)...)
+	return v
+}
+
+func TestWorkflowsKeepEveryGate(t *testing.T) {
+	t.Parallel()
+	f := readFiles(t)
+	if f.daggerVersion != "0.21.9" {
+		t.Errorf("dagger.json engineVersion = %q, want v0.21.9 (the SDK release in ci/go.mod)", f.daggerVersion)
+	}
+	for _, v := range violations(t, f) {
+		t.Error(v)
+	}
+}
+
+// TestRemovingAGateFails edits the real files, one gate at a time, and
+// expects the checks to name what was lost.
+func TestRemovingAGateFails(t *testing.T) {
+	t.Parallel()
+	orig := readFiles(t)
+	cases := []struct {
+		name      string
+		file      string // "test" or "prod"
+		old, new  string
+		wantInVio string
+	}{
+		{"conclusion guard", "prod", "github.event.workflow_run.conclusion == 'success' &&", "", "conclusion == 'success'"},
+		{"event guard", "prod", "github.event.workflow_run.event == 'push' &&", "", "event == 'push'"},
+		{"branch guard", "prod", "github.event.workflow_run.head_branch == 'develop' &&", "", "head_branch == 'develop'"},
+		{"same-repository guard", "prod", " &&\n        github.event.workflow_run.head_repository.full_name == github.repository)", ")", "head_repository.full_name"},
+		{"guards or-ed instead of and-ed", "prod", "github.event.workflow_run.conclusion == 'success' &&", "github.event.workflow_run.conclusion == 'success' ||", "does not name its event"},
+		{"unguarded alternative", "prod", "(github.event_name == 'push' && github.ref == 'refs/heads/main')", "github.ref == 'refs/heads/main'", "does not name its event"},
+		{"no job condition", "prod", "    if: >-\n", "    x-if: >-\n", "no guarded workflow_run"},
+		{"environment", "prod", "environment: production", "environment: prod-no-reviewers", "environment production"},
+		{"prod concurrency group", "prod", "group: deploy-production", "group: deploy-${{ github.ref }}", "deploy-production"},
+		{"prod cancel-in-progress", "prod", "cancel-in-progress: false", "cancel-in-progress: true", "cancel-in-progress: false"},
+		{"tested commit", "prod", "github.event.workflow_run.head_sha ||", "github.sha ||", "head_sha"},
+		{"tested digest run id", "prod", "github.event.workflow_run.id ||", "github.run_id ||", "workflow_run.id"},
+		{"artifact name", "prod", "name: tested-image", "name: image", "tested-image"},
+		{"actions read", "prod", "actions: read", "actions: none", "actions: read"},
+		{"prod deploys the digest", "prod", `--image "$IMAGE"`, "", "--image"},
+		{"prod builds", "prod", "deploy --env prod", "build --revision x && dagger call deploy --env prod", "never build"},
+		{"dispatch input", "prod", "required: true", "required: false", "required image input"},
+		{"workflow_run source", "prod", "workflows: [test]", "workflows: [anything]", "workflow_run of"},
+		{"push branch", "prod", "branches: [main]", "branches: [main, feature]", "push to main"},
+		{"pull_request_target", "prod", "  workflow_dispatch:\n", "  pull_request_target:\n  workflow_dispatch:\n", "pull_request_target"},
+		{"top-level permissions", "prod", "permissions:\n  contents: read\n", "permissions:\n  contents: write\n", "top-level permissions"},
+		{"id-token without a role", "test", "    permissions:\n      contents: read\n    steps:", "    permissions:\n      contents: read\n      id-token: write\n    steps:", "assumes no AWS role"},
+		{"role without id-token", "prod", "      id-token: write # OIDC: assume the production", "      # OIDC: assume the production", "lacks permissions id-token"},
+		{"long-lived keys", "prod", "role-to-assume: ${{ vars.AWS_ROLE_ARN }}", "aws-access-key-id: ${{ secrets.KEY }}", "role-to-assume"},
+		{"action on a branch", "prod", "actions/checkout@v4", "actions/checkout@main", "not pinned"},
+		{"expression in a script", "prod", `image=$INPUT_IMAGE;`, `image=${{ inputs.image }};`, "${{ }}"},
+		{"dagger version", "test", `version: "0.21.9"`, `version: "latest"`, "dagger-for-github version"},
+		{"integration tests need deploy", "test", "    needs: deploy\n", "", "must need deploy"},
+		{"tested digest artifact", "test", "name: tested-image", "name: image", "tested-image"},
+		{"test concurrency group", "test", "'deploy-test'", "format('deploy-test-{0}', github.ref)", "deploy-test"},
+		{"test cancel-in-progress", "test", "cancel-in-progress: false", "cancel-in-progress: true", "cancel-in-progress: false"},
+		{"deploy on pull requests", "test", "if: github.event_name == 'push'", "if: always()", "push only"},
+		{"test push branch", "test", "  push:\n    branches: [develop]", "  push:\n    branches: [develop, main]", "push to develop"},
+		{"preview plan", "test", "plan --env test", "plan --env prod", "plan the test"},
+		{"integration tests run", "test", "integration-test --url", "integration-test --skip", "integration-test against"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := orig
+			target := &f.prod
+			if c.file == "test" {
+				target = &f.test
+			}
+			if !strings.Contains(*target, c.old) {
+				t.Fatalf("%s.yml no longer contains %q: update this case", c.file, c.old)
+			}
+			*target = strings.Replace(*target, c.old, c.new, 1)
+			vio := violations(t, f)
+			for _, v := range vio {
+				if strings.Contains(v, c.wantInVio) {
+					return
+				}
+			}
+			t.Errorf("after removing %s, no violation mentions %q; got %q", c.name, c.wantInVio, vio)
+		})
+	}
+}
+
+func TestSplitTop(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in, op string
+		want   []string
+	}{
+		{"a && b", "&&", []string{"a", "b"}},
+		{"(a && b) || (c)", "||", []string{"a && b", "c"}},
+		{"(a || b) && c", "&&", []string{"a || b", "c"}},
+		{"((a)) || x == 'p||q'", "||", []string{"a", "x == 'p||q'"}},
+		{"${{ a\n  && b }}", "&&", []string{"a", "b"}},
+	}
+	for _, c := range cases {
+		got := splitTop(c.in, c.op)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("splitTop(%q, %q) = %q, want %q", c.in, c.op, got, c.want)
+		}
+	}
+}
+
+// The engine, the SDK that modcheck vets against and the CLI that the
+// workflows install must be the same release.
+func TestEngineVersionMatchesSDK(t *testing.T) {
+	t.Parallel()
+	root, err := Root(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := EngineVersion(filepath.Join(root, "dagger.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "ci", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdk := ""
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "dagger.io/dagger" {
+			sdk = f[1]
+		}
+	}
+	if got, want := sdk, "v"+v; got != want {
+		t.Errorf("ci/go.mod requires dagger.io/dagger %q, dagger.json engineVersion is %q", got, want)
+	}
+}
+
+func TestAlternatives(t *testing.T) {
+	t.Parallel()
+	got := alternatives("(a == 'x' && b || c) || (d && e)")
+	if want := "a == 'x' && b|c|d && e"; strings.Join(got, "|") != want {
+		t.Errorf("alternatives = %q, want %q", strings.Join(got, "|"), want)
+	}
+}
