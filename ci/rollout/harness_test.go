@@ -438,7 +438,6 @@ func (l *load) check(t testing.TB, allowed ...string) {
 	}
 }
 
-
 // lockHeld reports whether another process holds the host's lock.
 func lockHeld(stateDir string) bool {
 	err := exec.Command("flock", "-n", filepath.Join(stateDir, "lock"), "true").Run()
