@@ -299,6 +299,14 @@ http {
 // returns its result; the script's output goes to the test log.
 func (h *host) deploy(t testing.TB, image string, change ...func(*Params)) (Result, error) {
 	t.Helper()
+	res, _, err := h.deployEnv(t, image, nil, change...)
+	return res, err
+}
+
+// deployEnv is deploy with extra environment variables; it also returns
+// the script's whole output.
+func (h *host) deployEnv(t testing.TB, image string, env []string, change ...func(*Params)) (Result, string, error) {
+	t.Helper()
 	p := h.params
 	p.Image = image
 	if image == "" {
@@ -310,9 +318,9 @@ func (h *host) deploy(t testing.TB, image string, change ...func(*Params)) (Resu
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res, err := RunLocal(ctx, p, &out)
+	res, err := runLocal(ctx, p, &out, env)
 	t.Logf("script output (%s):\n%s", p.Mode, Tail(out.String(), 3000))
-	return res, err
+	return res, out.String(), err
 }
 
 // serving returns the version the public port answers with.

@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,4 +186,42 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestECRLogin runs the ecr login mode with a stand-in "aws" on PATH: the
+// token goes from aws to the container CLI's login through a pipe and never
+// into the output.
+func TestECRLogin(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+	bin := filepath.Join(h.dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const token = "ecr-token-must-not-leak-4f2a"
+	fakeAWS := "#!/bin/sh\necho \"$@\" >> " + filepath.Join(h.dir, "aws.calls") + "\necho " + token + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = run(context.Background(), "podman", "logout", w.registry) })
+	res, out, err := h.deployEnv(t, w.v1, []string{"PATH=" + bin + ":" + os.Getenv("PATH")}, func(p *Params) {
+		p.Login, p.Region = LoginECR, "eu-west-1"
+	})
+	if err != nil || res.Status != StatusDeployed {
+		t.Fatalf("result = %+v, err %v", res, err)
+	}
+	calls, _ := os.ReadFile(filepath.Join(h.dir, "aws.calls"))
+	if got, want := strings.TrimSpace(string(calls)), "ecr get-login-password --region eu-west-1"; got != want {
+		t.Errorf("aws was called with %q, want %q", got, want)
+	}
+	if strings.Contains(out, token) {
+		t.Error("the registry token appears in the script's output")
+	}
+	logs, _ := filepath.Glob(filepath.Join(h.params.StateDir, "logs", "*.log"))
+	for _, l := range logs {
+		if b, _ := os.ReadFile(l); strings.Contains(string(b), token) {
+			t.Errorf("the registry token appears in the host log %s", l)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 )
@@ -15,6 +16,11 @@ import (
 // result is OK; otherwise it says why, and the Result is still returned when
 // the script printed one.
 func RunLocal(ctx context.Context, p Params, out io.Writer) (Result, error) {
+	return runLocal(ctx, p, out, nil)
+}
+
+// runLocal is RunLocal with extra environment variables for the script.
+func runLocal(ctx context.Context, p Params, out io.Writer, env []string) (Result, error) {
 	script, err := Render(p)
 	if err != nil {
 		return Result{}, err
@@ -22,6 +28,9 @@ func RunLocal(ctx context.Context, p Params, out io.Writer) (Result, error) {
 	var buf bytes.Buffer
 	cmd := exec.CommandContext(ctx, "bash", "-s")
 	cmd.Stdin = strings.NewReader(script)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	w := io.Writer(&buf)
 	if out != nil {
 		w = io.MultiWriter(&buf, out)

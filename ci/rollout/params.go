@@ -204,9 +204,3 @@ func checkURL(listen string) string {
 	}
 	return "http://" + host + ":" + publicPort(listen) + "/health"
 }
-
-// registryHost is the registry part of an image reference.
-func registryHost(image string) string {
-	host, _, _ := strings.Cut(image, "/")
-	return host
-}

@@ -46,7 +46,6 @@ func Vars(p Params) ([]Var, error) {
 		{"PULL_ARGS", quoteArray(pull)},
 		{"LOGIN", quote(string(p.Login))},
 		{"REGION", quote(p.Region)},
-		{"REGISTRY", quote(registryHost(p.Image))},
 		{"ENV_FILE", quote(p.EnvFile)},
 		{"NAME_PREFIX", quote(p.NamePrefix)},
 		{"BLUE_PORT", fmt.Sprint(p.BluePort)},

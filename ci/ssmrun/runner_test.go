@@ -2,8 +2,8 @@ package ssmrun
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"os/exec"
 	"reflect"
 	"strings"
