@@ -362,20 +362,27 @@ type load struct {
 	total    int
 	failures []string
 	versions map[string]int
+	first    map[string]time.Time // when each version answered first
 	started  time.Time
 	elapsed  time.Duration
 }
 
 // startLoad runs workers that GET /health in a loop until Stop, bounded to
-// limit in any case. Keep-alive clients, as browsers and proxies are.
+// limit in any case. Even workers keep connections alive (as browsers and
+// proxies do); odd ones open a new connection for every request, so that
+// no failure can hide behind the Go client's retry of an idempotent
+// request on a reused connection.
 func startLoad(url string, workers int, limit time.Duration) *load {
-	l := &load{stop: make(chan struct{}), versions: map[string]int{}, started: time.Now()}
+	l := &load{stop: make(chan struct{}), versions: map[string]int{}, first: map[string]time.Time{}, started: time.Now()}
 	deadline := time.Now().Add(limit)
-	for range workers {
+	for i := range workers {
 		l.done.Add(1)
 		go func() {
 			defer l.done.Done()
-			client := &http.Client{Timeout: 10 * time.Second}
+			transport := http.DefaultTransport.(*http.Transport).Clone()
+			transport.DisableKeepAlives = i%2 == 1
+			defer transport.CloseIdleConnections()
+			client := &http.Client{Timeout: 10 * time.Second, Transport: transport}
 			for time.Now().Before(deadline) {
 				select {
 				case <-l.stop:
@@ -393,6 +400,9 @@ func startLoad(url string, workers int, limit time.Duration) *load {
 					}
 				} else {
 					l.versions[version]++
+					if _, ok := l.first[version]; !ok {
+						l.first[version] = time.Now()
+					}
 				}
 				l.mu.Unlock()
 			}
