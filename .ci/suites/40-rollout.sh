@@ -29,4 +29,4 @@ if [ "$status" -ne 0 ]; then
   echo "40-rollout: the cutover benchmark failed (exit $status)" >&2
   exit 1
 fi
-grep -E '^(cutover figures over 3|BenchmarkCutover|ok)' "$log"
+grep -E '^(cutover figures over 3|BenchmarkCutover|ok)|wrk during|failed-req' "$log"

@@ -2,7 +2,9 @@ package rollout
 
 import (
 	"fmt"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,6 +63,7 @@ func BenchmarkCutover(b *testing.B) {
 		// After the rollback "current" serves again: the next round goes to "next" again.
 	}
 	b.StopTimer()
+	wrkOnce(b, h, w.v2)
 	for _, m := range []struct {
 		unit string
 		v    []float64
@@ -70,6 +73,36 @@ func BenchmarkCutover(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 	fmt.Printf("cutover figures over %d rounds: to-serve %v s, rollout %v s, failed %v, rate %v req/s, rollback %v s, reject %v s\n",
 		b.N, round(toServe), round(rollout), failed, round(rate), round(rollback), round(reject))
+}
+
+// wrkOnce runs wrk (keep-alive connections, no retries) through one more
+// rollout and prints its counts: an independent client's view of the switch.
+func wrkOnce(b *testing.B, h *host, image string) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		fmt.Println("wrk is not installed: no wrk figure")
+		return
+	}
+	cmd := exec.Command("wrk", "-t2", "-c8", "-d8s", h.public+"/health")
+	done := make(chan []byte, 1)
+	go func() { out, _ := cmd.CombinedOutput(); done <- out }()
+	time.Sleep(time.Second)
+	if _, err := h.deploy(b, image); err != nil {
+		b.Fatal(err)
+	}
+	out := string(<-done)
+	var summary []string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.Contains(line, "requests in") || strings.HasPrefix(line, "Socket errors") || strings.HasPrefix(line, "Non-2xx") || strings.HasPrefix(line, "Requests/sec") {
+			summary = append(summary, line)
+		}
+	}
+	errorsLine := "no socket errors, no non-2xx responses"
+	if strings.Contains(out, "Socket errors") || strings.Contains(out, "Non-2xx") {
+		errorsLine = "ERRORS reported"
+		b.Errorf("wrk saw failures during the rollout:\n%s", out)
+	}
+	fmt.Printf("wrk during a rollout (2 threads, 8 keep-alive connections, 8 s): %s; %s\n", strings.Join(summary, "; "), errorsLine)
 }
 
 func median(v []float64) float64 {
