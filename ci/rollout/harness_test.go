@@ -229,8 +229,14 @@ events { worker_connections 512; }
 http {
     access_log off;
     include %[1]s/sites/*.conf;
+    # Like the default server of Amazon Linux's nginx.conf, after the include.
+    server {
+        listen 127.0.0.1:%[2]d default_server;
+        server_name _;
+        return 404;
+    }
 }
-`, prefix)
+`, prefix, ports[2])
 	if err := os.WriteFile(conf, []byte(nginxConf), 0o644); err != nil {
 		t.Fatal(err)
 	}
