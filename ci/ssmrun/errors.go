@@ -37,7 +37,7 @@ var (
 
 // hints tell what to do about each outcome.
 var hints = map[error]string{
-	ErrFailed:            "the host's output below says why",
+	ErrFailed:            "the message and the output's tail say why; the full log is in /var/lib/gangway/logs on the host",
 	ErrExecutionTimedOut: "raise the execution timeout or look at the host's log in /var/lib/gangway/logs",
 	ErrDeliveryTimedOut:  "check that the SSM agent runs and reaches SSM (PingStatus) and raise the delivery timeout",
 	ErrCancelled:         "someone or something cancelled the command; run it again",
@@ -75,7 +75,7 @@ func (e *InvocationError) Error() string {
 	if h := hints[e.Kind]; h != "" {
 		fmt.Fprintf(&b, "; %s", h)
 	}
-	if e.Result == nil && e.StdoutTail != "" {
+	if e.StdoutTail != "" {
 		fmt.Fprintf(&b, "\n--- stdout (tail)\n%s", e.StdoutTail)
 	}
 	if e.StderrTail != "" {
