@@ -31,6 +31,9 @@ var (
 	// ErrOutputTruncated: SSM cut stdout at 24,000 characters and the
 	// result line was lost.
 	ErrOutputTruncated = errors.New("SSM cut the output and the result line was lost")
+	// ErrSkipped: SSM never ran the command on the instance because the
+	// batch reached MaxErrors first.
+	ErrSkipped = errors.New("not run: the batch reached MaxErrors before this instance's turn")
 	// ErrWaitTimeout: the invocation was still not finished at the deadline.
 	ErrWaitTimeout = errors.New("the command did not finish before the wait deadline")
 )
@@ -47,6 +50,7 @@ var hints = map[error]string{
 	ErrAccessDenied:      "check the caller's ssm:SendCommand permission on the document and instances, and the instance role",
 	ErrNoResult:          "the command succeeded without printing GANGWAY_RESULT: did the rollout script run?",
 	ErrOutputTruncated:   "the host keeps the full log in /var/lib/gangway/logs",
+	ErrSkipped:           "fix the failure above and run the rollout again",
 	ErrWaitTimeout:       "the command may still be running: see aws ssm list-command-invocations --command-id",
 }
 
@@ -86,6 +90,10 @@ func (e *InvocationError) Error() string {
 
 func (e *InvocationError) Unwrap() error { return e.Kind }
 
+// statusSkipped marks an invocation the runner stopped waiting for: still
+// Pending after the batch reached MaxErrors.
+const statusSkipped = "Skipped"
+
 // classify maps a terminal invocation to its outcome; nil for Success and
 // for statuses that are not terminal.
 func classify(status, details string) (kind error, terminal bool) {
@@ -104,6 +112,8 @@ func classify(status, details string) (kind error, terminal bool) {
 		return ErrAccessDenied, true
 	}
 	switch status {
+	case statusSkipped:
+		return ErrSkipped, true
 	case "Success":
 		return nil, true
 	case "Failed":

@@ -34,8 +34,9 @@ type fakeHost struct {
 	// notYet is how many GetCommandInvocation calls answer
 	// InvocationDoesNotExist first; inProgress how many then answer InProgress.
 	notYet, inProgress int
-	// never keeps the invocation InProgress forever.
-	never bool
+	// never keeps the invocation InProgress forever; pending keeps it
+	// Pending (SSM holding it back under MaxConcurrency / MaxErrors).
+	never, pending bool
 }
 
 type fakeSSM struct {
@@ -121,6 +122,8 @@ func (f *fakeSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case n <= h.notYet:
 			f.fail(w, 400, "InvocationDoesNotExist", "")
 			return
+		case h.pending:
+			out = map[string]any{"CommandId": cmd, "InstanceId": inst, "Status": "Pending", "StatusDetails": "Pending"}
 		case h.never || n <= h.notYet+h.inProgress:
 			out = map[string]any{"CommandId": cmd, "InstanceId": inst, "Status": "InProgress", "StatusDetails": "InProgress"}
 		default:

@@ -318,6 +318,8 @@ func (r *Runner) Invoke(ctx context.Context, instanceIDs []string, script string
 	deadline := time.Now().Add(limit)
 	pending := slices.Clone(instanceIDs)
 	done := map[string]Invocation{}
+	last := map[string]string{} // last status seen of unfinished invocations
+	failures := 0
 	delay := r.pollInitial
 	for {
 		var still []string
@@ -328,12 +330,28 @@ func (r *Runner) Invoke(ctx context.Context, instanceIDs []string, script string
 			}
 			if finished {
 				done[id] = inv
+				if inv.Status != "Success" {
+					failures++
+				}
 				r.log.Info("invocation finished", "instance", id, "status", inv.Status, "details", inv.StatusDetails)
 			} else {
+				last[id] = inv.Status
 				still = append(still, id)
 			}
 		}
 		pending = still
+		// Past MaxErrors SSM sends no more: what has not started never will.
+		if r.maxErrorsReached(failures, len(instanceIDs)) {
+			still = nil
+			for _, id := range pending {
+				if s := last[id]; s == "" || s == "Pending" {
+					done[id] = Invocation{InstanceID: id, CommandID: cmdID, Status: statusSkipped, StatusDetails: "not sent after MaxErrors"}
+				} else {
+					still = append(still, id)
+				}
+			}
+			pending = still
+		}
 		if len(pending) == 0 {
 			return cmdID, collect(done, instanceIDs), nil
 		}
@@ -348,6 +366,18 @@ func (r *Runner) Invoke(ctx context.Context, instanceIDs []string, script string
 		}
 		delay = min(delay+delay/2, r.pollMax)
 	}
+}
+
+// maxErrorsReached reports whether failures exceed MaxErrors for a batch of n.
+func (r *Runner) maxErrorsReached(failures, n int) bool {
+	limit, err := strconv.Atoi(strings.TrimSuffix(r.maxErrors, "%"))
+	if err != nil {
+		return false
+	}
+	if strings.HasSuffix(r.maxErrors, "%") {
+		limit = n * limit / 100
+	}
+	return failures > limit
 }
 
 // waves is how many rounds of MaxConcurrency hosts a batch of n takes.
@@ -397,7 +427,7 @@ func (r *Runner) poll(ctx context.Context, cmdID, instanceID string) (Invocation
 		Stderr:        aws.ToString(out.StandardErrorContent),
 	}
 	_, terminal := classify(inv.Status, inv.StatusDetails)
-	return inv, terminal, nil
+	return inv, terminal && inv.Status != statusSkipped, nil
 }
 
 // HostResult is the outcome of the rollout script on one instance.

@@ -346,3 +346,24 @@ func TestClassifyNonTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxErrorsSkipsTheRest: with MaxErrors 0 SSM sends no more after the
+// first failure; the runner stops waiting for what never started.
+func TestMaxErrorsSkipsTheRest(t *testing.T) {
+	t.Parallel()
+	hosts := map[string]*fakeHost{"i-1": healthy(), "i-2": healthy(), "i-3": healthy()}
+	hosts["i-1"].status, hosts["i-1"].detail = "Failed", "Failed"
+	hosts["i-2"].pending, hosts["i-3"].pending = true, true
+	_, client := newFake(t, hosts)
+	start := time.Now()
+	results, err := fastRunner(t, client, WithWaitTimeout(time.Minute)).Run(context.Background(), Targets{Tags: fleetTags}, "echo\n")
+	if !errors.Is(err, ErrFailed) || !errors.Is(err, ErrSkipped) {
+		t.Fatalf("Run = %v, want ErrFailed for i-1 and ErrSkipped for the others", err)
+	}
+	if time.Since(start) > 30*time.Second {
+		t.Errorf("the runner waited for invocations that could never start")
+	}
+	if len(results) != 3 || results[1].Status != statusSkipped || results[2].Status != statusSkipped {
+		t.Errorf("results = %+v", results)
+	}
+}
