@@ -2,6 +2,9 @@ package rollout
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,5 +226,33 @@ func TestECRLogin(t *testing.T) {
 		if b, _ := os.ReadFile(l); strings.Contains(string(b), token) {
 			t.Errorf("the registry token appears in the host log %s", l)
 		}
+	}
+}
+
+// TestSlotPortTaken: something else answering on the free slot's port must
+// never pass the health gate in the new version's name.
+func TestSlotPortTaken(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+	if _, err := h.deploy(t, w.v1); err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", h.params.GreenPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"ok","version":"stranger"}`)
+	})}
+	go func() { _ = stranger.Serve(l) }()
+	t.Cleanup(func() { _ = stranger.Close() })
+
+	res, err := h.deploy(t, w.v2)
+	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "already in use") {
+		t.Errorf("result = %+v, err %v; want failed because the slot port is taken", res, err)
+	}
+	if got := h.serving(t); got != "v1" {
+		t.Errorf("public port serves %q, want v1", got)
 	}
 }
