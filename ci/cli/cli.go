@@ -44,7 +44,10 @@ type command struct {
 
 // commands lists every subcommand. Keep it sorted by pipeline order.
 func commands() []command {
-	return []command{}
+	return []command{
+		rolloutCommand(),
+		rollbackCommand(),
+	}
 }
 
 // UsageError marks bad input: Main exits with ExitUsage for it.

@@ -1,0 +1,16 @@
+package cli
+
+import (
+	"context"
+	"flag"
+
+	"github.com/gangway-dev/gangway/ci/rollout"
+)
+
+func rollbackCommand() command {
+	return command{
+		name:    "rollback",
+		summary: "put the previous image digest back on the environment's hosts over SSM, through the same health gate",
+		setup:   func(fs *flag.FlagSet) func(context.Context, IO) error { return hostCommand(fs, rollout.ModeRollback) },
+	}
+}

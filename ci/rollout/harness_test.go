@@ -1,0 +1,469 @@
+package rollout
+
+// The test world for running the script for real: a docker-registry on a
+// loopback port playing ECR, podman playing the host's Docker, and one nginx
+// per simulated host (its own -p prefix and -c config) as the proxy.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gangway-dev/gangway/ci/localworld"
+)
+
+// world is shared by the tests of this package: one registry, three images.
+type world struct {
+	registry string // host:port
+	v1, v2   string // healthy images REPO@sha256, versions "v1" and "v2"
+	bad      string // never healthy (/db/status 503), version "bad"
+	missing  string // a digest the registry does not have
+	stop     func()
+}
+
+var (
+	worldOnce sync.Once
+	theWorld  *world
+	worldErr  error
+	skipWhy   string
+)
+
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// needTools fails under CI=true and skips otherwise when a program is missing.
+func needTools(t testing.TB, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is required (.ci/suites/40-rollout.sh installs it): %v", p, err)
+			}
+			t.Skipf("%s is not installed: %v", p, err)
+		}
+	}
+}
+
+// getWorld builds the test images and starts the registry once per process.
+func getWorld(t testing.TB) *world {
+	t.Helper()
+	needTools(t, "podman", "docker-registry", "nginx", "curl", "flock", "shellcheck")
+	worldOnce.Do(func() { theWorld, worldErr = startWorld() })
+	if worldErr != nil {
+		t.Fatalf("setting up the rollout test world: %v", worldErr)
+	}
+	return theWorld
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if theWorld != nil {
+		theWorld.stop()
+	}
+	os.Exit(code)
+}
+
+func run(ctx context.Context, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		return out.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+func startWorld() (*world, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "rollout-world-")
+	if err != nil {
+		return nil, err
+	}
+	var cleanups []func()
+	w := &world{stop: func() {
+		for _, f := range slices.Backward(cleanups) {
+			f()
+		}
+		os.RemoveAll(dir)
+	}}
+	fail := func(err error) (*world, error) { w.stop(); return nil, err }
+
+	// The registry: filesystem storage in the temp dir, loopback only.
+	port, err := localworld.FreePort()
+	if err != nil {
+		return fail(err)
+	}
+	w.registry = fmt.Sprintf("127.0.0.1:%d", port)
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "registry"), w.registry)
+	if err := os.WriteFile(filepath.Join(dir, "registry.yml"), []byte(cfg), 0o600); err != nil {
+		return fail(err)
+	}
+	logf, err := os.Create(filepath.Join(dir, "registry.log"))
+	if err != nil {
+		return fail(err)
+	}
+	reg := exec.Command("docker-registry", "serve", filepath.Join(dir, "registry.yml"))
+	reg.Stdout, reg.Stderr = logf, logf
+	reg.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := reg.Start(); err != nil {
+		return fail(fmt.Errorf("starting docker-registry: %w", err))
+	}
+	cleanups = append(cleanups, func() { _ = syscall.Kill(-reg.Process.Pid, syscall.SIGKILL); _ = reg.Wait() })
+	if err := waitFor(ctx, "http://"+w.registry+"/v2/", 30*time.Second); err != nil {
+		return fail(fmt.Errorf("docker-registry did not answer: %w", err))
+	}
+
+	// One static test server, three FROM-scratch images around it.
+	bin := filepath.Join(dir, "ctx", "testserver")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./testdata/testserver")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("building the test server: %w: %s", err, out))
+	}
+	repo := fmt.Sprintf("%s/rollout-%s/app", w.registry, randomSuffix())
+	for _, img := range []struct {
+		version, dbOK string
+		ref           *string
+	}{{"v1", "1", &w.v1}, {"v2", "1", &w.v2}, {"bad", "0", &w.bad}} {
+		containerfile := fmt.Sprintf("FROM scratch\nCOPY testserver /testserver\nENV APP_VERSION=%s DB_OK=%s\nENTRYPOINT [\"/testserver\"]\n", img.version, img.dbOK)
+		if err := os.WriteFile(filepath.Join(dir, "ctx", "Containerfile"), []byte(containerfile), 0o644); err != nil {
+			return fail(err)
+		}
+		tag := repo + ":" + img.version
+		if _, err := run(ctx, "podman", "build", "-q", "-f", filepath.Join(dir, "ctx", "Containerfile"), "-t", tag, filepath.Join(dir, "ctx")); err != nil {
+			return fail(err)
+		}
+		cleanups = append(cleanups, func() { _, _ = run(context.Background(), "podman", "rmi", "-f", tag) })
+		digestFile := filepath.Join(dir, "digest-"+img.version)
+		if _, err := run(ctx, "podman", "push", "-q", "--tls-verify=false", "--digestfile", digestFile, tag); err != nil {
+			return fail(err)
+		}
+		d, err := os.ReadFile(digestFile)
+		if err != nil {
+			return fail(err)
+		}
+		*img.ref = repo + "@" + strings.TrimSpace(string(d))
+	}
+	sum := make([]byte, 32)
+	_, _ = rand.Read(sum)
+	w.missing = repo + "@sha256:" + hex.EncodeToString(sum)
+	// The script pulls by digest: remove what it pulls at the end.
+	cleanups = append(cleanups, func() {
+		out, _ := run(context.Background(), "podman", "images", "-q", "--filter", "reference="+repo)
+		for _, id := range strings.Fields(out) {
+			_, _ = run(context.Background(), "podman", "rmi", "-f", id)
+		}
+	})
+	return w, nil
+}
+
+func waitFor(ctx context.Context, url string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// host is one simulated EC2 host: its own nginx, slot ports, state dir and
+// container names.
+type host struct {
+	params Params
+	public string // http://127.0.0.1:PORT
+	dir    string
+}
+
+// newHost starts an nginx for a fresh host and returns deploy parameters for
+// it (Image empty). Cleanup removes its containers and stops its nginx.
+func newHost(t testing.TB) *host {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "rollout-host-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Chmod(dir, 0o755) // nginx workers run as nobody
+	ports := make([]int, 3)
+	for i := range ports {
+		if ports[i], err = localworld.FreePort(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prefix := filepath.Join(dir, "nginx")
+	conf := filepath.Join(prefix, "nginx.conf")
+	for _, d := range []string{filepath.Join(prefix, "sites"), filepath.Join(prefix, "logs"), filepath.Join(dir, "state")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nginxConf := fmt.Sprintf(`daemon off;
+worker_processes 2;
+pid %[1]s/nginx.pid;
+error_log %[1]s/logs/error.log warn;
+events { worker_connections 512; }
+http {
+    access_log off;
+    include %[1]s/sites/*.conf;
+    # Like the default server of Amazon Linux's nginx.conf, after the include.
+    server {
+        listen 127.0.0.1:%[2]d default_server;
+        server_name _;
+        return 404;
+    }
+}
+`, prefix, ports[2])
+	if err := os.WriteFile(conf, []byte(nginxConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	envFile := filepath.Join(dir, "app.env")
+	if err := os.WriteFile(envFile, []byte("APP_ENV=test\nDELAY_MS=5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nginx := exec.Command("nginx", "-p", prefix, "-c", conf)
+	nginx.Stdout, nginx.Stderr = os.Stderr, os.Stderr
+	nginx.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := nginx.Start(); err != nil {
+		t.Fatalf("starting nginx: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = nginx.Wait(); close(exited) }()
+	name := "rollout-" + randomSuffix()
+	t.Cleanup(func() {
+		_, _ = run(context.Background(), "podman", "rm", "-f", "-t", "0", name+"-blue", name+"-green")
+		_ = syscall.Kill(-nginx.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-nginx.Process.Pid, syscall.SIGKILL)
+		}
+		if !t.Failed() {
+			os.RemoveAll(dir)
+		} else {
+			t.Logf("host files kept in %s", dir)
+		}
+	})
+	// Wait for the master's pid file: reload needs it.
+	for i := 0; ; i++ {
+		if _, err := os.Stat(filepath.Join(prefix, "nginx.pid")); err == nil {
+			break
+		}
+		if i > 100 {
+			t.Fatal("nginx did not write its pid file")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	nginxArgs := []string{"nginx", "-p", prefix, "-c", conf}
+	p := Params{
+		Mode:             ModeDeploy,
+		Docker:           "podman",
+		InsecureRegistry: true,
+		Login:            LoginNone,
+		EnvFile:          envFile,
+		NamePrefix:       name,
+		BluePort:         ports[0],
+		GreenPort:        ports[1],
+		PublicListen:     fmt.Sprintf("127.0.0.1:%d", ports[2]),
+		StateDir:         filepath.Join(dir, "state"),
+		NginxSite:        filepath.Join(prefix, "sites", "gangway.conf"),
+		NginxTest:        append(slices.Clone(nginxArgs), "-t", "-q"),
+		NginxReload:      append(slices.Clone(nginxArgs), "-s", "reload"),
+		HealthTimeout:    20 * time.Second,
+		SwitchTimeout:    10 * time.Second,
+		Drain:            2 * time.Second,
+		StopTimeout:      10 * time.Second,
+		LockTimeout:      60 * time.Second,
+	}
+	return &host{params: p, public: fmt.Sprintf("http://127.0.0.1:%d", ports[2]), dir: dir}
+}
+
+// deploy runs the script for image (or a rollback when image is "") and
+// returns its result; the script's output goes to the test log.
+func (h *host) deploy(t testing.TB, image string, change ...func(*Params)) (Result, error) {
+	t.Helper()
+	res, _, err := h.deployEnv(t, image, nil, change...)
+	return res, err
+}
+
+// deployEnv is deploy with extra environment variables; it also returns
+// the script's whole output.
+func (h *host) deployEnv(t testing.TB, image string, env []string, change ...func(*Params)) (Result, string, error) {
+	t.Helper()
+	p := h.params
+	p.Image = image
+	if image == "" {
+		p.Mode = ModeRollback
+	}
+	for _, c := range change {
+		c(&p)
+	}
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := runLocal(ctx, p, &out, env)
+	t.Logf("script output (%s):\n%s", p.Mode, Tail(out.String(), 3000))
+	return res, out.String(), err
+}
+
+// serving returns the version the public port answers with.
+func (h *host) serving(t testing.TB) string {
+	t.Helper()
+	resp, err := http.Get(h.public + "/health")
+	if err != nil {
+		t.Fatalf("GET public /health: %v", err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Version string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("public /health: status %d, decode error %v", resp.StatusCode, err)
+	}
+	return body.Version
+}
+
+// containers returns the running containers of this host: name -> id.
+func (h *host) containers(t testing.TB) map[string]string {
+	t.Helper()
+	out, err := run(context.Background(), "podman", "ps", "--filter", "name=^"+h.params.NamePrefix+"-", "--format", "{{.Names}} {{.ID}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if name, id, ok := strings.Cut(line, " "); ok {
+			m[name] = id
+		}
+	}
+	return m
+}
+
+// load is a steady request loop against the public port.
+type load struct {
+	stop     chan struct{}
+	done     sync.WaitGroup
+	mu       sync.Mutex
+	total    int
+	failures []string
+	versions map[string]int
+	first    map[string]time.Time // when each version answered first
+	started  time.Time
+	elapsed  time.Duration
+}
+
+// startLoad runs workers that GET /health in a loop until Stop, bounded to
+// limit in any case. Even workers keep connections alive (as browsers and
+// proxies do); odd ones open a new connection for every request, so that
+// no failure can hide behind the Go client's retry of an idempotent
+// request on a reused connection.
+func startLoad(url string, workers int, limit time.Duration) *load {
+	l := &load{stop: make(chan struct{}), versions: map[string]int{}, first: map[string]time.Time{}, started: time.Now()}
+	deadline := time.Now().Add(limit)
+	for i := range workers {
+		l.done.Add(1)
+		go func() {
+			defer l.done.Done()
+			transport := http.DefaultTransport.(*http.Transport).Clone()
+			transport.DisableKeepAlives = i%2 == 1
+			defer transport.CloseIdleConnections()
+			client := &http.Client{Timeout: 10 * time.Second, Transport: transport}
+			for time.Now().Before(deadline) {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				version, err := get(client, url)
+				l.mu.Lock()
+				l.total++
+				if err != nil {
+					if len(l.failures) < 20 {
+						l.failures = append(l.failures, err.Error())
+					} else {
+						l.failures = append(l.failures, "")
+					}
+				} else {
+					l.versions[version]++
+					if _, ok := l.first[version]; !ok {
+						l.first[version] = time.Now()
+					}
+				}
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+func get(client *http.Client, url string) (string, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %d: %s", resp.StatusCode, body)
+	}
+	var v struct{ Version string }
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "", fmt.Errorf("decoding %q: %w", body, err)
+	}
+	return v.Version, nil
+}
+
+// Stop ends the loop and returns the count of requests and failures.
+func (l *load) Stop() (total, failed int) {
+	close(l.stop)
+	l.done.Wait()
+	l.elapsed = time.Since(l.started)
+	return l.total, len(l.failures)
+}
+
+func (l *load) check(t testing.TB, allowed ...string) {
+	t.Helper()
+	total, failed := l.Stop()
+	t.Logf("load: %d requests in %s (%.0f/s), %d failed, versions %v", total, l.elapsed.Round(time.Millisecond), float64(total)/l.elapsed.Seconds(), failed, l.versions)
+	if total == 0 {
+		t.Fatal("the load loop sent no request")
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d requests failed during the rollout; first: %q", failed, total, l.failures[:min(len(l.failures), 5)])
+	}
+	for v := range l.versions {
+		if !slices.Contains(allowed, v) {
+			t.Errorf("%d responses came from version %q, want only %v", l.versions[v], v, allowed)
+		}
+	}
+}
+
+// lockHeld reports whether another process holds the host's lock.
+func lockHeld(stateDir string) bool {
+	err := exec.Command("flock", "-n", filepath.Join(stateDir, "lock"), "true").Run()
+	return err != nil
+}

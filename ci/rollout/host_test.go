@@ -1,0 +1,258 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHostLifecycle runs the generated script for real on one simulated
+// host, each step on the state the previous one left, under a steady request
+// loop wherever traffic moves or must not move.
+func TestHostLifecycle(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+
+	// First deploy: no slot serves yet, nginx has no site.
+	res, err := h.deploy(t, w.v1)
+	if err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	if res.Status != StatusDeployed || res.Slot != "blue" || res.Version != "v1" || res.Previous != "" {
+		t.Errorf("first deploy result = %+v, want deployed to blue, version v1, no previous", res)
+	}
+	if got := h.serving(t); got != "v1" {
+		t.Fatalf("after the first deploy the public port serves %q, want v1", got)
+	}
+
+	t.Run("same digest again changes nothing", func(t *testing.T) {
+		before := h.containers(t)
+		res, err := h.deploy(t, w.v1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != StatusUnchanged || res.Slot != "blue" {
+			t.Errorf("result = %+v, want unchanged in blue", res)
+		}
+		if after := h.containers(t); !equalMaps(before, after) {
+			t.Errorf("containers changed: before %v, after %v", before, after)
+		}
+	})
+
+	t.Run("a good version rolls out with zero failed requests", func(t *testing.T) {
+		l := startLoad(h.public+"/health", 2, 2*time.Minute)
+		res, err := h.deploy(t, w.v2)
+		time.Sleep(300 * time.Millisecond) // the loop sees the settled state too
+		l.check(t, "v1", "v2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != StatusDeployed || res.Slot != "green" || res.Version != "v2" || res.Previous != w.v1 {
+			t.Errorf("result = %+v, want deployed to green, version v2, previous v1", res)
+		}
+		if got := h.serving(t); got != "v2" {
+			t.Errorf("public port serves %q, want v2", got)
+		}
+		c := h.containers(t)
+		if _, ok := c[h.params.NamePrefix+"-blue"]; ok || len(c) != 1 {
+			t.Errorf("running containers = %v, want only the green slot", c)
+		}
+	})
+
+	t.Run("a version that never becomes healthy never takes traffic", func(t *testing.T) {
+		before := h.containers(t)
+		l := startLoad(h.public+"/health", 2, 2*time.Minute)
+		res, err := h.deploy(t, w.bad, func(p *Params) { p.HealthTimeout = 5 * time.Second })
+		l.check(t, "v2")
+		if err == nil || res.Status != StatusRolledBack {
+			t.Fatalf("result = %+v, err %v; want rolled_back and an error", res, err)
+		}
+		if !strings.Contains(res.Message, "/db/status") {
+			t.Errorf("message %q does not say which check failed", res.Message)
+		}
+		if after := h.containers(t); !equalMaps(before, after) {
+			t.Errorf("containers changed: before %v, after %v", before, after)
+		}
+		if got := h.serving(t); got != "v2" {
+			t.Errorf("public port serves %q, want v2", got)
+		}
+	})
+
+	t.Run("a missing digest fails at pull and leaves the old untouched", func(t *testing.T) {
+		before := h.containers(t)
+		site, _ := os.ReadFile(h.params.NginxSite)
+		res, err := h.deploy(t, w.missing)
+		if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "pulling") {
+			t.Fatalf("result = %+v, err %v; want failed at pull", res, err)
+		}
+		if after := h.containers(t); !equalMaps(before, after) {
+			t.Errorf("containers changed: before %v, after %v", before, after)
+		}
+		if after, _ := os.ReadFile(h.params.NginxSite); string(after) != string(site) {
+			t.Errorf("the nginx site changed after a failed pull")
+		}
+		if got := h.serving(t); got != "v2" {
+			t.Errorf("public port serves %q, want v2", got)
+		}
+	})
+
+	t.Run("rollback returns to the previous digest with zero failed requests", func(t *testing.T) {
+		l := startLoad(h.public+"/health", 2, 2*time.Minute)
+		res, err := h.deploy(t, "")
+		time.Sleep(300 * time.Millisecond)
+		l.check(t, "v1", "v2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != StatusDeployed || res.Mode != "rollback" || res.Image != w.v1 || res.Previous != w.v2 {
+			t.Errorf("result = %+v, want deployed by rollback to v1 from v2", res)
+		}
+		if got := h.serving(t); got != "v1" {
+			t.Errorf("public port serves %q, want v1", got)
+		}
+		// The state now offers v2 as the next rollback target.
+		prev, _ := os.ReadFile(filepath.Join(h.params.StateDir, "previous"))
+		if got := strings.TrimSpace(string(prev)); got != w.v2 {
+			t.Errorf("recorded previous = %q, want %q", got, w.v2)
+		}
+	})
+}
+
+func TestRollbackWithoutPrevious(t *testing.T) {
+	t.Parallel()
+	getWorld(t)
+	h := newHost(t)
+	res, err := h.deploy(t, "")
+	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "no previous version") {
+		t.Errorf("result = %+v, err %v; want failed: no previous version", res, err)
+	}
+}
+
+// TestConcurrentRollouts holds the host lock with a slow rollout and starts
+// two more: one with a short lock timeout fails cleanly, one with a long
+// timeout waits and then finds its digest already serving.
+func TestConcurrentRollouts(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+	if _, err := h.deploy(t, w.v1); err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	type outcome struct {
+		res Result
+		err error
+	}
+	slow := make(chan outcome, 1)
+	go func() {
+		res, err := h.deploy(t, w.v2, func(p *Params) { p.Drain = 4 * time.Second })
+		slow <- outcome{res, err}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !lockHeld(h.params.StateDir) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first rollout never took the lock")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	res, err := h.deploy(t, w.v2, func(p *Params) { p.LockTimeout = time.Second })
+	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "another rollout") {
+		t.Errorf("impatient rollout: result = %+v, err %v; want failed because another rollout runs", res, err)
+	}
+	waiting, err := h.deploy(t, w.v2, func(p *Params) { p.LockTimeout = 2 * time.Minute })
+	first := <-slow
+	if first.err != nil || first.res.Status != StatusDeployed {
+		t.Fatalf("first rollout: %+v, %v", first.res, first.err)
+	}
+	if err != nil || waiting.Status != StatusUnchanged {
+		t.Errorf("waiting rollout: result = %+v, err %v; want unchanged after the first one finished", waiting, err)
+	}
+	if got := h.serving(t); got != "v2" {
+		t.Errorf("public port serves %q, want v2", got)
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestECRLogin runs the ecr login mode with a stand-in "aws" on PATH: the
+// token goes from aws to the container CLI's login through a pipe and never
+// into the output.
+func TestECRLogin(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+	bin := filepath.Join(h.dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const token = "ecr-token-must-not-leak-4f2a"
+	fakeAWS := "#!/bin/sh\necho \"$@\" >> " + filepath.Join(h.dir, "aws.calls") + "\necho " + token + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = run(context.Background(), "podman", "logout", w.registry) })
+	res, out, err := h.deployEnv(t, w.v1, []string{"PATH=" + bin + ":" + os.Getenv("PATH")}, func(p *Params) {
+		p.Login, p.Region = LoginECR, "eu-west-1"
+	})
+	if err != nil || res.Status != StatusDeployed {
+		t.Fatalf("result = %+v, err %v", res, err)
+	}
+	calls, _ := os.ReadFile(filepath.Join(h.dir, "aws.calls"))
+	if got, want := strings.TrimSpace(string(calls)), "ecr get-login-password --region eu-west-1"; got != want {
+		t.Errorf("aws was called with %q, want %q", got, want)
+	}
+	if strings.Contains(out, token) {
+		t.Error("the registry token appears in the script's output")
+	}
+	logs, _ := filepath.Glob(filepath.Join(h.params.StateDir, "logs", "*.log"))
+	for _, l := range logs {
+		if b, _ := os.ReadFile(l); strings.Contains(string(b), token) {
+			t.Errorf("the registry token appears in the host log %s", l)
+		}
+	}
+}
+
+// TestSlotPortTaken: something else answering on the free slot's port must
+// never pass the health gate in the new version's name.
+func TestSlotPortTaken(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+	if _, err := h.deploy(t, w.v1); err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", h.params.GreenPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"ok","version":"stranger"}`)
+	})}
+	go func() { _ = stranger.Serve(l) }()
+	t.Cleanup(func() { _ = stranger.Close() })
+
+	res, err := h.deploy(t, w.v2)
+	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "already in use") {
+		t.Errorf("result = %+v, err %v; want failed because the slot port is taken", res, err)
+	}
+	if got := h.serving(t); got != "v1" {
+		t.Errorf("public port serves %q, want v1", got)
+	}
+}

@@ -1,0 +1,60 @@
+package rollout
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ResultPrefix starts the script's last output line.
+const ResultPrefix = "GANGWAY_RESULT "
+
+// Statuses of a Result.
+const (
+	StatusDeployed   = "deployed"    // the image serves (mode deploy or rollback)
+	StatusUnchanged  = "unchanged"   // the image already served; nothing changed
+	StatusFailed     = "failed"      // nothing changed (lock, login, pull, bad state)
+	StatusRolledBack = "rolled_back" // the new image was started, rejected and removed; the old serves
+)
+
+// Result is the script's machine-readable outcome.
+type Result struct {
+	Status   string `json:"status"`
+	Mode     string `json:"mode"`
+	Image    string `json:"image"`
+	Previous string `json:"previous,omitempty"`
+	Slot     string `json:"slot,omitempty"`
+	Version  string `json:"version,omitempty"`
+	Host     string `json:"host,omitempty"`
+	Seconds  int    `json:"seconds"`
+	Message  string `json:"message"`
+}
+
+// OK reports whether the status means success (deployed or unchanged).
+func (r Result) OK() bool { return r.Status == StatusDeployed || r.Status == StatusUnchanged }
+
+// ErrNoResult means the output has no complete result line.
+var ErrNoResult = errors.New("no GANGWAY_RESULT line in the output")
+
+// ParseResult reads the last result line of output. It reads from the end,
+// because the line is always the script's last. An error wraps ErrNoResult
+// when there is none or when it is cut short.
+func ParseResult(output string) (Result, error) {
+	i := strings.LastIndex(output, ResultPrefix)
+	if i < 0 {
+		return Result{}, ErrNoResult
+	}
+	if i > 0 && output[i-1] != '\n' {
+		return Result{}, fmt.Errorf("%w: the marker is not at the start of a line", ErrNoResult)
+	}
+	line, _, _ := strings.Cut(output[i+len(ResultPrefix):], "\n")
+	var r Result
+	if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &r); err != nil {
+		return Result{}, fmt.Errorf("%w: the line is incomplete or malformed (%v): %q", ErrNoResult, err, line)
+	}
+	if r.Status == "" {
+		return Result{}, fmt.Errorf("%w: the line has no status: %q", ErrNoResult, line)
+	}
+	return r, nil
+}

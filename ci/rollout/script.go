@@ -1,0 +1,100 @@
+package rollout
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+)
+
+//go:embed script.sh.tmpl
+var scriptText string
+
+// The template's delimiters are <@ @> because the script itself contains
+// Go templates ({{.State.Running}}) and bash's [[ ]].
+var scriptTemplate = template.Must(template.New("rollout.sh").Delims("<@", "@>").Parse(scriptText))
+
+// Var is one shell assignment at the top of the script: Name=Value, with
+// Value already quoted for bash (a word or an array).
+type Var struct {
+	Name  string
+	Value string
+}
+
+// LogTailBytes is how much of its log the script prints before the result
+// line: well under SSM's 24,000-character stdout cut.
+const LogTailBytes = 16000
+
+// Vars builds the script's variables from p. It is pure: the same Params
+// always give the same assignments, in a fixed order.
+func Vars(p Params) ([]Var, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	var pull []string
+	if p.InsecureRegistry {
+		pull = append(pull, "--tls-verify=false")
+	}
+	secs := func(d time.Duration) string { return fmt.Sprint(int64(d / time.Second)) }
+	return []Var{
+		{"MODE", quote(string(p.Mode))},
+		{"IMAGE", quote(p.Image)},
+		{"DOCKER", quote(p.Docker)},
+		{"PULL_ARGS", quoteArray(pull)},
+		{"LOGIN", quote(string(p.Login))},
+		{"REGION", quote(p.Region)},
+		{"ENV_FILE", quote(p.EnvFile)},
+		{"NAME_PREFIX", quote(p.NamePrefix)},
+		{"BLUE_PORT", fmt.Sprint(p.BluePort)},
+		{"GREEN_PORT", fmt.Sprint(p.GreenPort)},
+		{"PUBLIC_LISTEN", quote(p.PublicListen)},
+		{"CHECK_URL", quote(checkURL(p.PublicListen))},
+		{"UPSTREAM", quote(upstreamName(p.NamePrefix))},
+		{"STATE_DIR", quote(strings.TrimSuffix(p.StateDir, "/"))},
+		{"NGINX_SITE", quote(p.NginxSite)},
+		{"NGINX_TEST", quoteArray(p.NginxTest)},
+		{"NGINX_RELOAD", quoteArray(p.NginxReload)},
+		{"HEALTH_TIMEOUT", secs(p.HealthTimeout)},
+		{"SWITCH_TIMEOUT", secs(p.SwitchTimeout)},
+		{"DRAIN_SECONDS", secs(p.Drain)},
+		{"STOP_TIMEOUT", secs(p.StopTimeout)},
+		{"LOCK_TIMEOUT", secs(p.LockTimeout)},
+		{"LOG_TAIL_BYTES", fmt.Sprint(LogTailBytes)},
+	}, nil
+}
+
+// Render returns the script for p. It is pure; see Vars.
+func Render(p Params) (string, error) {
+	vars, err := Vars(p)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := scriptTemplate.Execute(&b, struct{ Vars []Var }{vars}); err != nil {
+		return "", fmt.Errorf("rendering the rollout script: %w", err)
+	}
+	return b.String(), nil
+}
+
+var unsafeUpstream = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
+func upstreamName(prefix string) string {
+	return unsafeUpstream.ReplaceAllString(prefix, "_") + "_active"
+}
+
+// quote makes s one bash word: single quotes, with embedded ones closed,
+// escaped and reopened.
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func quoteArray(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = quote(s)
+	}
+	return "(" + strings.Join(q, " ") + ")"
+}

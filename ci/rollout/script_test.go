@@ -1,0 +1,243 @@
+package rollout
+
+import (
+	"bytes"
+	"os/exec"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func localParams() Params {
+	p := HostDefaults(ModeDeploy, "127.0.0.1:5000/gangway-test@"+digest, "")
+	p.Docker = "podman"
+	p.InsecureRegistry = true
+	p.Login = LoginNone
+	p.EnvFile = ""
+	p.NamePrefix = "rollout-abc"
+	p.BluePort, p.GreenPort = 18081, 18082
+	p.PublicListen = "127.0.0.1:18080"
+	p.StateDir = "/tmp/x/state"
+	p.NginxSite = "/tmp/x/nginx/sites/gangway.conf"
+	p.NginxTest = []string{"nginx", "-p", "/tmp/x/nginx", "-c", "/tmp/x/nginx/nginx.conf", "-t", "-q"}
+	p.NginxReload = []string{"nginx", "-p", "/tmp/x/nginx", "-c", "/tmp/x/nginx/nginx.conf", "-s", "reload"}
+	return p
+}
+
+func TestVarsHost(t *testing.T) {
+	t.Parallel()
+	p := HostDefaults(ModeDeploy, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod@"+digest, "eu-west-1")
+	got, err := Vars(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Var{
+		{"MODE", "'deploy'"},
+		{"IMAGE", "'123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod@" + digest + "'"},
+		{"DOCKER", "'docker'"},
+		{"PULL_ARGS", "()"},
+		{"LOGIN", "'ecr'"},
+		{"REGION", "'eu-west-1'"},
+		{"ENV_FILE", "'/etc/gangway/app.env'"},
+		{"NAME_PREFIX", "'gangway'"},
+		{"BLUE_PORT", "8081"},
+		{"GREEN_PORT", "8082"},
+		{"PUBLIC_LISTEN", "'80'"},
+		{"CHECK_URL", "'http://127.0.0.1:80/health'"},
+		{"UPSTREAM", "'gangway_active'"},
+		{"STATE_DIR", "'/var/lib/gangway'"},
+		{"NGINX_SITE", "'/etc/nginx/conf.d/gangway.conf'"},
+		{"NGINX_TEST", "('nginx' '-t' '-q')"},
+		{"NGINX_RELOAD", "('systemctl' 'reload-or-restart' 'nginx')"},
+		{"HEALTH_TIMEOUT", "90"},
+		{"SWITCH_TIMEOUT", "15"},
+		{"DRAIN_SECONDS", "5"},
+		{"STOP_TIMEOUT", "20"},
+		{"LOCK_TIMEOUT", "300"},
+		{"LOG_TAIL_BYTES", "16000"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Vars(host defaults) =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestVarsLocal(t *testing.T) {
+	t.Parallel()
+	p := localParams()
+	p.Mode, p.Image = ModeRollback, ""
+	p.StateDir = "/tmp/x/state/"
+	got, err := Vars(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"MODE":          "'rollback'",
+		"IMAGE":         "''",
+		"DOCKER":        "'podman'",
+		"PULL_ARGS":     "('--tls-verify=false')",
+		"LOGIN":         "'none'",
+		"ENV_FILE":      "''",
+		"CHECK_URL":     "'http://127.0.0.1:18080/health'",
+		"UPSTREAM":      "'rollout_abc_active'",
+		"STATE_DIR":     "'/tmp/x/state'",
+		"PUBLIC_LISTEN": "'127.0.0.1:18080'",
+		"NGINX_RELOAD":  "('nginx' '-p' '/tmp/x/nginx' '-c' '/tmp/x/nginx/nginx.conf' '-s' 'reload')",
+	}
+	for _, v := range got {
+		if w, ok := want[v.Name]; ok && v.Value != w {
+			t.Errorf("%s = %s, want %s", v.Name, v.Value, w)
+		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, want string }{
+		{"", "''"},
+		{"plain", "'plain'"},
+		{"it's", `'it'\''s'`},
+		{"$(rm -rf /) `x` \"y\"", "'$(rm -rf /) `x` \"y\"'"},
+	}
+	for _, c := range cases {
+		if got := quote(c.in); got != c.want {
+			t.Errorf("quote(%q) = %s, want %s", c.in, got, c.want)
+		}
+		// bash must read the word back unchanged.
+		out, err := exec.Command("bash", "-c", "printf %s "+quote(c.in)).Output()
+		if err != nil {
+			t.Fatalf("bash: %v", err)
+		}
+		if string(out) != c.in {
+			t.Errorf("bash read %q back as %q", c.in, out)
+		}
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		change func(*Params)
+		want   string
+	}{
+		{"tag instead of digest", func(p *Params) { p.Image = "127.0.0.1:5000/app:latest" }, "REPO@sha256"},
+		{"short digest", func(p *Params) { p.Image = "127.0.0.1:5000/app@sha256:abc" }, "REPO@sha256"},
+		{"no repository", func(p *Params) { p.Image = "app@" + digest }, "REPO@sha256"},
+		{"rollback with image", func(p *Params) { p.Mode = ModeRollback }, "rollback takes no image"},
+		{"unknown mode", func(p *Params) { p.Mode = "restart" }, "mode"},
+		{"insecure docker", func(p *Params) { p.Docker = "docker" }, "podman only"},
+		{"ecr without region", func(p *Params) { p.Login = LoginECR }, "region"},
+		{"same slot ports", func(p *Params) { p.GreenPort = p.BluePort }, "different ports"},
+		{"public is a slot", func(p *Params) { p.PublicListen = "18081" }, "must differ"},
+		{"relative state", func(p *Params) { p.StateDir = "state" }, "state dir"},
+		{"site not .conf", func(p *Params) { p.NginxSite = "/etc/nginx/gangway" }, "nginx site"},
+		{"no reload", func(p *Params) { p.NginxReload = nil }, "reload"},
+		{"fractional drain", func(p *Params) { p.Drain = 1500 * time.Millisecond }, "drain"},
+		{"odd prefix", func(p *Params) { p.NamePrefix = "a b" }, "prefix"},
+		{"cli with quote", func(p *Params) { p.Docker = "pod'man" }, "container CLI"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := localParams()
+			c.change(&p)
+			err := p.Validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Validate() = %v, want an error about %q", err, c.want)
+			}
+		})
+	}
+	if err := localParams().Validate(); err != nil {
+		t.Errorf("local params: %v", err)
+	}
+}
+
+// TestRenderShellcheck runs shellcheck on the script for several parameter
+// sets: the EC2 host, the local podman host, a rollback.
+func TestRenderShellcheck(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Fatalf("shellcheck is required (bash .ci/setup installs it): %v", err)
+	}
+	host := HostDefaults(ModeDeploy, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod@"+digest, "eu-west-1")
+	hostRollback := HostDefaults(ModeRollback, "", "eu-west-1")
+	local := localParams()
+	local.EnvFile = "/tmp/x/app env's file"
+	localRollback := localParams()
+	localRollback.Mode, localRollback.Image = ModeRollback, ""
+	for name, p := range map[string]Params{"host": host, "host rollback": hostRollback, "local": local, "local rollback": localRollback} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			script, err := Render(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("shellcheck", "--shell=bash", "--severity=style", "-")
+			cmd.Stdin = strings.NewReader(script)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				t.Errorf("shellcheck: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(script, "\nmain </dev/null\n") {
+				t.Errorf("the script does not end by calling main with stdin from /dev/null")
+			}
+		})
+	}
+}
+
+func TestRenderIsPure(t *testing.T) {
+	t.Parallel()
+	a, err := Render(localParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Render(localParams())
+	if a != b {
+		t.Error("Render gave two different scripts for the same parameters")
+	}
+	if _, err := Render(Params{}); err == nil {
+		t.Error("Render(Params{}) succeeded, want a validation error")
+	}
+}
+
+func TestParseResult(t *testing.T) {
+	t.Parallel()
+	line := `GANGWAY_RESULT {"status":"deployed","mode":"deploy","image":"r/a@` + digest + `","slot":"green","seconds":7,"message":"ok"}`
+	cases := []struct {
+		name    string
+		out     string
+		want    string
+		wantErr bool
+	}{
+		{"last line", "log\nmore log\n" + line + "\n", "deployed", false},
+		{"no newline at end", "log\n" + line, "deployed", false},
+		{"only line", line, "deployed", false},
+		{"two lines, last wins", strings.Replace(line, "deployed", "failed", 1) + "\n" + line + "\n", "deployed", false},
+		{"missing", "log\nlog\n", "", true},
+		{"cut inside the json", "log\n" + line[:60], "", true},
+		{"marker mid-line", "log " + line, "", true},
+		{"empty", "", "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := ParseResult(c.out)
+			if c.wantErr {
+				if err == nil {
+					t.Fatalf("ParseResult = %+v, want an error", r)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Status; got != c.want {
+				t.Errorf("status = %q, want %q", got, c.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,67 @@
+// Command testserver plays the service in rollout tests: GET /health answers
+// 200 {"status":"ok","version":$APP_VERSION}; GET /db/status answers 200
+// {"status":"connected"}, or 503 when DB_OK=0 (a version that never becomes
+// healthy). It listens on $PORT, waits $START_DELAY_MS before listening and
+// $DELAY_MS in every request, and shuts down gracefully on SIGTERM.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "testserver:", err)
+		os.Exit(1)
+	}
+}
+
+func ms(name string) time.Duration {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return time.Duration(n) * time.Millisecond
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	version, delay, dbOK := os.Getenv("APP_VERSION"), ms("DELAY_MS"), os.Getenv("DB_OK") != "0"
+	reply := func(w http.ResponseWriter, code int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(delay)
+		reply(w, http.StatusOK, map[string]string{"status": "ok", "version": version})
+	})
+	mux.HandleFunc("GET /db/status", func(w http.ResponseWriter, r *http.Request) {
+		if !dbOK {
+			reply(w, http.StatusServiceUnavailable, map[string]string{"status": "error", "error": "database unreachable"})
+			return
+		}
+		reply(w, http.StatusOK, map[string]string{"status": "connected"})
+	})
+	time.Sleep(ms("START_DELAY_MS"))
+	srv := &http.Server{Addr: "127.0.0.1:" + os.Getenv("PORT"), Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	fmt.Printf("testserver %s listening on %s\n", version, srv.Addr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Println("testserver: SIGTERM, finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
