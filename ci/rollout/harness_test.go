@@ -191,118 +191,42 @@ func waitFor(ctx context.Context, url string, limit time.Duration) error {
 	}
 }
 
-// host is one simulated EC2 host: its own nginx, slot ports, state dir and
-// container names.
+// host is one simulated EC2 host (see LocalHost) with its deploy
+// parameters, which a test may change.
 type host struct {
 	params Params
 	public string // http://127.0.0.1:PORT
 	dir    string
 }
 
-// newHost starts an nginx for a fresh host and returns deploy parameters for
-// it (Image empty). Cleanup removes its containers and stops its nginx.
+// newHost starts a fresh LocalHost for the test with short deadlines.
+// Cleanup removes its containers and stops its nginx.
 func newHost(t testing.TB) *host {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "rollout-host-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = os.Chmod(dir, 0o755) // nginx workers run as nobody
-	ports := make([]int, 3)
-	for i := range ports {
-		if ports[i], err = localworld.FreePort(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	prefix := filepath.Join(dir, "nginx")
-	conf := filepath.Join(prefix, "nginx.conf")
-	for _, d := range []string{filepath.Join(prefix, "sites"), filepath.Join(prefix, "logs"), filepath.Join(dir, "state")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	nginxConf := fmt.Sprintf(`daemon off;
-worker_processes 2;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log warn;
-events { worker_connections 512; }
-http {
-    access_log off;
-    include %[1]s/sites/*.conf;
-    # Like the default server of Amazon Linux's nginx.conf, after the include.
-    server {
-        listen 127.0.0.1:%[2]d default_server;
-        server_name _;
-        return 404;
-    }
-}
-`, prefix, ports[2])
-	if err := os.WriteFile(conf, []byte(nginxConf), 0o644); err != nil {
+	lh, err := StartLocalHost(context.Background(), dir, "rollout-"+randomSuffix())
+	if err != nil {
 		t.Fatal(err)
 	}
-	envFile := filepath.Join(dir, "app.env")
-	if err := os.WriteFile(envFile, []byte("APP_ENV=test\nDELAY_MS=5\n"), 0o600); err != nil {
+	if err := os.WriteFile(lh.EnvFile, []byte("APP_ENV=test\nDELAY_MS=5\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	nginx := exec.Command("nginx", "-p", prefix, "-c", conf)
-	nginx.Stdout, nginx.Stderr = os.Stderr, os.Stderr
-	nginx.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := nginx.Start(); err != nil {
-		t.Fatalf("starting nginx: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = nginx.Wait(); close(exited) }()
-	name := "rollout-" + randomSuffix()
 	t.Cleanup(func() {
-		_, _ = run(context.Background(), "podman", "rm", "-f", "-t", "0", name+"-blue", name+"-green")
-		_ = syscall.Kill(-nginx.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-nginx.Process.Pid, syscall.SIGKILL)
-		}
+		lh.Stop(context.Background())
 		if !t.Failed() {
 			os.RemoveAll(dir)
 		} else {
 			t.Logf("host files kept in %s", dir)
 		}
 	})
-	// Wait for the master's pid file: reload needs it.
-	for i := 0; ; i++ {
-		if _, err := os.Stat(filepath.Join(prefix, "nginx.pid")); err == nil {
-			break
-		}
-		if i > 100 {
-			t.Fatal("nginx did not write its pid file")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	nginxArgs := []string{"nginx", "-p", prefix, "-c", conf}
-	p := Params{
-		Mode:             ModeDeploy,
-		Docker:           "podman",
-		InsecureRegistry: true,
-		Login:            LoginNone,
-		EnvFile:          envFile,
-		NamePrefix:       name,
-		BluePort:         ports[0],
-		GreenPort:        ports[1],
-		PublicListen:     fmt.Sprintf("127.0.0.1:%d", ports[2]),
-		StateDir:         filepath.Join(dir, "state"),
-		NginxSite:        filepath.Join(prefix, "sites", "gangway.conf"),
-		NginxTest:        append(slices.Clone(nginxArgs), "-t", "-q"),
-		NginxReload:      append(slices.Clone(nginxArgs), "-s", "reload"),
-		HealthTimeout:    20 * time.Second,
-		SwitchTimeout:    10 * time.Second,
-		Drain:            2 * time.Second,
-		StopTimeout:      10 * time.Second,
-		LockTimeout:      60 * time.Second,
-	}
-	return &host{params: p, public: fmt.Sprintf("http://127.0.0.1:%d", ports[2]), dir: dir}
+	p := lh.Params()
+	p.HealthTimeout = 20 * time.Second
+	return &host{params: p, public: lh.URL, dir: dir}
 }
 
-// deploy runs the script for image (or a rollback when image is "") and
-// returns its result; the script's output goes to the test log.
 func (h *host) deploy(t testing.TB, image string, change ...func(*Params)) (Result, error) {
 	t.Helper()
 	res, _, err := h.deployEnv(t, image, nil, change...)

@@ -1,0 +1,171 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/gangway-dev/gangway/ci/localworld"
+)
+
+// LocalHost is a simulated EC2 host on this machine: its own nginx (with its
+// own -p prefix and -c configuration) as the proxy on a loopback port, slot
+// ports, a state directory, an env file and container names. It is what the
+// tests and the local flow roll out onto with RunLocal, using the same
+// script that SSM runs on EC2.
+type LocalHost struct {
+	// Dir holds everything of the host; EnvFile is the app's env file there.
+	Dir     string
+	EnvFile string
+	// URL is the public address: http://127.0.0.1:PORT.
+	URL      string
+	params   Params
+	nginxPID int
+}
+
+// LocalHostState is what a later process needs to find a host again.
+type LocalHostState struct {
+	Dir      string `json:"dir"`
+	Name     string `json:"name"`
+	NginxPID int    `json:"nginx_pid"`
+	Ports    [3]int `json:"ports"` // blue, green, public
+}
+
+// StartLocalHost prepares a host under dir, names its containers
+// <name>-blue and <name>-green, and starts its nginx. The env file is
+// created empty (0600) when missing.
+func StartLocalHost(ctx context.Context, dir, name string) (*LocalHost, error) {
+	var ports [3]int
+	for i := range ports {
+		p, err := localworld.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		ports[i] = p
+	}
+	h := newLocalHost(LocalHostState{Dir: dir, Name: name, Ports: ports})
+	prefix := filepath.Join(dir, "nginx")
+	for _, d := range []string{filepath.Join(prefix, "sites"), filepath.Join(prefix, "logs"), filepath.Join(dir, "state")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("preparing host %s: %w", name, err)
+		}
+	}
+	_ = os.Chmod(dir, 0o755) // nginx workers run as nobody
+	if _, err := os.Stat(h.EnvFile); os.IsNotExist(err) {
+		if err := os.WriteFile(h.EnvFile, nil, 0o600); err != nil {
+			return nil, fmt.Errorf("creating the env file: %w", err)
+		}
+	}
+	// Like Amazon Linux's nginx.conf: sites included, then a default server
+	// on the same port that the script's site must win over.
+	conf := fmt.Sprintf(`daemon off;
+worker_processes 2;
+pid %[1]s/nginx.pid;
+error_log %[1]s/logs/error.log warn;
+events { worker_connections 512; }
+http {
+    access_log off;
+    include %[1]s/sites/*.conf;
+    server {
+        listen 127.0.0.1:%[2]d default_server;
+        server_name _;
+        return 404;
+    }
+}
+`, prefix, ports[2])
+	if err := os.WriteFile(h.nginxConf(), []byte(conf), 0o644); err != nil {
+		return nil, fmt.Errorf("writing nginx.conf: %w", err)
+	}
+	logFile, err := os.Create(filepath.Join(prefix, "logs", "nginx.out"))
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	nginx := exec.Command("nginx", "-p", prefix, "-c", h.nginxConf())
+	nginx.Stdout, nginx.Stderr = logFile, logFile
+	nginx.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := nginx.Start(); err != nil {
+		return nil, fmt.Errorf("starting nginx (apt-get install nginx-light): %w", err)
+	}
+	h.nginxPID = nginx.Process.Pid
+	go func() { _ = nginx.Wait() }()
+	// Reload needs the master's pid file.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if _, err := os.Stat(filepath.Join(prefix, "nginx.pid")); err == nil {
+			return h, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			h.Stop(ctx)
+			return nil, fmt.Errorf("nginx of host %s did not start (see %s)", name, logFile.Name())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// AttachLocalHost returns a handle on a host started by an earlier process.
+func AttachLocalHost(s LocalHostState) *LocalHost { return newLocalHost(s) }
+
+func newLocalHost(s LocalHostState) *LocalHost {
+	h := &LocalHost{
+		Dir:      s.Dir,
+		EnvFile:  filepath.Join(s.Dir, "app.env"),
+		URL:      fmt.Sprintf("http://127.0.0.1:%d", s.Ports[2]),
+		nginxPID: s.NginxPID,
+	}
+	prefix := filepath.Join(s.Dir, "nginx")
+	nginxArgs := []string{"nginx", "-p", prefix, "-c", h.nginxConf()}
+	h.params = Params{
+		Mode:             ModeDeploy,
+		Docker:           "podman",
+		InsecureRegistry: true,
+		Login:            LoginNone,
+		EnvFile:          h.EnvFile,
+		NamePrefix:       s.Name,
+		BluePort:         s.Ports[0],
+		GreenPort:        s.Ports[1],
+		PublicListen:     fmt.Sprintf("127.0.0.1:%d", s.Ports[2]),
+		StateDir:         filepath.Join(s.Dir, "state"),
+		NginxSite:        filepath.Join(prefix, "sites", "gangway.conf"),
+		NginxTest:        append(slices.Clone(nginxArgs), "-t", "-q"),
+		NginxReload:      append(slices.Clone(nginxArgs), "-s", "reload"),
+		HealthTimeout:    60 * time.Second,
+		SwitchTimeout:    10 * time.Second,
+		Drain:            2 * time.Second,
+		StopTimeout:      10 * time.Second,
+		LockTimeout:      60 * time.Second,
+	}
+	return h
+}
+
+func (h *LocalHost) nginxConf() string { return filepath.Join(h.Dir, "nginx", "nginx.conf") }
+
+// State returns what AttachLocalHost needs.
+func (h *LocalHost) State() LocalHostState {
+	return LocalHostState{
+		Dir:      h.Dir,
+		Name:     h.params.NamePrefix,
+		NginxPID: h.nginxPID,
+		Ports:    [3]int{h.params.BluePort, h.params.GreenPort, h.nginxPort()},
+	}
+}
+
+func (h *LocalHost) nginxPort() int {
+	var port int
+	_, _ = fmt.Sscanf(publicPort(h.params.PublicListen), "%d", &port)
+	return port
+}
+
+// Params returns deploy parameters for this host (Image empty): podman as
+// the host's Docker, a plain-HTTP local registry, no registry login.
+func (h *LocalHost) Params() Params { return h.params }
+
+// Stop removes the host's containers and stops its nginx. Its files stay.
+func (h *LocalHost) Stop(ctx context.Context) {
+	_ = exec.CommandContext(ctx, "podman", "rm", "-f", "-t", "0", h.params.NamePrefix+"-blue", h.params.NamePrefix+"-green").Run()
+	localworld.KillGroup(h.nginxPID)
+}
