@@ -49,6 +49,9 @@ type Report struct {
 	Stages           []Stage      `json:"stages"`
 	Tests            []TestResult `json:"tests,omitempty"`
 	Load             *LoadResult  `json:"prod_load,omitempty"`
+	// ProdRolloutSeconds is how long the production rollout took, from
+	// starting the script to its result (pull, health gate, switch, drain).
+	ProdRolloutSeconds float64 `json:"prod_rollout_seconds,omitempty"`
 	// RecordsKept counts records created on prod before its rollout and read
 	// back after it; RecordsLost those that were not.
 	RecordsKept int      `json:"records_kept"`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/rollout"
 )
 
 // worldFile records what a run started, so that a later run can reuse a
@@ -29,8 +30,13 @@ type worldState struct {
 	// Databases maps an environment to its PostgreSQL cluster (the RDS
 	// stand-in): one cluster per environment, as RDS has one instance each.
 	Databases map[string]dbState `json:"databases"`
+	// Hosts maps an environment to its simulated EC2 host.
+	Hosts map[string]rollout.LocalHostState `json:"hosts"`
 	// Runs counts the flows run in this world; it versions local builds.
 	Runs int `json:"runs"`
+	// Kept is true when the last run ended normally with --keep; only such a
+	// world is reused. One left by an interrupted run is cleaned up.
+	Kept bool `json:"kept"`
 }
 
 type dbState struct {
@@ -60,11 +66,11 @@ func openWorld(ctx context.Context, dir string, logf func(string, ...any)) (*wor
 	case err != nil:
 		logf("world: ignoring unreadable %s (%v); starting afresh", worldFile, err)
 	default:
-		if w, ok := attachWorld(dir, prev); ok {
+		if w, ok := attachWorld(dir, prev); ok && prev.Kept {
 			logf("world: reusing the kept world in %s (moto %s, registry %s)", dir, prev.MotoEndpoint, prev.RegistryHost)
 			return w, nil
 		}
-		logf("world: the world recorded in %s is gone or partial; cleaning it up", dir)
+		logf("world: the world recorded in %s was left by an interrupted run or is gone; cleaning it up", dir)
 		stopRecorded(dir, prev)
 	}
 	return startWorld(ctx, dir)
@@ -93,6 +99,14 @@ func attachWorld(dir string, s worldState) (*world, bool) {
 		return nil, false
 	}
 	w := &world{dir: dir, state: s, dbs: map[string]*localworld.Postgres{}}
+	if len(s.Hosts) != len(envname.Known) {
+		return nil, false
+	}
+	for _, h := range s.Hosts {
+		if !listening(h.Ports[2]) {
+			return nil, false
+		}
+	}
 	for env, db := range s.Databases {
 		if !listening(db.Port) {
 			return nil, false
@@ -114,7 +128,7 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, err
 	}
-	w = &world{dir: dir, dbs: map[string]*localworld.Postgres{}, state: worldState{Databases: map[string]dbState{}}}
+	w = &world{dir: dir, dbs: map[string]*localworld.Postgres{}, state: worldState{Databases: map[string]dbState{}, Hosts: map[string]rollout.LocalHostState{}}}
 	defer func() {
 		if err != nil {
 			w.stop()
@@ -135,6 +149,11 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 		}
 		w.dbs[env] = p
 		w.state.Databases[env] = dbState{Port: p.Port, DataDir: p.DataDir()}
+		h, err := rollout.StartLocalHost(ctx, filepath.Join(base, "host-"+env), "gangway-local-"+env)
+		if err != nil {
+			return w, fmt.Errorf("starting the %s host: %w", env, err)
+		}
+		w.state.Hosts[env] = h.State()
 	}
 	return w, w.save()
 }
@@ -147,6 +166,9 @@ func (w *world) stop() {
 // stopRecorded ends the components a state file names, whether this
 // process started them or an earlier one did.
 func stopRecorded(dir string, s worldState) {
+	for _, h := range s.Hosts {
+		rollout.AttachLocalHost(h).Stop(context.Background())
+	}
 	localworld.KillGroup(s.MotoPID)
 	localworld.KillGroup(s.RegistryPID)
 	for _, db := range s.Databases {

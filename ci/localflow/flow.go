@@ -1,0 +1,205 @@
+package localflow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gangway-dev/gangway/ci/rollout"
+)
+
+// Options configure one run of the local flow.
+type Options struct {
+	// Root is the repository root (holding go.mod, app/, tests/, terraform/).
+	Root string
+	// Dir keeps the world, the hosts, plans and builds between steps
+	// (default Root/.local).
+	Dir string
+	// Approve approves the production deploy in advance (unattended runs).
+	Approve bool
+	// Break builds a release with a real defect in its database writes, to
+	// show the integration gate stopping the flow.
+	Break bool
+	// Keep leaves the world running after the run, for a later run to reuse.
+	Keep bool
+	// ReportPath is where the JSON report goes ("" for none).
+	ReportPath string
+	// Stdin is where an interactive approval is read from.
+	Stdin *os.File
+	// Out receives human-readable progress.
+	Out io.Writer
+	// Step runs one pipeline CLI subcommand with env laid over the process
+	// environment and returns its stdout (the JSON result). Its logs go to
+	// Out.
+	Step func(ctx context.Context, env map[string]string, args ...string) ([]byte, error)
+}
+
+// Result values of a Report.
+const (
+	ResultDeployed         = "deployed"
+	ResultGateFailed       = "gate_failed"
+	ResultApprovalRequired = "approval_required"
+	ResultRejected         = "rejected"
+	ResultFailed           = "failed"
+)
+
+// flow is one run in progress.
+type flow struct {
+	opts   Options
+	report *Report
+	world  *world
+	env    map[string]string // what every pipeline step sees
+	hosts  map[string]*rollout.LocalHost
+	images []string // local image references to remove at cleanup
+}
+
+// Run runs the whole flow and returns its report. The error is nil only when
+// production was deployed; the report says how far the flow got either way.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	if opts.Dir == "" {
+		opts.Dir = filepath.Join(opts.Root, ".local")
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	f := &flow{
+		opts:   opts,
+		report: &Report{Started: time.Now(), Seams: Seams},
+		hosts:  map[string]*rollout.LocalHost{},
+	}
+	err := f.run(ctx)
+	f.report.Finished = time.Now()
+	f.report.Seconds = f.report.Finished.Sub(f.report.Started).Seconds()
+	if err != nil && f.report.Result == "" {
+		f.report.Result, f.report.Reason = ResultFailed, err.Error()
+	}
+	f.report.WriteTimeline(opts.Out)
+	if opts.ReportPath != "" {
+		if werr := f.report.WriteFile(opts.ReportPath); werr != nil {
+			err = errors.Join(err, werr)
+		} else {
+			fmt.Fprintf(opts.Out, "report: %s\n", opts.ReportPath)
+		}
+	}
+	f.finish()
+	return f.report, err
+}
+
+func (f *flow) run(ctx context.Context) error {
+	if err := preflight(f.opts.Root); err != nil {
+		return err
+	}
+	if err := f.stage(ctx, "world", f.startWorld); err != nil {
+		return err
+	}
+	if err := f.stage(ctx, "preview", func(ctx context.Context) (string, error) {
+		return f.plan(ctx, "test")
+	}); err != nil {
+		return err
+	}
+	if err := f.stage(ctx, "deploy-test", f.deployTest); err != nil {
+		return err
+	}
+	if err := f.stage(ctx, "integration-tests", f.integrationTests); err != nil {
+		f.report.Result = ResultGateFailed
+		f.report.Reason = "integration tests failed on test: " + err.Error()
+		f.skip("approval", "deploy-prod")
+		return err
+	}
+	if err := f.stage(ctx, "approval", f.approve); err != nil {
+		f.skip("deploy-prod")
+		return err
+	}
+	if err := f.stage(ctx, "deploy-prod", f.deployProd); err != nil {
+		return err
+	}
+	f.report.Result = ResultDeployed
+	return nil
+}
+
+// stage runs fn as the named stage and records its timing and result.
+func (f *flow) stage(ctx context.Context, name string, fn func(context.Context) (string, error)) error {
+	s := Stage{Name: name, Started: time.Now()}
+	fmt.Fprintf(f.opts.Out, "\n==> %s\n", name)
+	detail, err := fn(ctx)
+	s.Finished = time.Now()
+	s.Seconds = s.Finished.Sub(s.Started).Seconds()
+	s.Result, s.Detail = Passed, detail
+	switch {
+	case errors.Is(err, ErrApprovalRequired):
+		s.Result, s.Detail = Stopped, err.Error()
+		f.report.Result, f.report.Reason = ResultApprovalRequired, err.Error()
+	case errors.Is(err, ErrRejected):
+		s.Result, s.Detail = Stopped, err.Error()
+		f.report.Result, f.report.Reason = ResultRejected, err.Error()
+	case err != nil:
+		s.Result, s.Detail = Failed, err.Error()
+	}
+	f.report.Stages = append(f.report.Stages, s)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// skip records stages that did not run because an earlier one stopped the flow.
+func (f *flow) skip(names ...string) {
+	now := time.Now()
+	for _, n := range names {
+		f.report.Stages = append(f.report.Stages, Stage{Name: n, Started: now, Finished: now, Result: Skipped})
+	}
+}
+
+// step runs a pipeline CLI subcommand and decodes its JSON result into v
+// (when v is not nil).
+func (f *flow) step(ctx context.Context, v any, args ...string) error {
+	fmt.Fprintf(f.opts.Out, "$ pipeline %s\n", strings.Join(args, " "))
+	out, err := f.opts.Step(ctx, f.env, args...)
+	if err != nil {
+		return fmt.Errorf("pipeline %s: %w", args[0], err)
+	}
+	if v == nil {
+		return nil
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		return fmt.Errorf("pipeline %s printed no JSON result: %w", args[0], err)
+	}
+	return nil
+}
+
+// preflight says exactly what is missing before anything starts.
+func preflight(root string) error {
+	var missing []string
+	for _, p := range []struct{ program, install string }{
+		{"terraform", "install terraform 1.11 (with the hashicorp/aws provider reachable or mirrored)"},
+		{"moto_server", "pip install 'moto[server]==5.2.1'"},
+		{"initdb", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
+		{"pg_ctl", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
+		{"docker-registry", "apt-get install docker-registry"},
+		{"podman", "apt-get install podman runc (and see .ci/setup for containers.conf)"},
+		{"nginx", "apt-get install nginx-light"},
+		{"go", "install Go 1.26"},
+		{"flock", "apt-get install util-linux"},
+		{"curl", "apt-get install curl"},
+	} {
+		if _, err := exec.LookPath(p.program); err != nil {
+			missing = append(missing, fmt.Sprintf("%s (%s)", p.program, p.install))
+		}
+	}
+	for _, d := range []string{"app", "tests", "terraform"} {
+		if fi, err := os.Stat(filepath.Join(root, d)); err != nil || !fi.IsDir() {
+			missing = append(missing, fmt.Sprintf("%s/ under %s (run from a checkout of the repository)", d, root))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the local flow needs:\n  - %s\n(bash .ci/setup installs all of them on Debian)", strings.Join(missing, "\n  - "))
+	}
+	return nil
+}
