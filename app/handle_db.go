@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -201,7 +202,11 @@ type readResponse struct {
 // handleDBRead lists records newest first, a page at a time.
 func handleDBRead(db recordStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeError(w, r, http.StatusBadRequest, "the query string is not valid URL encoding")
+			return
+		}
 		limit := defaultReadLimit
 		if q.Has("limit") {
 			n, err := strconv.Atoi(q.Get("limit"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -35,7 +36,11 @@ type s3ListResponse struct {
 // handleS3List lists the bucket's objects: ?prefix= and ?limit= (1–1000).
 func handleS3List(objects objectLister, bucket string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeError(w, r, http.StatusBadRequest, "the query string is not valid URL encoding")
+			return
+		}
 		limit := defaultS3Limit
 		if q.Has("limit") {
 			n, err := strconv.Atoi(q.Get("limit"))

@@ -190,12 +190,14 @@ type Status struct {
 }
 
 // Ping runs a query on a pooled connection and reads the schema version.
+// Before the first successful migration it tries to migrate first.
 func (s *Store) Ping(ctx context.Context) (Status, error) {
-	if ok, err := s.Migrated(); !ok {
-		if err != nil {
+	if ok, _ := s.Migrated(); !ok {
+		// Try now rather than report the background loop's last (possibly
+		// old) failure: a status check then reflects the database as it is.
+		if err := s.Migrate(ctx); err != nil {
 			return Status{}, fmt.Errorf("%w: %w", ErrNotMigrated, err)
 		}
-		return Status{}, ErrNotMigrated
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.queryTimeout)
 	defer cancel()
