@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -287,4 +286,3 @@ func withMoto(env map[string]string, m *testenv.Moto) map[string]string {
 	}
 	return env
 }
-

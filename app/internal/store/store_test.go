@@ -122,4 +122,3 @@ func TestOpenHidesTheConnectionString(t *testing.T) {
 		t.Errorf("Open error quotes the connection string: %s", got)
 	}
 }
-
