@@ -178,3 +178,24 @@ func TestPanicsBecome500(t *testing.T) {
 		t.Errorf("status = %d, want 500", got)
 	}
 }
+
+// A body without Content-Length (chunked) is cut at the limit while read.
+func TestCreateLimitsChunkedBodies(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		body   string
+		status int
+	}{
+		{`{"name":"a","description":"` + strings.Repeat("x", 70<<10) + `"}`, http.StatusRequestEntityTooLarge},
+		{`{"name":"a"}`, http.StatusServiceUnavailable}, // valid: reaches the missing database
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/db/create", strings.NewReader(c.body))
+		req.ContentLength = -1
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		newTestServer().ServeHTTP(rec, req)
+		if got := rec.Result().StatusCode; got != c.status {
+			t.Errorf("chunked body of %d bytes: status %d, want %d", len(c.body), got, c.status)
+		}
+	}
+}
