@@ -1,12 +1,9 @@
 package main
 
-import (
-	"log/slog"
-	"net/http"
-)
+import "net/http"
 
 // addRoutes is the whole API surface.
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, version string, db recordStore, objects objectLister, bucket string) {
+func addRoutes(mux *http.ServeMux, version string, db recordStore, objects objectLister, bucket string) {
 	mux.Handle("GET /health", handleHealth(version))
 	mux.Handle("GET /db/status", handleDBStatus(db))
 	mux.Handle("GET /s3/list", handleS3List(objects, bucket))

@@ -77,12 +77,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Migrations: one attempt before listening, so a healthy service is
 	// fully ready when it first answers; then in the background until they
 	// succeed, so that /health is served while the database is down.
-	migrateCtx, stopMigrating := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopMigrating()
 	if db != nil {
 		if err := db.Migrate(ctx); err != nil {
 			logger.Warn("database not ready at start; serving anyway and retrying the migrations", "error", err.Error())
-			go db.MigrateUntilDone(migrateCtx, 15*time.Second)
+			go db.MigrateUntilDone(ctx, 15*time.Second) // ends at shutdown
 		}
 	}
 
@@ -110,7 +108,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// A fresh context: ctx is already cancelled.
 	logger.Info("shutting down; finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
-	stopMigrating()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

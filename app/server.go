@@ -32,7 +32,7 @@ var _ objectLister = (*s3.Client)(nil)
 // answer 503.
 func NewServer(logger *slog.Logger, version string, db recordStore, objects objectLister, bucket string) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, version, db, objects, bucket)
+	addRoutes(mux, version, db, objects, bucket)
 	var h http.Handler = mux
 	h = recoverPanics(h)
 	h = logRequests(logger, h)
