@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The service (app/), the root test components (internal/testenv), the
+# integration suite (tests/) against a locally started service, and the
+# proof that the gate can fail (tests/gate). Needs PostgreSQL 15 binaries,
+# moto_server and podman (installed by .ci/setup).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# Static builds throughout: the container test needs a static binary, and one
+# setting for every build lets them share the build cache.
+export CGO_ENABLED=0
+
+gofmt_out=$(gofmt -l app internal tests)
+[ -z "$gofmt_out" ] || { echo "gofmt would change: $gofmt_out"; exit 1; }
+go vet ./...
+
+tmp=$(mktemp -d)
+dev_pid=
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  if [ -n "$dev_pid" ]; then
+    kill -TERM "$dev_pid" 2>/dev/null || true
+    wait "$dev_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The integration suite needs a service: the README's local one (the app
+# against a throw-away PostgreSQL and moto_server).
+go build -o "$tmp/devserver" ./app/cmd/devserver
+go build -o "$tmp/app" ./app
+"$tmp/devserver" -port 0 -app "$tmp/app" -url-file "$tmp/url" >"$tmp/devserver.out" 2>"$tmp/devserver.log" &
+dev_pid=$!
+for _ in $(seq 120); do
+  [ -s "$tmp/url" ] && break
+  kill -0 "$dev_pid" 2>/dev/null || { echo "devserver exited:"; cat "$tmp/devserver.log"; exit 1; }
+  sleep 1
+done
+[ -s "$tmp/url" ] || { echo "devserver not ready within 120s:"; tail -50 "$tmp/devserver.log"; exit 1; }
+app_url=$(cat "$tmp/url")
+
+status=0
+echo "--- integration suite against $app_url"
+APP_URL=$app_url go test -count=1 -v ./tests || status=1
+echo "--- unit, handler, container and gate tests"
+mapfile -t pkgs < <(go list ./... | grep -v '/tests$')
+go test -count=1 "${pkgs[@]}" || status=1
+if [ "$status" -ne 0 ]; then
+  echo "--- devserver log (last 40 lines)"
+  tail -40 "$tmp/devserver.log"
+fi
+exit "$status"

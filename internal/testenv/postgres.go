@@ -1,0 +1,189 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Postgres is a throw-away PostgreSQL cluster on a loopback port. TCP logins
+// need a password (scram-sha-256), as on RDS.
+type Postgres struct {
+	Port     int
+	User     string // the superuser
+	Password string // the superuser's password
+	base     string
+	pgCtl    string
+	asUser   *user.User // owner of the cluster when running as root (initdb refuses root)
+	stopOnce sync.Once
+}
+
+// StartPostgres creates a cluster in a new directory under dir and starts it.
+// When running as root the cluster is owned by the OS user "postgres".
+func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
+	const install = "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"
+	initdb, err := lookPath("initdb", install)
+	if err != nil {
+		return nil, err
+	}
+	pgCtl, err := lookPath("pg_ctl", install)
+	if err != nil {
+		return nil, err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	base, err := os.MkdirTemp(dir, "pg-")
+	if err != nil {
+		return nil, fmt.Errorf("creating cluster directory: %w", err)
+	}
+	p := &Postgres{Port: port, User: "postgres", Password: RandomHex(12), base: base, pgCtl: pgCtl}
+	pwFile := filepath.Join(base, "pwfile")
+	if err := os.WriteFile(pwFile, []byte(p.Password+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing password file: %w", err)
+	}
+	if os.Geteuid() == 0 {
+		if err := p.handTo("postgres", base, pwFile); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"-D", p.dataDir(), "-U", p.User, "--pwfile", pwFile,
+		"--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"}
+	if out, err := p.command(ctx, initdb, args...).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("initdb: %w: %s", err, out)
+	}
+	_ = os.Remove(pwFile)
+	if err := p.Resume(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// handTo makes the OS user name own the cluster directory, and the path
+// down to it traversable by that user.
+func (p *Postgres) handTo(name, base string, files ...string) error {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("running as root needs the OS user %s to own the cluster: %w", name, err)
+	}
+	p.asUser = u
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	for d := filepath.Dir(base); d != "/" && d != "."; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			_ = os.Chmod(d, fi.Mode().Perm()|0o011)
+		}
+	}
+	for _, f := range append([]string{base}, files...) {
+		if err := os.Chown(f, uid, gid); err != nil {
+			return fmt.Errorf("handing %s to %s: %w", f, name, err)
+		}
+	}
+	return nil
+}
+
+func (p *Postgres) dataDir() string { return filepath.Join(p.base, "data") }
+
+// LogPath is the server's log file.
+func (p *Postgres) LogPath() string { return filepath.Join(p.base, "postgres.log") }
+
+// URL returns a connection URL for database db as the superuser.
+func (p *Postgres) URL(db string) string {
+	return p.URLFor(p.User, p.Password, db)
+}
+
+// URLFor returns a connection URL for database db as user/password.
+func (p *Postgres) URLFor(userName, password, db string) string {
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(userName, password),
+		Host: fmt.Sprintf("127.0.0.1:%d", p.Port), Path: "/" + db, RawQuery: "sslmode=disable"}
+	return u.String()
+}
+
+// Exec runs SQL statements as the superuser in database db.
+func (p *Postgres) Exec(ctx context.Context, db string, statements ...string) error {
+	conn, err := pgx.Connect(ctx, p.URL(db))
+	if err != nil {
+		return fmt.Errorf("connecting to %s as %s: %w", db, p.User, err)
+	}
+	defer conn.Close(context.Background())
+	for _, s := range statements {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			return fmt.Errorf("running %q: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// CreateDatabase creates a login role and a database it owns, both named
+// name, and returns the role's password.
+func (p *Postgres) CreateDatabase(ctx context.Context, name string) (string, error) {
+	password := RandomHex(12)
+	ident := pgx.Identifier{name}.Sanitize()
+	err := p.Exec(ctx, "postgres",
+		fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", ident, password),
+		fmt.Sprintf("CREATE DATABASE %s OWNER %s", ident, ident))
+	return password, err
+}
+
+// Stop shuts the cluster down immediately. Calling it twice is harmless.
+func (p *Postgres) Stop() {
+	p.stopOnce.Do(func() {
+		_ = p.command(context.Background(), p.pgCtl, "-D", p.dataDir(), "-m", "immediate", "-w", "stop").Run()
+	})
+}
+
+// Pause stops the server but keeps its data, so that Resume can bring the
+// same database back on the same port.
+func (p *Postgres) Pause(ctx context.Context) error {
+	if out, err := p.command(ctx, p.pgCtl, "-D", p.dataDir(), "-m", "fast", "-w", "stop").CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl stop: %w: %s", err, out)
+	}
+	return nil
+}
+
+// Resume starts the (paused) cluster on its port and waits until it accepts
+// TCP connections.
+func (p *Postgres) Resume(ctx context.Context) error {
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s -c fsync=off -c max_connections=200", p.Port, p.base)
+	if out, err := p.command(ctx, p.pgCtl, "-D", p.dataDir(), "-l", p.LogPath(), "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl start (log %s): %w: %s", p.LogPath(), err, out)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", p.Port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("waiting for PostgreSQL on %s: %w", addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (p *Postgres) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+	if p.asUser != nil {
+		uid, _ := strconv.Atoi(p.asUser.Uid)
+		gid, _ := strconv.Atoi(p.asUser.Gid)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+		cmd.Dir = "/"
+		cmd.Env = append(cmd.Env, "HOME="+p.asUser.HomeDir)
+	}
+	return cmd
+}
