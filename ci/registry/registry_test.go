@@ -50,7 +50,6 @@ func TestECRLoginAgainstMoto(t *testing.T) {
 	}
 }
 
-
 func TestTarget(t *testing.T) {
 	t.Parallel()
 	d := "sha256:" + hex64
