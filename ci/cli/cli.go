@@ -40,11 +40,21 @@ type command struct {
 	name    string
 	summary string // one line, shown by --help
 	setup   func(fs *flag.FlagSet) func(ctx context.Context, io IO) error
+	// args allows positional arguments after the flags (run reads fs.Args()).
+	args bool
 }
 
 // commands lists every subcommand. Keep it sorted by pipeline order.
 func commands() []command {
-	return []command{}
+	return []command{
+		bootstrapCommand(),
+		planCommand(),
+		applyCommand(),
+		outputsCommand(),
+		ecrLoginCommand(),
+		promoteCommand(),
+		ghaCommand(),
+	}
 }
 
 // UsageError marks bad input: Main exits with ExitUsage for it.
@@ -91,7 +101,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 			}
 			return ExitUsage
 		}
-		if fs.NArg() > 0 {
+		if fs.NArg() > 0 && !c.args {
 			fmt.Fprintf(stderr, "pipeline %s: unexpected arguments: %s\n", c.name, strings.Join(fs.Args(), " "))
 			return ExitUsage
 		}

@@ -69,10 +69,11 @@ func Publish(r Report, getenv func(string) string, w io.Writer) (err error) {
 	if !InActions(getenv) {
 		return ErrNotInActions
 	}
-	for _, v := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
-		if getenv(v) == "" {
-			return fmt.Errorf("%s is not set: this runner does not support environment files", v)
-		}
+	if len(r.Outputs) > 0 && getenv("GITHUB_OUTPUT") == "" {
+		return errors.New("GITHUB_OUTPUT is not set: this runner does not support environment files")
+	}
+	if r.Summary != "" && getenv("GITHUB_STEP_SUMMARY") == "" {
+		return errors.New("GITHUB_STEP_SUMMARY is not set: this runner does not support job summaries")
 	}
 	for _, o := range r.Outputs {
 		if strings.ContainsAny(o.Value, "\r\n") || strings.ContainsAny(o.Name, "\r\n<=") || o.Name == "" {
