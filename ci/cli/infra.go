@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/envname"
@@ -119,13 +120,14 @@ func (f *tfFlags) runner(ctx context.Context, io IO) (*tf.Runner, *awsSession, e
 		bucket = tf.DefaultStateBucket(sess.identity.Account, sess.settings.Region)
 	}
 	r, err := tf.New(tf.Config{
-		Dir:         f.dir,
-		Env:         f.env,
-		Backend:     tf.Backend{Bucket: bucket, Region: sess.settings.Region, PathStyle: sess.settings.Emulated()},
-		LockTimeout: f.lockTimeout,
-		ExecPath:    f.terraform,
-		Environ:     terraformEnviron(io.Getenv, sess.settings),
-		Log:         io.Stderr,
+		Dir:          f.dir,
+		Env:          f.env,
+		Backend:      tf.Backend{Bucket: bucket, Region: sess.settings.Region, PathStyle: sess.settings.Emulated()},
+		LockTimeout:  f.lockTimeout,
+		ExecPath:     f.terraform,
+		Environ:      terraformEnviron(io.Getenv, sess.settings),
+		Log:          io.Stderr,
+		StateObjects: s3.NewFromConfig(sess.cfg, func(o *s3.Options) { o.UsePathStyle = sess.settings.Emulated() }),
 	})
 	if err != nil {
 		return nil, nil, &UsageError{Err: err}

@@ -107,6 +107,17 @@ func TestPlanApplyOutputs(t *testing.T) {
 	if !a.After.Exists || a.Before.Exists {
 		t.Errorf("Apply states = %+v -> %+v", a.Before, a.After)
 	}
+	// Reading the state object directly agrees with terraform state pull.
+	direct := w.runner(t, "test")
+	direct.cfg.StateObjects = w.s3
+	if got, err := direct.PullState(ctx); err != nil || got != a.After {
+		t.Errorf("state read from S3 = %v, %v; terraform state pull said %v", got, err, a.After)
+	}
+	prod := w.runner(t, "prod")
+	prod.cfg.StateObjects = w.s3
+	if got, err := prod.PullState(ctx); err != nil || got.Exists {
+		t.Errorf("prod state read from S3 = %v, %v; want no state", got, err)
+	}
 	outs, err := r.Outputs(ctx)
 	if err != nil {
 		t.Fatalf("Outputs: %v", err)

@@ -47,6 +47,9 @@ type Config struct {
 	Environ []string
 	// Log receives terraform's human-readable output; nil discards it.
 	Log io.Writer
+	// StateObjects, when set, reads the state's lineage and serial from
+	// the S3 backend directly instead of running terraform state pull.
+	StateObjects StateObjects
 }
 
 // Runner runs terraform commands for one Config.
