@@ -79,7 +79,8 @@ func remoteOptions(ctx context.Context, auth authn.Authenticator, rt http.RoundT
 	return opts
 }
 
-// Basic returns an authenticator for a registry login; nil for none.
+// Basic returns an authenticator for a registry login (anonymous when it
+// has no user name).
 func Basic(a Auth) authn.Authenticator {
 	if a.Username == "" {
 		return authn.Anonymous

@@ -3,6 +3,7 @@ package tf
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
 )
@@ -43,7 +44,7 @@ func (r *Runner) Init(ctx context.Context) error {
 }
 
 // lockTimeoutArg formats d for -lock-timeout (whole seconds, at least 1s).
-func lockTimeoutArg(d interface{ Seconds() float64 }) string {
+func lockTimeoutArg(d time.Duration) string {
 	s := int(d.Seconds())
 	if s < 1 {
 		s = 1
