@@ -40,13 +40,23 @@ type command struct {
 	name    string
 	summary string // one line, shown by --help
 	setup   func(fs *flag.FlagSet) func(ctx context.Context, io IO) error
+	// args allows positional arguments after the flags (run reads fs.Args()).
+	args bool
 }
 
 // commands lists every subcommand. Keep it sorted by pipeline order.
 func commands() []command {
 	return []command{
+		bootstrapCommand(),
+		planCommand(),
+		applyCommand(),
+		outputsCommand(),
+		ecrLoginCommand(),
+		promoteCommand(),
 		rolloutCommand(),
 		rollbackCommand(),
+		ghaCommand(),
+		localCommand(),
 	}
 }
 
@@ -94,7 +104,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 			}
 			return ExitUsage
 		}
-		if fs.NArg() > 0 {
+		if fs.NArg() > 0 && !c.args {
 			fmt.Fprintf(stderr, "pipeline %s: unexpected arguments: %s\n", c.name, strings.Join(fs.Args(), " "))
 			return ExitUsage
 		}

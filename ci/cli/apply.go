@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"context"
+	"flag"
+
+	"github.com/gangway-dev/gangway/ci/tf"
+)
+
+func applyCommand() command {
+	return command{
+		name:    "apply",
+		summary: "terraform apply of exactly a reviewed plan file (refused if the state moved on), or plan+apply",
+		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
+			var f tfFlags
+			f.register(fs)
+			plan := fs.String("plan", "", "reviewed plan file from `pipeline plan` (default: plan now and apply that plan)")
+			return func(ctx context.Context, io IO) error {
+				r, _, err := f.runner(ctx, io)
+				if err != nil {
+					return err
+				}
+				var a *tf.ApplyResult
+				var summary *tf.Summary
+				if *plan != "" {
+					a, err = r.Apply(ctx, *plan)
+				} else {
+					var p *tf.PlanResult
+					p, a, err = r.PlanAndApply(ctx)
+					if p != nil {
+						summary = &p.Summary
+					}
+				}
+				if err != nil {
+					return tfFailure(io, f.env, err)
+				}
+				io.Log.Info("applied", "env", f.env, "state", a.After.String())
+				return writeJSON(io.Stdout, map[string]any{
+					"env": f.env, "applied": true, "plan_file": a.PlanFile,
+					"state_before": a.Before, "state_after": a.After, "summary": summary,
+				})
+			}
+		},
+	}
+}

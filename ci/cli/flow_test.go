@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/tf/tftest"
+)
+
+// The terraform subcommands end to end against moto_server and the fixture
+// configuration: bootstrap, plan, gha plan, apply of the reviewed plan, its
+// refused second apply, outputs, and a plan with no changes.
+func TestTerraformFlow(t *testing.T) {
+	t.Parallel()
+	m := localworld.MotoT(t)
+	env := motoEnv(t, m)
+	env["TF_CLI_CONFIG_FILE"] = tftest.CLIConfig(t)
+	dir := tftest.Fixture(t)
+	work := t.TempDir()
+
+	for i := 0; i < 2; i++ { // idempotent
+		code, stdout, stderr := run(t, env, "bootstrap")
+		if code != ExitOK {
+			t.Fatalf("bootstrap: exit %d: %s", code, stderr)
+		}
+		if got := decode(t, stdout); got["bucket"] != "gangway-state" || got["created"] != (i == 0) {
+			t.Errorf("bootstrap #%d = %v", i, got)
+		}
+	}
+
+	planFile := filepath.Join(work, "test.tfplan")
+	md := filepath.Join(work, "plan.md")
+	code, stdout, stderr := run(t, env, "plan", "--env", "test", "--dir", dir, "--out", planFile, "--summary-md", md)
+	if code != ExitOK {
+		t.Fatalf("plan: exit %d: %s", code, stderr)
+	}
+	plan := decode(t, stdout)
+	if plan["has_changes"] != true || plan["summary"].(map[string]any)["add"] != 2.0 || plan["binding_file"] != planFile+".binding.json" {
+		t.Errorf("plan JSON = %v", plan)
+	}
+	mdText, _ := os.ReadFile(md)
+	if !strings.Contains(string(mdText), "| create | `aws_s3_bucket.data` |") {
+		t.Errorf("Markdown summary = %q", mdText)
+	}
+
+	// The plan JSON feeds the job summary.
+	planJSON := filepath.Join(work, "plan.json")
+	if err := os.WriteFile(planJSON, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	summary, outputs := filepath.Join(work, "summary"), filepath.Join(work, "output")
+	ghaEnv := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": outputs}
+	if code, _, stderr := run(t, ghaEnv, "gha", "plan", "--input", planJSON); code != ExitOK {
+		t.Fatalf("gha plan: exit %d: %s", code, stderr)
+	}
+	if got, _ := os.ReadFile(summary); string(got) != string(mdText)+"\n" {
+		t.Errorf("job summary = %q, want the plan's Markdown %q", got, mdText)
+	}
+
+	code, stdout, stderr = run(t, env, "apply", "--env", "test", "--dir", dir, "--plan", planFile)
+	if code != ExitOK {
+		t.Fatalf("apply: exit %d: %s", code, stderr)
+	}
+	if got := decode(t, stdout); got["applied"] != true {
+		t.Errorf("apply JSON = %v", got)
+	}
+
+	code, stdout, stderr = run(t, env, "apply", "--env", "test", "--dir", dir, "--plan", planFile)
+	if code != ExitFailure || !strings.Contains(stderr, "made on an empty state, but a state now exists") {
+		t.Errorf("second apply: exit %d, stderr %q; want 1 and the fresh-state refusal", code, stderr)
+	}
+	if got := decode(t, stdout); got["error"] != "plan_refused" {
+		t.Errorf("second apply JSON = %v", got)
+	}
+
+	code, stdout, stderr = run(t, env, "outputs", "--env", "test", "--dir", dir)
+	if code != ExitOK {
+		t.Fatalf("outputs: exit %d: %s", code, stderr)
+	}
+	outs := decode(t, stdout)
+	if len(outs) != 8 || outs["environment"] != "test" || outs["bucket_name"] != "gangway-test-fixture-data" {
+		t.Errorf("outputs = %v", outs)
+	}
+
+	code, stdout, stderr = run(t, env, "plan", "--env", "test", "--dir", dir, "--out", filepath.Join(work, "again.tfplan"))
+	if code != ExitOK {
+		t.Fatalf("second plan: exit %d: %s", code, stderr)
+	}
+	if got := decode(t, stdout); got["has_changes"] != false || got["summary"].(map[string]any)["no_changes"] != true {
+		t.Errorf("second plan JSON = %v", got)
+	}
+
+	// prod has no state yet: outputs fails clearly.
+	code, _, stderr = run(t, env, "outputs", "--env", "prod", "--dir", dir)
+	if code != ExitFailure || !strings.Contains(stderr, "apply the configuration first") {
+		t.Errorf("prod outputs: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestHeldLockCLI(t *testing.T) {
+	t.Parallel()
+	m := localworld.MotoT(t)
+	env := motoEnv(t, m)
+	env["TF_CLI_CONFIG_FILE"] = tftest.CLIConfig(t)
+	dir := tftest.Fixture(t)
+	if code, _, stderr := run(t, env, "bootstrap"); code != ExitOK {
+		t.Fatalf("bootstrap: %s", stderr)
+	}
+	// A second terraform really holding the lock would need a long-running
+	// operation; the lock object is exactly what such a process leaves.
+	putLock(t, m, "gangway-state", "gangway/test/terraform.tfstate.tflock",
+		`{"ID":"f00dfeed-0000-4000-8000-000000000001","Operation":"OperationTypeApply","Info":"","Who":"carol@laptop","Version":"1.11.4","Created":"2026-11-26T19:00:00Z","Path":"gangway-state/gangway/test/terraform.tfstate"}`)
+	code, stdout, stderr := run(t, env, "plan", "--env", "test", "--dir", dir, "--out", filepath.Join(t.TempDir(), "p"), "--lock-timeout", "2s")
+	if code != ExitFailure {
+		t.Fatalf("plan under a held lock: exit %d: %s", code, stderr)
+	}
+	for _, s := range []string{"carol@laptop", "f00dfeed-0000-4000-8000-000000000001", "waited 2s"} {
+		if !strings.Contains(stderr, s) {
+			t.Errorf("stderr lacks %q: %s", s, stderr)
+		}
+	}
+	got := decode(t, stdout)
+	if got["error"] != "state_locked" || got["lock"].(map[string]any)["who"] != "carol@laptop" {
+		t.Errorf("plan JSON = %v", got)
+	}
+}

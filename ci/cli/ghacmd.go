@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	goio "io"
+	"os"
+	"strings"
+
+	"github.com/gangway-dev/gangway/ci/gha"
+)
+
+// ghaKinds builds a report from each kind of input.
+var ghaKinds = map[string]func([]byte) (gha.Report, error){
+	"plan":    gha.PlanReport,
+	"rollout": gha.RolloutReport,
+	"tests":   func(b []byte) (gha.Report, error) { return gha.TestsReport(strings.NewReader(string(b))) },
+}
+
+func ghaCommand() command {
+	return command{
+		name:    "gha",
+		summary: "gha plan|rollout|tests --input FILE: GitHub job summary, step outputs, annotations (nothing outside Actions)",
+		args:    true,
+		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
+			return func(ctx context.Context, io IO) error {
+				args := fs.Args()
+				if len(args) == 0 {
+					return usagef("say what to report: gha plan|rollout|tests --input FILE")
+				}
+				build, ok := ghaKinds[args[0]]
+				if !ok {
+					return usagef("unknown report %q: use plan, rollout or tests", args[0])
+				}
+				sub := flag.NewFlagSet("pipeline gha "+args[0], flag.ContinueOnError)
+				sub.SetOutput(io.Stderr)
+				input := sub.String("input", "", "the JSON of `pipeline "+args[0]+"` (for tests: `go test -json` output); - for stdin")
+				if err := sub.Parse(args[1:]); err != nil {
+					return &UsageError{Err: err}
+				}
+				if sub.NArg() > 0 || *input == "" {
+					return usagef("usage: gha %s --input FILE", args[0])
+				}
+				var data []byte
+				var err error
+				if *input == "-" {
+					data, err = goio.ReadAll(os.Stdin)
+				} else {
+					data, err = os.ReadFile(*input)
+				}
+				if err != nil {
+					return &UsageError{Err: fmt.Errorf("reading --input: %w", err)}
+				}
+				r, err := build(data)
+				if err != nil {
+					return &UsageError{Err: err}
+				}
+				err = gha.Publish(r, io.Getenv, io.Stderr)
+				if errors.Is(err, gha.ErrNotInActions) {
+					io.Log.Info(err.Error())
+					return writeJSON(io.Stdout, map[string]any{"published": false, "reason": err.Error(), "errors": r.Failed()})
+				}
+				if err != nil {
+					return err
+				}
+				return writeJSON(io.Stdout, map[string]any{"published": true, "outputs": len(r.Outputs), "annotations": len(r.Annotations), "errors": r.Failed()})
+			}
+		},
+	}
+}

@@ -1,0 +1,202 @@
+package cli
+
+// Helpers shared by the infrastructure subcommands (plan, apply, outputs,
+// bootstrap, ecr-login, promote): AWS settings, the credential check, the
+// terraform runner and its environment.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/gangway-dev/gangway/ci/awsenv"
+	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/tf"
+)
+
+// awsFlags are the AWS settings every AWS-facing subcommand takes.
+type awsFlags struct {
+	region string
+}
+
+func (f *awsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.region, "region", "", "AWS region (default $AWS_REGION)")
+}
+
+// awsSession is a loaded AWS configuration whose credentials STS accepted.
+type awsSession struct {
+	settings awsenv.Settings
+	cfg      aws.Config
+	identity awsenv.Identity
+}
+
+// connectAWS loads the AWS configuration and checks the credentials with STS
+// before anything else is called. Missing or rejected credentials and a
+// missing region are bad input (exit 2).
+func connectAWS(ctx context.Context, io IO, f awsFlags) (*awsSession, error) {
+	s := awsenv.FromEnv(io.Getenv, f.region)
+	cfg, err := awsenv.Load(ctx, io.Getenv, s)
+	if errors.Is(err, awsenv.ErrNoRegion) {
+		return nil, &UsageError{Err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	id, err := awsenv.CheckIdentity(ctx, cfg)
+	var ce *awsenv.CredentialsError
+	if errors.As(err, &ce) {
+		return nil, &UsageError{Err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	io.Log.Info("AWS credentials accepted", "account", id.Account, "arn", id.ARN, "region", s.Region)
+	return &awsSession{settings: s, cfg: cfg, identity: id}, nil
+}
+
+// tfFlags are the flags of the terraform subcommands.
+type tfFlags struct {
+	aws         awsFlags
+	env         string
+	dir         string
+	stateBucket string
+	lockTimeout time.Duration
+	terraform   string
+}
+
+func (f *tfFlags) register(fs *flag.FlagSet) {
+	f.aws.register(fs)
+	fs.StringVar(&f.env, "env", "", "environment: "+fmt.Sprint(envname.Known))
+	fs.StringVar(&f.dir, "dir", "", "terraform configuration directory (default: terraform/ at the repository root)")
+	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", 5*time.Minute, "how long to wait for a state lock held by another run before failing (never broken)")
+	fs.StringVar(&f.terraform, "terraform", "", "terraform binary (default: terraform on $PATH)")
+}
+
+// validate checks what can be checked before any call: the environment
+// name and the configuration directory.
+func (f *tfFlags) validate(io IO) error {
+	if err := envname.Validate(f.env); err != nil {
+		return &UsageError{Err: err}
+	}
+	if f.dir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return &UsageError{Err: fmt.Errorf("%v: set --dir", err)}
+		}
+		f.dir = filepath.Join(root, "terraform")
+	}
+	if fi, err := os.Stat(f.dir); err != nil || !fi.IsDir() {
+		return usagef("terraform configuration directory %s not found: set --dir", f.dir)
+	}
+	if f.lockTimeout < 0 {
+		return usagef("--lock-timeout must not be negative")
+	}
+	return nil
+}
+
+// runner validates the flags, checks AWS credentials and returns a
+// terraform runner for the environment.
+func (f *tfFlags) runner(ctx context.Context, io IO) (*tf.Runner, *awsSession, error) {
+	if err := f.validate(io); err != nil {
+		return nil, nil, err
+	}
+	sess, err := connectAWS(ctx, io, f.aws)
+	if err != nil {
+		return nil, nil, err
+	}
+	bucket := f.stateBucket
+	if bucket == "" {
+		bucket = io.Getenv("TF_STATE_BUCKET")
+	}
+	if bucket == "" {
+		bucket = tf.DefaultStateBucket(sess.identity.Account, sess.settings.Region)
+	}
+	r, err := tf.New(tf.Config{
+		Dir:          f.dir,
+		Env:          f.env,
+		Backend:      tf.Backend{Bucket: bucket, Region: sess.settings.Region, PathStyle: sess.settings.Emulated()},
+		LockTimeout:  f.lockTimeout,
+		ExecPath:     f.terraform,
+		Environ:      terraformEnviron(io.Getenv, sess.settings),
+		Log:          io.Stderr,
+		StateObjects: s3.NewFromConfig(sess.cfg, func(o *s3.Options) { o.UsePathStyle = sess.settings.Emulated() }),
+	})
+	if err != nil {
+		return nil, nil, &UsageError{Err: err}
+	}
+	return r, sess, nil
+}
+
+// passedToTerraform are the variables terraform and its AWS provider may
+// need from our environment; nothing else is passed.
+var passedToTerraform = []string{
+	"PATH", "HOME", "TMPDIR", "USER", "LANG",
+	"TF_CLI_CONFIG_FILE", "TF_PLUGIN_CACHE_DIR", "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "CHECKPOINT_DISABLE",
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_EC2_METADATA_DISABLED", "AWS_CA_BUNDLE",
+	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+}
+
+// terraformEnviron is terraform's whole environment.
+func terraformEnviron(getenv func(string) string, s awsenv.Settings) []string {
+	var env []string
+	for _, k := range passedToTerraform {
+		if v := getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	env = append(env, "AWS_REGION="+s.Region, "AWS_DEFAULT_REGION="+s.Region, "CHECKPOINT_DISABLE=1")
+	return env
+}
+
+// repoRoot walks up from the working directory to the directory holding
+// dagger.json or .git.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		for _, marker := range []string{"dagger.json", ".git"} {
+			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no repository root (dagger.json or .git) above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// tfFailure prints the machine-readable side of a terraform failure on
+// stdout (a held lock, a refused plan) and returns err.
+func tfFailure(io IO, env string, err error) error {
+	var le *tf.LockedError
+	var re *tf.RefusedError
+	switch {
+	case errors.As(err, &le):
+		_ = writeJSON(io.Stdout, map[string]any{"env": env, "error": "state_locked", "lock": map[string]string{
+			"id": le.ID, "who": le.Who, "operation": le.Operation, "created": le.Created, "path": le.Path,
+		}, "waited": le.Waited.String()})
+	case errors.As(err, &re):
+		_ = writeJSON(io.Stdout, map[string]any{"env": env, "error": "plan_refused", "reason": re.Reason})
+	}
+	var pe *tf.ProviderError
+	if errors.As(err, &pe) {
+		return &UsageError{Err: err}
+	}
+	return err
+}

@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/tf/tftest"
+)
+
+// run calls Main with args and env and returns the exit code, stdout and stderr.
+func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), args, &stdout, &stderr, func(k string) string { return env[k] })
+	return code, stdout.String(), stderr.String()
+}
+
+// motoEnv is the environment of a pipeline run against moto_server.
+func motoEnv(t *testing.T, m *localworld.Moto) map[string]string {
+	t.Helper()
+	env := map[string]string{
+		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"),
+		"AWS_EC2_METADATA_DISABLED": "true", "TF_STATE_BUCKET": "gangway-state",
+	}
+	for _, kv := range m.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env
+}
+
+// fakeSTS answers every call as STS answers an unknown access key.
+func fakeSTS(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error><RequestId>1</RequestId></ErrorResponse>`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// Every bad input is refused with exit 2 and a clear message before any
+// side effect: no plan file, no password file, nothing on stdout.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	dir := tftest.Fixture(t)
+	work := t.TempDir()
+	planOut := filepath.Join(work, "p.tfplan")
+	pwFile := filepath.Join(work, "pw")
+	rejected := map[string]string{
+		"PATH": os.Getenv("PATH"), "AWS_ENDPOINT_URL": fakeSTS(t), "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wrong", "AWS_EC2_METADATA_DISABLED": "true",
+	}
+	m := localworld.MotoT(t)
+	good := motoEnv(t, m)
+	noTerraform := motoEnv(t, m)
+	noTerraform["PATH"] = t.TempDir()
+	noRegion := motoEnv(t, m)
+	delete(noRegion, "AWS_REGION")
+	delete(noRegion, "AWS_DEFAULT_REGION")
+	img := "127.0.0.1:5000/gangway-test@sha256:" + hex64
+
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"env with shell", good, []string{"plan", "--env", "prod;rm -rf /", "--dir", dir, "--out", planOut}, `unknown environment "prod;rm -rf /"`},
+		{"env traversal", good, []string{"plan", "--env", "../x", "--dir", dir, "--out", planOut}, `unknown environment "../x"`},
+		{"env upper case", good, []string{"apply", "--env", "PROD", "--dir", dir}, `unknown environment "PROD"`},
+		{"env empty", good, []string{"outputs", "--dir", dir}, "environment name is empty"},
+		{"ecr-login env", good, []string{"ecr-login", "--env", "../x", "--password-file", pwFile}, "unknown environment"},
+		{"ecr-login no file", good, []string{"ecr-login", "--env", "test"}, "--password-file is required"},
+		{"promote to bad env", good, []string{"promote", "--from", "test", "--to", "prod;rm -rf /", "--image", img}, "unknown environment"},
+		{"promote from empty", good, []string{"promote", "--from", "", "--to", "prod", "--image", img}, "environment name is empty"},
+		{"image tag", good, []string{"promote", "--image", "127.0.0.1:5000/gangway-test:latest"}, "no @sha256 digest"},
+		{"image short digest", good, []string{"promote", "--image", "127.0.0.1:5000/gangway-test@sha256:abc"}, "64 lower-case hex"},
+		{"image empty", good, []string{"promote"}, "empty"},
+		{"image shell", good, []string{"promote", "--image", "127.0.0.1:5000/x;rm -rf /@sha256:" + hex64}, "repository component"},
+		{"image of another env", good, []string{"promote", "--image", "127.0.0.1:5000/gangway-prod@sha256:" + hex64}, "not in the test repository"},
+		{"promote bad api", good, []string{"promote", "--image", img, "--api", "ftp"}, `--api "ftp"`},
+		{"missing dir", good, []string{"plan", "--env", "test", "--dir", filepath.Join(work, "nope"), "--out", planOut}, "not found: set --dir"},
+		{"credentials rejected", rejected, []string{"plan", "--env", "test", "--dir", dir, "--out", planOut}, "InvalidClientTokenId: The security token included in the request is invalid."},
+		{"credentials rejected ecr", rejected, []string{"ecr-login", "--env", "test", "--password-file", pwFile}, "InvalidClientTokenId"},
+		{"credentials rejected bootstrap", rejected, []string{"bootstrap"}, "AWS credentials rejected by STS"},
+		{"no region", noRegion, []string{"bootstrap"}, "no AWS region"},
+		{"no terraform", noTerraform, []string{"plan", "--env", "test", "--dir", dir, "--out", planOut}, "terraform binary not found on PATH"},
+		{"terraform path", good, []string{"plan", "--env", "test", "--dir", dir, "--out", planOut, "--terraform", filepath.Join(work, "terraform")}, "terraform binary not found at"},
+		{"gha kind", good, []string{"gha", "deploy", "--input", "x"}, `unknown report "deploy"`},
+		{"gha no input", good, []string{"gha", "plan"}, "usage: gha plan --input FILE"},
+		{"gha bad json", good, []string{"gha", "plan", "--input", "/dev/null"}, "reading plan JSON"},
+		{"unknown flag", good, []string{"plan", "--environment", "test"}, "flag provided but not defined"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tc.env, tc.args...)
+			if code != ExitUsage {
+				t.Errorf("exit = %d, want %d; stderr: %s", code, ExitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tc.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+	for _, p := range []string{planOut, pwFile} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s exists after bad input", p)
+		}
+	}
+}
+
+// Missing credentials: the SDK's default chain reads the process
+// environment, so this test cannot run in parallel.
+func TestMissingCredentials(t *testing.T) {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_EC2_METADATA_DISABLED": "true"}
+	code, _, stderr := run(t, env, "bootstrap")
+	if code != ExitUsage || !strings.Contains(stderr, "no usable AWS credentials") {
+		t.Errorf("exit %d, stderr %q; want 2 and a missing-credentials message", code, stderr)
+	}
+}
+
+func TestUnreachableEndpoint(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+		"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}
+	code, _, stderr := run(t, env, "bootstrap")
+	if code != ExitFailure || !strings.Contains(stderr, "GetCallerIdentity") {
+		t.Errorf("exit %d, stderr %q; want 1 naming the failed STS call", code, stderr)
+	}
+}
+
+func TestDefaultDirIsRepositoryTerraform(t *testing.T) {
+	t.Chdir(t.TempDir()) // no dagger.json or .git above a temp dir
+	code, _, stderr := run(t, map[string]string{}, "plan", "--env", "test")
+	if code != ExitUsage || !strings.Contains(stderr, "no repository root") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "dagger.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "ci"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(root, "ci"))
+	code, _, stderr = run(t, map[string]string{}, "plan", "--env", "test")
+	if want := filepath.Join(root, "terraform") + " not found"; code != ExitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want %q", code, stderr, want)
+	}
+}
+
+func decode(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, s)
+	}
+	return m
+}

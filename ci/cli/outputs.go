@@ -1,0 +1,28 @@
+package cli
+
+import (
+	"context"
+	"flag"
+)
+
+func outputsCommand() command {
+	return command{
+		name:    "outputs",
+		summary: "the environment's terraform outputs contract as JSON",
+		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
+			var f tfFlags
+			f.register(fs)
+			return func(ctx context.Context, io IO) error {
+				r, _, err := f.runner(ctx, io)
+				if err != nil {
+					return err
+				}
+				outs, err := r.Outputs(ctx)
+				if err != nil {
+					return tfFailure(io, f.env, err)
+				}
+				return writeJSON(io.Stdout, outs)
+			}
+		},
+	}
+}

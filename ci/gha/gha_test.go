@@ -1,0 +1,222 @@
+package gha
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// actionsEnv is a fake GitHub Actions step environment with empty output
+// and summary files.
+func actionsEnv(t *testing.T) (func(string) string, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	out, sum := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
+	for _, f := range []string{out, sum} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": sum}
+	return func(k string) string { return env[k] }, out, sum
+}
+
+func read(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// publish runs Publish in a fake step and returns stdout, GITHUB_OUTPUT and
+// GITHUB_STEP_SUMMARY.
+func publish(t *testing.T, r Report) (string, string, string) {
+	t.Helper()
+	getenv, out, sum := actionsEnv(t)
+	var w bytes.Buffer
+	if err := Publish(r, getenv, &w); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	return w.String(), read(t, out), read(t, sum)
+}
+
+func check(t *testing.T, what, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s =\n%q\nwant\n%q", what, got, want)
+	}
+}
+
+const d = "_GitHubActionsFileCommandDelimeter_"
+
+func TestPublishPlan(t *testing.T) {
+	t.Parallel()
+	in := `{"env":"test","has_changes":true,"plan_file":"/tmp/test.tfplan","summary":{"no_changes":false,"add":1,"change":0,"destroy":0,"replace":1,
+	"resources":[{"address":"aws_instance.app","action":"replace"},{"address":"aws_s3_bucket.data","action":"create"}],"outputs_changed":[]}}`
+	r, err := PlanReport([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, outputs, summary := publish(t, r)
+	check(t, "commands", stdout, "::warning title=Terraform plan for test::The plan destroys 0 and replaces 1 resource(s): review it before applying.\n")
+	check(t, "outputs", outputs,
+		"env<<"+d+"\ntest\n"+d+"\n"+
+			"has_changes<<"+d+"\ntrue\n"+d+"\n"+
+			"add<<"+d+"\n1\n"+d+"\n"+
+			"change<<"+d+"\n0\n"+d+"\n"+
+			"destroy<<"+d+"\n0\n"+d+"\n"+
+			"replace<<"+d+"\n1\n"+d+"\n")
+	check(t, "summary", summary, "### Terraform plan for `test`\n\n"+
+		"**1 to add, 0 to change, 0 to destroy, 1 to replace.**\n\n"+
+		"| action | resource |\n| --- | --- |\n"+
+		"| replace | `aws_instance.app` |\n"+
+		"| create | `aws_s3_bucket.data` |\n\n")
+}
+
+func TestPublishPlanNoChanges(t *testing.T) {
+	t.Parallel()
+	r, err := PlanReport([]byte(`{"env":"prod","has_changes":false,"summary":{"no_changes":true}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, summary := publish(t, r)
+	check(t, "commands", stdout, "")
+	check(t, "summary", summary, "### Terraform plan for `prod`\n\n**No changes.** The infrastructure matches the configuration.\n\n")
+}
+
+const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func TestPublishRollout(t *testing.T) {
+	t.Parallel()
+	in := `{"env":"prod","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@` + digest + `",
+	"app_url":"http://prod.example.com","result":"failure","extra":{"ignored":true},
+	"instances":[{"id":"i-0aaa","status":"Success","version":"v2"},
+	             {"id":"i-0bbb","status":"Failed","error":"health check: 503 | db down\nafter 30s","exit_code":1}]}`
+	r, err := RolloutReport([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, outputs, summary := publish(t, r)
+	check(t, "commands", stdout, "::error title=Rollout to prod on i-0bbb::Failed: health check: 503 | db down%0Aafter 30s\n")
+	check(t, "outputs", outputs,
+		"env<<"+d+"\nprod\n"+d+"\n"+
+			"result<<"+d+"\nfailure\n"+d+"\n"+
+			"image<<"+d+"\n123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@"+digest+"\n"+d+"\n"+
+			"image_digest<<"+d+"\n"+digest+"\n"+d+"\n"+
+			"app_url<<"+d+"\nhttp://prod.example.com\n"+d+"\n")
+	check(t, "summary", summary, "### Rollout to `prod`: failure\n\n"+
+		"Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@"+digest+"`\n\n"+
+		"App: http://prod.example.com\n\n"+
+		"| instance | status | detail |\n| --- | --- | --- |\n"+
+		"| `i-0aaa` | Success |  |\n"+
+		"| `i-0bbb` | Failed | health check: 503 \\| db down after 30s |\n\n")
+}
+
+func TestPublishRolloutFailedWithoutInstances(t *testing.T) {
+	t.Parallel()
+	r, err := RolloutReport([]byte(`{"env":"test","result":"failure","message":"instance i-1 is not online in SSM"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, _ := publish(t, r)
+	check(t, "commands", stdout, "::error title=Rollout to test::the rollout ended with failure: instance i-1 is not online in SSM\n")
+}
+
+func TestPublishTests(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("testdata/tests.jsonl") // real `go test -json` output
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := TestsReport(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, outputs, summary := publish(t, r)
+	check(t, "commands", stdout,
+		"::error title=TestDBCreate::sample_test.go:8: POST /db/create = 500, want 201: {\"error\":\"db down\"}\n"+
+			"::error title=TestDBRead/cursor::sample_test.go:15: next_cursor missing\n")
+	check(t, "outputs", outputs,
+		"result<<"+d+"\nfailure\n"+d+"\n"+
+			"passed<<"+d+"\n2\n"+d+"\n"+
+			"failed<<"+d+"\n2\n"+d+"\n"+
+			"skipped<<"+d+"\n1\n"+d+"\n")
+	check(t, "summary", summary, "### Integration tests: 2 passed, 2 failed, 1 skipped\n\n"+
+		"| test | result | time |\n| --- | --- | --- |\n"+
+		"| `TestHealth` | pass | 0.00s |\n"+
+		"| `TestDBCreate` | **FAIL** | 0.00s |\n"+
+		"| `TestS3List` | skip | 0.00s |\n"+
+		"| `TestDBRead` | **FAIL** | 0.00s |\n"+
+		"| `TestDBRead/limit` | pass | 0.00s |\n"+
+		"| `TestDBRead/cursor` | **FAIL** | 0.00s |\n\n")
+}
+
+func TestTestsReportBuildFailure(t *testing.T) {
+	t.Parallel()
+	in := "# example.com/gangway/tests\n./x_test.go:3:1: syntax error\n" +
+		`{"Action":"start","Package":"example.com/gangway/tests"}` + "\n" +
+		`{"Action":"output","Package":"example.com/gangway/tests","Output":"FAIL\texample.com/gangway/tests [build failed]\n"}` + "\n" +
+		`{"Action":"fail","Package":"example.com/gangway/tests","Elapsed":0}` + "\n"
+	r, err := TestsReport(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed() != 1 || r.Annotations[0].Title != "example.com/gangway/tests" {
+		t.Errorf("annotations = %+v, want one for the package", r.Annotations)
+	}
+	if _, err := TestsReport(strings.NewReader("not json\n")); err == nil {
+		t.Error("TestsReport of no events: no error")
+	}
+}
+
+func TestPublishMasksFirst(t *testing.T) {
+	t.Parallel()
+	stdout, _, _ := publish(t, Report{Masks: []string{"s3cr%t"}, Annotations: []Annotation{{Level: LevelNotice, Message: "hello"}}})
+	check(t, "commands", stdout, "::add-mask::s3cr%25t\n::notice::hello\n")
+}
+
+func TestPublishOutsideActionsWritesNothing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "output")
+	env := map[string]string{"GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": out}
+	var w bytes.Buffer
+	err := Publish(Report{Summary: "x", Outputs: []Output{{"a", "b"}}, Masks: []string{"m"}}, func(k string) string { return env[k] }, &w)
+	if !errors.Is(err, ErrNotInActions) {
+		t.Fatalf("Publish = %v, want ErrNotInActions", err)
+	}
+	if w.Len() != 0 {
+		t.Errorf("wrote %q outside Actions", w.String())
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("created %s outside Actions", out)
+	}
+}
+
+func TestPublishRefusesMultilineOutput(t *testing.T) {
+	t.Parallel()
+	getenv, out, _ := actionsEnv(t)
+	err := Publish(Report{Outputs: []Output{{"app_url", "x\n" + d + "\nevil<<" + d}}}, getenv, &bytes.Buffer{})
+	if err == nil || read(t, out) != "" {
+		t.Errorf("Publish of a multi-line output: %v, wrote %q", err, read(t, out))
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	t.Parallel()
+	if _, err := PlanReport([]byte(`{"env":"PROD"}`)); err == nil {
+		t.Error("PlanReport accepted env PROD")
+	}
+	if _, err := PlanReport([]byte(`{`)); err == nil {
+		t.Error("PlanReport accepted bad JSON")
+	}
+	if _, err := RolloutReport([]byte(`{"env":"test"}`)); err == nil {
+		t.Error("RolloutReport accepted no result")
+	}
+}

@@ -1,0 +1,49 @@
+package gha
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/tf"
+)
+
+// PlanInput is the JSON `pipeline plan` prints.
+type PlanInput struct {
+	Env        string     `json:"env"`
+	HasChanges bool       `json:"has_changes"`
+	Summary    tf.Summary `json:"summary"`
+}
+
+// PlanReport builds the report of a plan: its Markdown summary, the counts
+// as outputs, and a warning when it destroys or replaces anything.
+func PlanReport(data []byte) (Report, error) {
+	var in PlanInput
+	if err := json.Unmarshal(data, &in); err != nil {
+		return Report{}, fmt.Errorf("reading plan JSON: %w", err)
+	}
+	if err := envname.Validate(in.Env); err != nil {
+		return Report{}, fmt.Errorf("plan JSON: %w", err)
+	}
+	s := in.Summary
+	r := Report{
+		Summary: s.Markdown(in.Env),
+		Outputs: []Output{
+			{"env", in.Env},
+			{"has_changes", strconv.FormatBool(in.HasChanges)},
+			{"add", strconv.Itoa(s.Add)},
+			{"change", strconv.Itoa(s.Change)},
+			{"destroy", strconv.Itoa(s.Destroy)},
+			{"replace", strconv.Itoa(s.Replace)},
+		},
+	}
+	if s.Destroy > 0 || s.Replace > 0 {
+		r.Annotations = append(r.Annotations, Annotation{
+			Level:   LevelWarning,
+			Title:   "Terraform plan for " + in.Env,
+			Message: fmt.Sprintf("The plan destroys %d and replaces %d resource(s): review it before applying.", s.Destroy, s.Replace),
+		})
+	}
+	return r, nil
+}

@@ -1,0 +1,113 @@
+package tf
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// Action names used in a Summary.
+const (
+	ActionCreate  = "create"
+	ActionUpdate  = "update"
+	ActionDelete  = "delete"
+	ActionReplace = "replace"
+	ActionForget  = "forget"
+)
+
+// ResourceChange is one resource that a plan changes.
+type ResourceChange struct {
+	Address string `json:"address"`
+	Action  string `json:"action"`
+}
+
+// Summary counts what a plan does, per resource address. NoChanges is true
+// when the plan changes neither resources nor outputs.
+type Summary struct {
+	NoChanges      bool             `json:"no_changes"`
+	Add            int              `json:"add"`
+	Change         int              `json:"change"`
+	Destroy        int              `json:"destroy"`
+	Replace        int              `json:"replace"`
+	Resources      []ResourceChange `json:"resources"`
+	OutputsChanged []string         `json:"outputs_changed"`
+}
+
+// Summarize reads a plan's resource and output changes. A replacement counts
+// once in Replace (not also in Add and Destroy); reads and no-ops are left out.
+func Summarize(p *tfjson.Plan) Summary {
+	s := Summary{Resources: []ResourceChange{}, OutputsChanged: []string{}}
+	for _, rc := range p.ResourceChanges {
+		if rc == nil || rc.Change == nil {
+			continue
+		}
+		a := rc.Change.Actions
+		var action string
+		switch {
+		case a.Replace():
+			action = ActionReplace
+			s.Replace++
+		case a.Create():
+			action = ActionCreate
+			s.Add++
+		case a.Update():
+			action = ActionUpdate
+			s.Change++
+		case a.Delete():
+			action = ActionDelete
+			s.Destroy++
+		case a.Forget():
+			action = ActionForget
+		default: // no-op, read
+			continue
+		}
+		s.Resources = append(s.Resources, ResourceChange{Address: rc.Address, Action: action})
+	}
+	sort.Slice(s.Resources, func(i, j int) bool { return s.Resources[i].Address < s.Resources[j].Address })
+	for name, oc := range p.OutputChanges {
+		if oc != nil && !oc.Actions.NoOp() {
+			s.OutputsChanged = append(s.OutputsChanged, name)
+		}
+	}
+	sort.Strings(s.OutputsChanged)
+	s.NoChanges = len(s.Resources) == 0 && len(s.OutputsChanged) == 0
+	return s
+}
+
+// Headline is the one-line count, e.g. "2 to add, 0 to change, 0 to destroy, 1 to replace".
+func (s Summary) Headline() string {
+	if s.NoChanges {
+		return "No changes"
+	}
+	return fmt.Sprintf("%d to add, %d to change, %d to destroy, %d to replace", s.Add, s.Change, s.Destroy, s.Replace)
+}
+
+// Markdown renders the summary for a pull request or job summary.
+func (s Summary) Markdown(env string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Terraform plan for `%s`\n\n", env)
+	if s.NoChanges {
+		b.WriteString("**No changes.** The infrastructure matches the configuration.\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "**%s.**\n", s.Headline())
+	if len(s.Resources) > 0 {
+		b.WriteString("\n| action | resource |\n| --- | --- |\n")
+		for _, r := range s.Resources {
+			fmt.Fprintf(&b, "| %s | `%s` |\n", r.Action, r.Address)
+		}
+	}
+	if len(s.OutputsChanged) > 0 {
+		b.WriteString("\nOutputs changed: ")
+		for i, o := range s.OutputsChanged {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "`%s`", o)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,184 @@
+package tf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+
+	"github.com/gangway-dev/gangway/ci/envname"
+)
+
+// Backend is where an environment's state lives.
+type Backend struct {
+	// Bucket is the S3 state bucket.
+	Bucket string
+	// Region is the bucket's region.
+	Region string
+	// PathStyle selects path-style S3 addressing (needed by emulators).
+	PathStyle bool
+}
+
+// StateKey returns the state object key of env: gangway/<env>/terraform.tfstate.
+func StateKey(env string) string { return "gangway/" + env + "/terraform.tfstate" }
+
+// Config is one environment's Terraform working setup.
+type Config struct {
+	// Dir is the Terraform configuration directory.
+	Dir string
+	// Env is the environment (validated with envname).
+	Env string
+	// Backend holds the state settings.
+	Backend Backend
+	// LockTimeout is how long to wait for a state lock held by someone else
+	// (terraform's -lock-timeout). Zero fails at once.
+	LockTimeout time.Duration
+	// ExecPath is the terraform binary; empty means "terraform" on PATH.
+	ExecPath string
+	// Environ is the complete environment of terraform (KEY=VALUE); nil
+	// means this process's environment.
+	Environ []string
+	// Log receives terraform's human-readable output; nil discards it.
+	Log io.Writer
+	// StateObjects, when set, reads the state's lineage and serial from
+	// the S3 backend directly instead of running terraform state pull.
+	StateObjects StateObjects
+}
+
+// Runner runs terraform commands for one Config.
+type Runner struct {
+	cfg Config
+	tf  *tfexec.Terraform
+}
+
+// ErrNoTerraform is returned by New when the terraform binary is missing.
+var ErrNoTerraform = errors.New("terraform binary not found")
+
+// New validates cfg and returns a Runner. It fails before any side effect on
+// a bad environment name, a missing configuration directory, a missing
+// backend bucket or region, or a missing terraform binary.
+func New(cfg Config) (*Runner, error) {
+	if err := envname.Validate(cfg.Env); err != nil {
+		return nil, err
+	}
+	if cfg.Backend.Bucket == "" {
+		return nil, errors.New("no state bucket: set --state-bucket or TF_STATE_BUCKET")
+	}
+	if cfg.Backend.Region == "" {
+		return nil, errors.New("no region for the state bucket: set --region or AWS_REGION")
+	}
+	if fi, err := os.Stat(cfg.Dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("terraform configuration directory %q not found: set --dir", cfg.Dir)
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Dir = dir
+	execPath, err := findTerraform(cfg.ExecPath, cfg.Environ)
+	if err != nil {
+		return nil, err
+	}
+	t, err := tfexec.NewTerraform(dir, execPath)
+	if err != nil {
+		return nil, fmt.Errorf("preparing terraform: %w", err)
+	}
+	env := envMap(cfg.Environ)
+	// One data directory per environment, so that test and prod never
+	// share (or reconfigure) each other's backend in one checkout.
+	env["TF_DATA_DIR"] = filepath.Join(dir, ".terraform", "env-"+cfg.Env)
+	if err := t.SetEnv(env); err != nil {
+		return nil, fmt.Errorf("preparing terraform environment: %w", err)
+	}
+	log := cfg.Log
+	if log == nil {
+		log = io.Discard
+	}
+	t.SetStdout(log)
+	t.SetStderr(log)
+	return &Runner{cfg: cfg, tf: t}, nil
+}
+
+// findTerraform returns path when set, else terraform on the PATH of environ.
+func findTerraform(path string, environ []string) (string, error) {
+	if path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return "", fmt.Errorf("%w at %s: install terraform 1.11 or fix --terraform", ErrNoTerraform, path)
+		}
+		return path, nil
+	}
+	pathVar := os.Getenv("PATH")
+	if environ != nil {
+		pathVar = envMap(environ)["PATH"]
+	}
+	for _, d := range filepath.SplitList(pathVar) {
+		p := filepath.Join(d, "terraform")
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w on PATH: install terraform 1.11 or set --terraform", ErrNoTerraform)
+}
+
+// envMap turns KEY=VALUE pairs into a map, without the variables
+// terraform-exec sets itself (it refuses them).
+func envMap(environ []string) map[string]string {
+	if environ == nil {
+		environ = os.Environ()
+	}
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok {
+			m[k] = v
+		}
+	}
+	for _, k := range tfexec.ProhibitedEnv(m) {
+		delete(m, k)
+	}
+	return m
+}
+
+// Dir returns the absolute configuration directory.
+func (r *Runner) Dir() string { return r.cfg.Dir }
+
+// Env returns the environment name.
+func (r *Runner) Env() string { return r.cfg.Env }
+
+// wrap turns a terraform failure into a *LockedError when a lock was held,
+// a *ProviderError when the provider could not be installed, and otherwise
+// wraps it with what was being done.
+func (r *Runner) wrap(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if le := parseLocked(err.Error()); le != nil {
+		le.Waited = r.cfg.LockTimeout
+		le.Err = err
+		return le
+	}
+	if pe := parseProvider(err.Error()); pe != nil {
+		pe.Err = err
+		return pe
+	}
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return fmt.Errorf("%s: %w: %v", doing, ErrNoTerraform, err)
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// ctxErr prefers a context's error (interrupted) over what terraform said.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (terraform was interrupted: %v)", err, ctx.Err())
+	}
+	return err
+}

@@ -1,0 +1,138 @@
+package tf
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBackendConfig(t *testing.T) {
+	t.Parallel()
+	got := strings.Join(backendConfig(Backend{Bucket: "b", Region: "eu-west-1", PathStyle: true}, "prod"), " ")
+	want := "bucket=b key=gangway/prod/terraform.tfstate region=eu-west-1 encrypt=true use_lockfile=true use_path_style=true"
+	if got != want {
+		t.Errorf("backendConfig = %q, want %q", got, want)
+	}
+	got = strings.Join(backendConfig(Backend{Bucket: "b", Region: "us-east-1"}, "test"), " ")
+	want = "bucket=b key=gangway/test/terraform.tfstate region=us-east-1 encrypt=true use_lockfile=true"
+	if got != want {
+		t.Errorf("backendConfig = %q, want %q", got, want)
+	}
+}
+
+func TestLockTimeoutArg(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in   time.Duration
+		want string
+	}{{0, "1s"}, {500 * time.Millisecond, "1s"}, {90 * time.Second, "90s"}, {5 * time.Minute, "300s"}}
+	for _, tc := range cases {
+		if got := lockTimeoutArg(tc.in); got != tc.want {
+			t.Errorf("lockTimeoutArg(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParseState(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, in string
+		want     State
+	}{
+		{"nothing", "", State{}},
+		{"empty state", `{"version":4,"serial":0,"lineage":""}`, State{}},
+		{"state", `{"version":4,"serial":7,"lineage":"abc"}`, State{Exists: true, Lineage: "abc", Serial: 7}},
+	}
+	for _, tc := range cases {
+		got, err := parseState([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: parseState = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	if _, err := parseState([]byte("{")); err == nil {
+		t.Error("parseState of bad JSON: no error")
+	}
+}
+
+// lockedOutput is what terraform 1.11 prints (after terraform-exec's
+// -no-color) when the S3 lock file is held.
+const lockedOutput = `exit status 1
+
+Error: Error acquiring the state lock
+
+Error message: operation error S3: PutObject, https response error
+StatusCode: 412, RequestID: x, api error PreconditionFailed: At least one of
+the pre-conditions you specified did not hold
+Lock Info:
+  ID:        11111111-2222-3333-4444-555555555555
+  Path:      state/gangway/test/terraform.tfstate
+  Operation: OperationTypeApply
+  Who:       alice@runner-7
+  Version:   1.11.4
+  Created:   2026-11-26 19:00:00 +0000 UTC
+  Info:      
+
+Terraform acquires a state lock to protect the state from being written
+by multiple users at the same time.`
+
+func TestParseLocked(t *testing.T) {
+	t.Parallel()
+	le := parseLocked(lockedOutput)
+	if le == nil {
+		t.Fatal("parseLocked = nil")
+	}
+	want := LockedError{ID: "11111111-2222-3333-4444-555555555555", Who: "alice@runner-7", Operation: "OperationTypeApply",
+		Created: "2026-11-26 19:00:00 +0000 UTC", Path: "state/gangway/test/terraform.tfstate"}
+	if *le != want {
+		t.Errorf("parseLocked = %+v, want %+v", *le, want)
+	}
+	le.Waited = 3 * time.Second
+	for _, s := range []string{"alice@runner-7", "11111111-2222-3333-4444-555555555555", "waited 3s", "never does"} {
+		if !strings.Contains(le.Error(), s) {
+			t.Errorf("LockedError %q lacks %q", le.Error(), s)
+		}
+	}
+	if parseLocked("Error: something else\nID: 1") != nil {
+		t.Error("parseLocked matched an unrelated error")
+	}
+}
+
+func TestNewBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ok := Config{Dir: dir, Env: "test", Backend: Backend{Bucket: "b", Region: "us-east-1"}, Environ: []string{"PATH=" + dir}}
+	cases := []struct {
+		name    string
+		mod     func(*Config)
+		wantErr string
+	}{
+		{"bad env", func(c *Config) { c.Env = "prod;rm -rf /" }, "unknown environment"},
+		{"traversal env", func(c *Config) { c.Env = "../x" }, "unknown environment"},
+		{"upper-case env", func(c *Config) { c.Env = "PROD" }, "unknown environment"},
+		{"empty env", func(c *Config) { c.Env = "" }, "empty"},
+		{"no bucket", func(c *Config) { c.Backend.Bucket = "" }, "state bucket"},
+		{"no region", func(c *Config) { c.Backend.Region = "" }, "region"},
+		{"no dir", func(c *Config) { c.Dir = dir + "/missing" }, "not found"},
+		{"no terraform on PATH", func(c *Config) {}, "terraform binary not found on PATH"},
+		{"no terraform at path", func(c *Config) { c.ExecPath = dir + "/terraform" }, "terraform binary not found at"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := ok
+			tc.mod(&c)
+			_, err := New(c)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("New error = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+	_, err := New(ok)
+	if !errors.Is(err, ErrNoTerraform) {
+		t.Errorf("New without terraform: %v, want ErrNoTerraform", err)
+	}
+}
