@@ -39,3 +39,20 @@ data "aws_ssm_parameter" "al2023" {
   count = var.ami_id == "" ? 1 : 0
   name  = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 }
+
+# Guards against planning one environment's variables onto the other's state
+# (a wrong -backend-config key): the recorded environment is kept across
+# applies (ignore_changes), so a mismatch fails the plan instead of planning
+# to replace every resource.
+resource "terraform_data" "environment" {
+  input = var.environment
+
+  lifecycle {
+    ignore_changes = [input]
+
+    postcondition {
+      condition     = self.output == var.environment
+      error_message = "This state belongs to environment \"${self.output}\" but environment is \"${var.environment}\": initialise the backend with -backend-config=key=gangway/${var.environment}/terraform.tfstate (terraform init -reconfigure)."
+    }
+  }
+}
