@@ -7,11 +7,7 @@ resource "aws_instance" "app" {
   subnet_id              = aws_subnet.public[0].id
   vpc_security_group_ids = [aws_security_group.app.id]
   iam_instance_profile   = aws_iam_instance_profile.app.name
-  # A public address from the first second of boot, so that user data can
-  # reach the package repositories before the Elastic IP is associated (the
-  # association then replaces it).
-  associate_public_ip_address = true
-  monitoring                  = false
+  monitoring             = false
 
   # Base64 rather than user_data, which state and plan keep only as a hash:
   # the rendered script stays reviewable in the plan and testable.

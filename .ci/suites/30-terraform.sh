@@ -253,10 +253,23 @@ post_apply() {
   # use_lockfile: the lock object was written next to the state.
   grep -q "PUT /$env_state_bucket/gangway/test/terraform.tfstate.tflock" "$work/moto.log" ||
     { echo "no S3 lock file was written: use_lockfile not in effect" >&2; exit 1; }
-  # No drift: a second plan of the same configuration changes nothing.
-  local rc=0
-  tf s3-test plan -no-color -detailed-exitcode -var environment=test -var-file=env/test.tfvars >"$work/replan.log" || rc=$?
-  [ "$rc" -eq 0 ] || { cat "$work/replan.log"; echo "plan after apply is not empty (exit $rc)" >&2; exit 1; }
+  # No drift: a second plan of the same configuration changes nothing, except
+  # for one emulator quirk: moto does not keep the description of a rule that
+  # references another security group, so the plan re-adds it.
+  tf s3-test plan -no-color -var environment=test -var-file=env/test.tfvars -out="$work/replan.tfplan" >"$work/replan.log" ||
+    { cat "$work/replan.log"; exit 1; }
+  tf s3-test show -json "$work/replan.tfplan" | jq -r '
+    .resource_changes[] | select(.change.actions != ["no-op"]) |
+    . as $r | [(.change.before // {}), (.change.after // {})] as [$b, $a] |
+    [($b + $a) | keys[] | select($b[.] != $a[.])] as $changed |
+    select(($r.type | test("^aws_vpc_security_group_(in|e)gress_rule$")) and $a.referenced_security_group_id != null
+           and $changed == ["description"] and $b.description == null | not) |
+    "\($r.address): \($r.change.actions | join(",")) \($changed | join(","))"' >"$work/drift.log"
+  if [ -s "$work/drift.log" ]; then
+    cat "$work/replan.log" "$work/drift.log"
+    echo "plan after apply is not empty" >&2
+    exit 1
+  fi
   # prod variables against the test state key must be refused.
   init_env s3-wrongkey test
   expect_fail "$work/wrongkey.log" 'This state belongs to environment "test" but environment is "prod"' \
