@@ -1,0 +1,19 @@
+output "state_bucket_name" {
+  description = "The Terraform state bucket (GitHub variable TF_STATE_BUCKET)."
+  value       = aws_s3_bucket.state.bucket
+}
+
+output "region" {
+  description = "Region of the state bucket and the environments (GitHub variable AWS_REGION)."
+  value       = var.region
+}
+
+output "oidc_provider_arn" {
+  description = "ARN of the GitHub Actions OIDC provider the deploy roles trust."
+  value       = local.oidc_arn
+}
+
+output "deploy_role_arns" {
+  description = "Deploy role ARN per environment (GitHub environment variable AWS_ROLE_ARN)."
+  value       = { for env, role in aws_iam_role.deploy : env => role.arn }
+}

@@ -1,0 +1,58 @@
+# Everything that differs between test and prod is derived from
+# var.environment here; settings that protect prod (deletion protection,
+# final snapshot, no force-destroy) are not variables, so a tfvars file
+# cannot weaken them.
+locals {
+  name    = "gangway-${var.environment}"
+  is_prod = var.environment == "prod"
+
+  tags = {
+    App         = "gangway"
+    Environment = var.environment
+    ManagedBy   = "terraform"
+  }
+
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  # Two zones: the DB subnet group needs them; the host uses the first.
+  azs = slice(data.aws_availability_zones.available.names, 0, 2)
+
+  ami_id = var.ami_id != "" ? var.ami_id : nonsensitive(data.aws_ssm_parameter.al2023[0].value)
+
+  db_name = "gangway"
+  db_user = "gangway"
+  db_port = 5432
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+# The public parameter AWS keeps pointing at the newest Amazon Linux 2023
+# image; read only when no AMI is pinned.
+data "aws_ssm_parameter" "al2023" {
+  count = var.ami_id == "" ? 1 : 0
+  name  = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+# Guards against planning one environment's variables onto the other's state
+# (a wrong -backend-config key): the recorded environment is kept across
+# applies (ignore_changes), so a mismatch fails the plan instead of planning
+# to replace every resource.
+resource "terraform_data" "environment" {
+  input = var.environment
+
+  lifecycle {
+    ignore_changes = [input]
+
+    postcondition {
+      condition     = self.output == var.environment
+      error_message = "This state belongs to environment \"${self.output}\" but environment is \"${var.environment}\": initialise the backend with -backend-config=key=gangway/${var.environment}/terraform.tfstate (terraform init -reconfigure)."
+    }
+  }
+}
