@@ -63,7 +63,7 @@ func buildImage(ctx context.Context, root, dir, ver string, broken bool, run fun
 		return "", err
 	}
 	image := "localhost/gangway-local:" + ver
-	if err := run(ctx, root, "podman", "build", "--quiet", "-f", filepath.Join(root, "app", "Containerfile"),
+	if err := run(ctx, root, "podman", "build", "--quiet", "--no-cache", "-f", filepath.Join(root, "app", "Containerfile"),
 		"--build-arg", "VERSION="+ver, "-t", image, buildCtx); err != nil {
 		return "", fmt.Errorf("building the image: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,11 +158,13 @@ func (f *flow) skip(names ...string) {
 	}
 }
 
-// step runs a pipeline CLI subcommand and decodes its JSON result into v
-// (when v is not nil).
-func (f *flow) step(ctx context.Context, v any, args ...string) error {
+// step runs a pipeline CLI subcommand against env's AWS emulator and
+// decodes its JSON result into v (when v is not nil).
+func (f *flow) step(ctx context.Context, env string, v any, args ...string) error {
 	fmt.Fprintf(f.opts.Out, "$ pipeline %s\n", strings.Join(args, " "))
-	out, err := f.opts.Step(ctx, f.env, args...)
+	vars := maps.Clone(f.env)
+	vars["AWS_ENDPOINT_URL"] = f.world.state.Motos[env].Endpoint
+	out, err := f.opts.Step(ctx, vars, args...)
 	if err != nil {
 		return fmt.Errorf("pipeline %s: %w", args[0], err)
 	}

@@ -42,10 +42,10 @@ type Report struct {
 	Digest    string `json:"digest,omitempty"`
 	TestImage string `json:"test_image,omitempty"`
 	ProdImage string `json:"prod_image,omitempty"`
-	// ProdDigestBefore and ProdDigestAfter are what production served before
+	// ProdImageBefore and ProdImageAfter are the images production served before
 	// and after the run ("" when nothing).
-	ProdDigestBefore string       `json:"prod_digest_before"`
-	ProdDigestAfter  string       `json:"prod_digest_after"`
+	ProdImageBefore string       `json:"prod_image_before"`
+	ProdImageAfter  string       `json:"prod_image_after"`
 	Stages           []Stage      `json:"stages"`
 	Tests            []TestResult `json:"tests,omitempty"`
 	Load             *LoadResult  `json:"prod_load,omitempty"`
@@ -111,7 +111,7 @@ func (r *Report) WriteTimeline(w io.Writer) {
 	case "deployed":
 		fmt.Fprintf(w, "%s - ✅ Production runs %s (%.1fs in all)\n", r.Finished.Format("15:04:05"), shortDigest(r.Digest), r.Seconds)
 	default:
-		fmt.Fprintf(w, "%s - ❌ Production NOT deployed: %s (production keeps %s)\n", r.Finished.Format("15:04:05"), r.Reason, orNone(shortDigest(r.ProdDigestAfter)))
+		fmt.Fprintf(w, "%s - ❌ Production NOT deployed: %s (production keeps %s)\n", r.Finished.Format("15:04:05"), r.Reason, orNone(shortDigest(r.ProdImageAfter)))
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/rollout"
 )
 
@@ -48,7 +49,6 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 		f.report.Version += "-broken"
 	}
 	f.env = map[string]string{
-		"AWS_ENDPOINT_URL":      w.state.MotoEndpoint,
 		"AWS_ACCESS_KEY_ID":     "testing",
 		"AWS_SECRET_ACCESS_KEY": "testing",
 		"AWS_SESSION_TOKEN":     "",
@@ -62,12 +62,15 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 	} else if cfg != "" {
 		f.env["TF_CLI_CONFIG_FILE"] = cfg
 	}
-	if err := f.step(ctx, nil, "bootstrap", "--bucket", stateBucket); err != nil {
-		return "", err
+	for _, env := range envname.Known {
+		if err := f.step(ctx, env, nil, "bootstrap", "--bucket", stateBucket); err != nil {
+			return "", err
+		}
 	}
 	prodBefore := f.servingImage("prod")
-	f.report.ProdDigestBefore, f.report.ProdDigestAfter = prodBefore, prodBefore
-	return fmt.Sprintf("moto %s, registry %s, hosts test %s and prod %s", w.state.MotoEndpoint, w.state.RegistryHost, f.hosts["test"].URL, f.hosts["prod"].URL), nil
+	f.report.ProdImageBefore, f.report.ProdImageAfter = prodBefore, prodBefore
+	return fmt.Sprintf("moto test %s and prod %s, registry %s, hosts test %s and prod %s",
+		w.state.Motos["test"].Endpoint, w.state.Motos["prod"].Endpoint, w.state.RegistryHost, f.hosts["test"].URL, f.hosts["prod"].URL), nil
 }
 
 // terraformCLIConfig returns a CLI configuration that installs providers
@@ -105,7 +108,7 @@ func (f *flow) plan(ctx context.Context, env string) (string, error) {
 	var res struct {
 		HasChanges bool `json:"has_changes"`
 	}
-	if err := f.step(ctx, &res, "plan", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform"),
+	if err := f.step(ctx, env, &res, "plan", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform"),
 		"--out", f.planFile(env), "--summary-md", md); err != nil {
 		return "", err
 	}
@@ -126,16 +129,16 @@ func (f *flow) planFile(env string) string {
 // local PostgreSQL, and the host's env file.
 func (f *flow) applyAndProvision(ctx context.Context, env string) (outputs, error) {
 	var o outputs
-	if err := f.step(ctx, nil, "apply", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform"), "--plan", f.planFile(env)); err != nil {
+	if err := f.step(ctx, env, nil, "apply", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform"), "--plan", f.planFile(env)); err != nil {
 		return o, err
 	}
-	if err := f.step(ctx, &o, "outputs", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform")); err != nil {
+	if err := f.step(ctx, env, &o, "outputs", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform")); err != nil {
 		return o, err
 	}
 	cfg := aws.Config{
 		Region:       o.Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(f.world.state.MotoEndpoint),
+		BaseEndpoint: aws.String(f.world.state.Motos[env].Endpoint),
 	}
 	creds, err := readDBSecret(ctx, cfg, o.DBSecretARN)
 	if err != nil {
@@ -145,7 +148,7 @@ func (f *flow) applyAndProvision(ctx context.Context, env string) (outputs, erro
 	if err := provisionDatabase(ctx, db.URL("postgres"), creds); err != nil {
 		return o, err
 	}
-	vars := hostEnv(env, o, db.Port, creds.Username, f.world.state.MotoEndpoint)
+	vars := hostEnv(env, o, db.Port, creds.Username, f.world.state.Motos[env].Endpoint)
 	return o, writeEnvFile(f.hosts[env].EnvFile, vars)
 }
 
@@ -283,9 +286,9 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var promoted struct {
-		Image string `json:"image"`
+		Image string `json:"target"`
 	}
-	if err := f.step(ctx, &promoted, "promote", "--from", "test", "--to", "prod", "--image", f.report.TestImage); err != nil {
+	if err := f.step(ctx, "prod", &promoted, "promote", "--from", "test", "--to", "prod", "--image", f.report.TestImage); err != nil {
 		return "", err
 	}
 	if !strings.HasSuffix(promoted.Image, "@"+f.report.Digest) {
@@ -298,7 +301,7 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 	// loop counts failed requests during the cutover.
 	var markers []string
 	var load *LoadLoop
-	if f.report.ProdDigestBefore != "" {
+	if f.report.ProdImageBefore != "" {
 		var err error
 		if markers, err = createRecords(ctx, host.URL, f.report.Version, 5); err != nil {
 			return "", fmt.Errorf("writing records before the rollout: %w", err)
@@ -316,7 +319,7 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	f.report.ProdDigestAfter = f.servingImage("prod")
+	f.report.ProdImageAfter = f.servingImage("prod")
 	if err := smokeCheck(ctx, host.URL, f.report.Version); err != nil {
 		return "", fmt.Errorf("smoke check of prod: %w", err)
 	}
@@ -338,12 +341,14 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 }
 
 // servingImage is the image env's host records as current ("" for none).
+// The host's state file holds "IMAGE SLOT".
 func (f *flow) servingImage(env string) string {
 	data, err := os.ReadFile(filepath.Join(f.hosts[env].Params().StateDir, "current"))
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(data))
+	image, _, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
+	return image
 }
 
 // finish records the world for reuse (--keep) or stops all of it.
@@ -363,8 +368,10 @@ func (f *flow) finish() {
 	for _, image := range f.images {
 		_ = exec.Command("podman", "rmi", "--force", "--ignore", image).Run()
 	}
-	f.logf("world stopped and removed (%s)", f.opts.Dir)
-	_ = os.RemoveAll(filepath.Join(f.opts.Dir, "world"))
+	for _, d := range []string{"world", "build"} {
+		_ = os.RemoveAll(filepath.Join(f.opts.Dir, d))
+	}
+	f.logf("world stopped and removed; plans and rollout logs stay in %s", f.opts.Dir)
 }
 
 // run runs a command in dir with its output going to the flow's log.

@@ -23,10 +23,13 @@ const worldFile = "world.json"
 
 // worldState is the JSON in worldFile.
 type worldState struct {
-	MotoEndpoint string `json:"moto_endpoint"`
-	MotoPID      int    `json:"moto_pid"`
-	RegistryHost string `json:"registry_host"`
-	RegistryPID  int    `json:"registry_pid"`
+	// Motos maps an environment to its moto_server: one emulated AWS account
+	// per environment, as many teams run test and prod in separate accounts
+	// (and because moto gives every RDS instance of an account the same
+	// resource id, which the AWS provider reads instances by).
+	Motos        map[string]motoState `json:"motos"`
+	RegistryHost string               `json:"registry_host"`
+	RegistryPID  int                  `json:"registry_pid"`
 	// Databases maps an environment to its PostgreSQL cluster (the RDS
 	// stand-in): one cluster per environment, as RDS has one instance each.
 	Databases map[string]dbState `json:"databases"`
@@ -39,6 +42,11 @@ type worldState struct {
 	Kept bool `json:"kept"`
 }
 
+type motoState struct {
+	Endpoint string `json:"endpoint"`
+	PID      int    `json:"pid"`
+}
+
 type dbState struct {
 	Port    int    `json:"port"`
 	DataDir string `json:"data_dir"`
@@ -46,11 +54,9 @@ type dbState struct {
 
 // world is the set of running local components.
 type world struct {
-	dir      string
-	state    worldState
-	moto     *localworld.Moto     // nil when attached to a kept world
-	registry *localworld.Registry // nil when attached to a kept world
-	dbs      map[string]*localworld.Postgres
+	dir   string
+	state worldState
+	dbs   map[string]*localworld.Postgres
 }
 
 // openWorld reuses the world recorded in dir when all of it still answers,
@@ -67,7 +73,7 @@ func openWorld(ctx context.Context, dir string, logf func(string, ...any)) (*wor
 		logf("world: ignoring unreadable %s (%v); starting afresh", worldFile, err)
 	default:
 		if w, ok := attachWorld(dir, prev); ok && prev.Kept {
-			logf("world: reusing the kept world in %s (moto %s, registry %s)", dir, prev.MotoEndpoint, prev.RegistryHost)
+			logf("world: reusing the kept world in %s (registry %s)", dir, prev.RegistryHost)
 			return w, nil
 		}
 		logf("world: the world recorded in %s was left by an interrupted run or is gone; cleaning it up", dir)
@@ -95,8 +101,13 @@ func (w *world) save() error {
 
 // attachWorld returns the recorded world when every component answers.
 func attachWorld(dir string, s worldState) (*world, bool) {
-	if !answers("http://"+s.RegistryHost+"/v2/") || !answers(s.MotoEndpoint+"/moto-api/") || len(s.Databases) != len(envname.Known) {
+	if !answers("http://"+s.RegistryHost+"/v2/") || len(s.Motos) != len(envname.Known) || len(s.Databases) != len(envname.Known) {
 		return nil, false
+	}
+	for _, m := range s.Motos {
+		if !answers(m.Endpoint + "/moto-api/") {
+			return nil, false
+		}
 	}
 	w := &world{dir: dir, state: s, dbs: map[string]*localworld.Postgres{}}
 	if len(s.Hosts) != len(envname.Known) {
@@ -128,21 +139,27 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, err
 	}
-	w = &world{dir: dir, dbs: map[string]*localworld.Postgres{}, state: worldState{Databases: map[string]dbState{}, Hosts: map[string]rollout.LocalHostState{}}}
+	w = &world{dir: dir, dbs: map[string]*localworld.Postgres{}, state: worldState{
+		Motos:     map[string]motoState{},
+		Databases: map[string]dbState{},
+		Hosts:     map[string]rollout.LocalHostState{},
+	}}
 	defer func() {
 		if err != nil {
 			w.stop()
 		}
 	}()
-	if w.moto, err = localworld.StartMoto(ctx, base); err != nil {
+	registry, err := localworld.StartRegistry(ctx, base)
+	if err != nil {
 		return w, err
 	}
-	w.state.MotoEndpoint, w.state.MotoPID = w.moto.Endpoint, w.moto.Pid()
-	if w.registry, err = localworld.StartRegistry(ctx, base); err != nil {
-		return w, err
-	}
-	w.state.RegistryHost, w.state.RegistryPID = w.registry.Host, w.registry.Pid()
+	w.state.RegistryHost, w.state.RegistryPID = registry.Host, registry.Pid()
 	for _, env := range envname.Known {
+		m, err := localworld.StartMoto(ctx, base)
+		if err != nil {
+			return w, fmt.Errorf("starting the %s AWS emulator: %w", env, err)
+		}
+		w.state.Motos[env] = motoState{Endpoint: m.Endpoint, PID: m.Pid()}
 		p, err := localworld.StartPostgres(ctx, base)
 		if err != nil {
 			return w, fmt.Errorf("starting the %s database: %w", env, err)
@@ -169,7 +186,9 @@ func stopRecorded(dir string, s worldState) {
 	for _, h := range s.Hosts {
 		rollout.AttachLocalHost(h).Stop(context.Background())
 	}
-	localworld.KillGroup(s.MotoPID)
+	for _, m := range s.Motos {
+		localworld.KillGroup(m.PID)
+	}
 	localworld.KillGroup(s.RegistryPID)
 	for _, db := range s.Databases {
 		if p, err := localworld.AttachPostgres(db.Port, db.DataDir); err == nil {

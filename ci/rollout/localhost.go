@@ -166,6 +166,6 @@ func (h *LocalHost) Params() Params { return h.params }
 
 // Stop removes the host's containers and stops its nginx. Its files stay.
 func (h *LocalHost) Stop(ctx context.Context) {
-	_ = exec.CommandContext(ctx, "podman", "rm", "-f", "-t", "0", h.params.NamePrefix+"-blue", h.params.NamePrefix+"-green").Run()
+	_ = exec.CommandContext(ctx, "podman", "rm", "--force", "--ignore", "--time", "0", h.params.NamePrefix+"-blue", h.params.NamePrefix+"-green").Run()
 	localworld.KillGroup(h.nginxPID)
 }

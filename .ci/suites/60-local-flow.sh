@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The whole flow on this machine, unattended, as the README's first command
+# runs it, four times in one kept world, checking each JSON report:
+#   1. first release: preview, test deploy, integration gate, approval, prod
+#   2. a changed release: prod rolls over under a steady request loop with
+#      zero failed requests, and records written before it are read back
+#   3. no approval: the flow stops before prod and says how to approve
+#   4. --break: the integration gate stops a defective release; prod keeps
+#      release 2; the world is cleaned up
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=$(mktemp -d)
+dir="$out/local"
+cleanup() {
+  # An earlier failure may have left the kept world running.
+  go -C ci run ./cmd/pipeline local --dir "$dir" --approve --break >/dev/null 2>&1 </dev/null || true
+}
+trap cleanup EXIT
+
+go -C ci build -o "$out/pipeline" ./cmd/pipeline
+
+flow() { # name, expected exit code, flags...
+  local name=$1 want=$2 rc=0
+  shift 2
+  echo "--- local flow: $name ($*)"
+  "$out/pipeline" local --dir "$dir" --report "$out/$name.json" "$@" </dev/null >"$out/$name.stdout" 2>"$out/$name.log" || rc=$?
+  sed -n '/^Timeline/,$p' "$out/$name.log"
+  if [ "$rc" -ne "$want" ]; then
+    echo "local flow $name exited $rc, want $want; its log:"
+    tail -80 "$out/$name.log"
+    exit 1
+  fi
+}
+
+flow first 0 --approve --keep
+flow changed 0 --approve --keep
+flow unapproved 2 --keep
+flow broken 1 --approve --break
+
+python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+r = {n: json.load(open(f"{out}/{n}.json")) for n in ("first", "changed", "unapproved", "broken")}
+problems = []
+def expect(cond, what):
+    if not cond:
+        problems.append(what)
+def stages(rep):
+    return {s["name"]: s["result"] for s in rep["stages"]}
+digest = lambda ref: ref.split("@", 1)[1] if "@" in ref else ""
+
+for name in ("first", "changed"):
+    rep = r[name]
+    expect(rep["result"] == "deployed", f"{name}: result {rep['result']!r}, want deployed ({rep.get('reason')})")
+    expect(set(stages(rep).values()) == {"passed"}, f"{name}: stages {stages(rep)}")
+    expect(rep["tests"] and all(t["result"] == "pass" for t in rep["tests"]), f"{name}: integration tests {rep['tests']}")
+    # Build once, promote the digest: prod runs exactly what test tested.
+    expect(digest(rep["test_image"]) == rep["digest"] == digest(rep["prod_image"]) == digest(rep["prod_image_after"]),
+           f"{name}: digests differ: test {rep['test_image']}, prod {rep['prod_image']}, serving {rep['prod_image_after']}")
+    expect("gangway-prod@" in rep["prod_image"], f"{name}: prod image {rep['prod_image']} is not in the prod repository")
+
+c = r["changed"]
+expect(c["digest"] != r["first"]["digest"], "changed: the second release has the first one's digest")
+expect(digest(c["prod_image_before"]) == r["first"]["digest"], f"changed: prod before {c['prod_image_before']}, want the first release")
+load = c.get("prod_load") or {}
+expect(load.get("requests", 0) > 100, f"changed: the request loop sent {load.get('requests')} requests")
+expect(load.get("failed") == 0, f"changed: {load.get('failed')} failed requests during the rollout: {load.get('errors')}")
+expect(set(load.get("versions", {})) <= {r["first"]["version"], c["version"]}, f"changed: answers from unexpected versions {load.get('versions')}")
+expect(c["version"] in load.get("versions", {}), f"changed: the new version never answered under load: {load.get('versions')}")
+expect(c["records_kept"] == 5 and c["records_lost"] == 0, f"changed: records kept {c['records_kept']}, lost {c['records_lost']}")
+
+u = r["unapproved"]
+expect(u["result"] == "approval_required", f"unapproved: result {u['result']!r}")
+expect(stages(u).get("approval") == "stopped" and stages(u).get("deploy-prod") == "skipped", f"unapproved: stages {stages(u)}")
+expect("--approve" in u["reason"], f"unapproved: the reason does not say how to approve: {u['reason']}")
+expect(u["prod_image_after"] == c["prod_image_after"], "unapproved: prod changed without approval")
+
+b = r["broken"]
+expect(b["result"] == "gate_failed", f"broken: result {b['result']!r}, want gate_failed")
+expect(stages(b).get("deploy-test") == "passed", f"broken: the defect should pass the rollout health gate: {stages(b)}")
+expect(stages(b).get("integration-tests") == "failed" and stages(b).get("deploy-prod") == "skipped", f"broken: stages {stages(b)}")
+failed = [t["name"] for t in b["tests"] if t["result"] == "fail"]
+expect(any("Create" in n for n in failed), f"broken: failed checks {failed}, want the create round trip")
+expect(b["prod_image_after"] == c["prod_image_after"], f"broken: prod serves {b['prod_image_after']}, want release 2 {c['prod_image_after']}")
+expect("integration tests failed" in b["reason"], f"broken: reason {b['reason']!r}")
+
+for p in problems:
+    print("FAIL:", p)
+print(f"local flow reports: {len(problems)} problems; prod rollout {c['prod_rollout_seconds']:.1f}s, "
+      f"{load.get('failed')} failed of {load.get('requests')} requests at {load.get('rate', 0):.0f} req/s")
+sys.exit(1 if problems else 0)
+PY
+
+# Nothing left behind: no containers of the local hosts, no world.
+left=$(podman ps -a --format '{{.Names}}' | grep '^gangway-local-' || true)
+[ -z "$left" ] || { echo "containers left behind: $left"; exit 1; }
+[ ! -e "$dir/world.json" ] || { echo "the world was not cleaned up"; exit 1; }
+trap - EXIT
+rm -rf "$out"
+echo "local flow: 4 runs checked"
