@@ -46,9 +46,9 @@ type Report struct {
 	// and after the run ("" when nothing).
 	ProdImageBefore string       `json:"prod_image_before"`
 	ProdImageAfter  string       `json:"prod_image_after"`
-	Stages           []Stage      `json:"stages"`
-	Tests            []TestResult `json:"tests,omitempty"`
-	Load             *LoadResult  `json:"prod_load,omitempty"`
+	Stages          []Stage      `json:"stages"`
+	Tests           []TestResult `json:"tests,omitempty"`
+	Load            *LoadResult  `json:"prod_load,omitempty"`
 	// ProdRolloutSeconds is how long the production rollout took, from
 	// starting the script to its result (pull, health gate, switch, drain).
 	ProdRolloutSeconds float64 `json:"prod_rollout_seconds,omitempty"`
