@@ -105,7 +105,7 @@ func TestPromoteCLI(t *testing.T) {
 func TestGHAOutsideActions(t *testing.T) {
 	t.Parallel()
 	in := filepath.Join(t.TempDir(), "rollout.json")
-	if err := os.WriteFile(in, []byte(`{"env":"test","result":"success","instances":[{"id":"i-1","status":"Success"}]}`), 0o644); err != nil {
+	if err := os.WriteFile(in, []byte(`{"env":"test","mode":"deploy","status":"deployed","hosts":[{"instance_id":"i-1","ssm_status":"Success","result":{"status":"deployed"}}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "output")

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
 	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
@@ -41,16 +44,6 @@ type hostFlags struct {
 	printScript                       bool
 }
 
-// hostOutput is the JSON document on stdout.
-type hostOutput struct {
-	Env    string              `json:"env"`
-	Mode   string              `json:"mode"`
-	Image  string              `json:"image,omitempty"`
-	Status string              `json:"status"` // deployed, unchanged (every host), or failed
-	Hosts  []ssmrun.HostResult `json:"hosts"`
-	Error  string              `json:"error,omitempty"`
-}
-
 func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) error {
 	var f hostFlags
 	fs.StringVar(&f.env, "env", "", "environment: test or prod (required)")
@@ -75,8 +68,10 @@ func (f *hostFlags) run(ctx context.Context, io IO, mode rollout.Mode) error {
 	if err := envname.Validate(f.env); err != nil {
 		return &UsageError{Err: err}
 	}
-	if mode == rollout.ModeDeploy && !rollout.ValidImageRef(f.image) {
-		return usagef("--image %q must be REPO@sha256:<64 hex digits>: deploy by digest, never by tag", f.image)
+	if mode == rollout.ModeDeploy {
+		if _, err := imageref.Parse(f.image); err != nil {
+			return &UsageError{Err: fmt.Errorf("--image: %w", err)}
+		}
 	}
 	if f.region == "" {
 		f.region = io.Getenv("AWS_REGION")
@@ -107,11 +102,13 @@ func (f *hostFlags) run(ctx context.Context, io IO, mode rollout.Mode) error {
 		return err
 	}
 
-	client, err := ssmrun.NewClient(ctx, f.region)
+	// The same configuration and STS check as every AWS step: missing or
+	// rejected credentials fail here, with STS's reason, before any SSM call.
+	sess, err := connectAWS(ctx, io, awsFlags{region: f.region})
 	if err != nil {
 		return err
 	}
-	runner, err := ssmrun.New(client, opts...)
+	runner, err := ssmrun.New(ssm.NewFromConfig(sess.cfg), opts...)
 	if err != nil {
 		return &UsageError{Err: err}
 	}
@@ -121,13 +118,7 @@ func (f *hostFlags) run(ctx context.Context, io IO, mode rollout.Mode) error {
 	}
 	io.Log.Info("rolling out", "env", f.env, "mode", mode, "image", f.image, "targets", targets.String())
 	hosts, runErr := runner.Run(ctx, targets, script)
-	out := hostOutput{Env: f.env, Mode: string(mode), Image: f.image, Status: overall(hosts, runErr), Hosts: hosts}
-	if out.Hosts == nil {
-		out.Hosts = []ssmrun.HostResult{}
-	}
-	if runErr != nil {
-		out.Error = runErr.Error()
-	}
+	out := ssmrun.NewReport(f.env, mode, f.image, hosts, runErr)
 	if err := writeJSON(io.Stdout, out); err != nil {
 		return err
 	}
@@ -135,22 +126,4 @@ func (f *hostFlags) run(ctx context.Context, io IO, mode rollout.Mode) error {
 		return fmt.Errorf("%s of %s: %w", mode, f.env, runErr)
 	}
 	return nil
-}
-
-// overall is "unchanged" when every host already served the image,
-// "deployed" when all succeeded and at least one changed, else "failed".
-func overall(hosts []ssmrun.HostResult, err error) string {
-	if err != nil || len(hosts) == 0 {
-		return rollout.StatusFailed
-	}
-	status := rollout.StatusUnchanged
-	for _, h := range hosts {
-		if h.Result == nil || !h.Result.OK() {
-			return rollout.StatusFailed
-		}
-		if h.Result.Status == rollout.StatusDeployed {
-			status = rollout.StatusDeployed
-		}
-	}
-	return status
 }

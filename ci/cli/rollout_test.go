@@ -30,8 +30,8 @@ func TestRolloutRejectsBadInput(t *testing.T) {
 	}{
 		{"no env", []string{"rollout", "--image", img}, "environment name is empty"},
 		{"bad env", []string{"rollout", "--env", "staging", "--image", img}, "unknown environment"},
-		{"tag, not digest", []string{"rollout", "--env", "test", "--image", "repo/app:latest"}, "REPO@sha256"},
-		{"no image", []string{"rollout", "--env", "test"}, "REPO@sha256"},
+		{"tag, not digest", []string{"rollout", "--env", "test", "--image", "repo/app:latest"}, "@sha256:<64 hex digits>"},
+		{"no image", []string{"rollout", "--env", "test"}, "@sha256:<64 hex digits>"},
 		{"rollback takes no image", []string{"rollback", "--env", "test", "--image", img}, "flag provided but not defined"},
 		{"batch over 50", []string{"rollout", "--env", "test", "--image", img, "--batch-size", "60"}, "at most 50"},
 		{"execution timeout too short", []string{"rollout", "--env", "test", "--image", img, "--execution-timeout", "1m"}, "shorter than the script's own bounds"},
@@ -88,8 +88,8 @@ func TestOverall(t *testing.T) {
 		{"error", []ssmrun.HostResult{host("deployed")}, errors.New("batch 2 failed"), "failed"},
 	}
 	for _, c := range cases {
-		if got := overall(c.hosts, c.err); got != c.want {
-			t.Errorf("%s: overall = %q, want %q", c.name, got, c.want)
+		if got := ssmrun.Overall(c.hosts, c.err); got != c.want {
+			t.Errorf("%s: Overall = %q, want %q", c.name, got, c.want)
 		}
 	}
 }

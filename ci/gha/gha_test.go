@@ -2,11 +2,15 @@ package gha
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
 
 // actionsEnv is a fake GitHub Actions step environment with empty output
@@ -93,38 +97,57 @@ const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef012345678
 
 func TestPublishRollout(t *testing.T) {
 	t.Parallel()
-	in := `{"env":"prod","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@` + digest + `",
-	"app_url":"http://prod.example.com","result":"failure","extra":{"ignored":true},
-	"instances":[{"id":"i-0aaa","status":"Success","version":"v2"},
-	             {"id":"i-0bbb","status":"Failed","error":"health check: 503 | db down\nafter 30s","exit_code":1}]}`
-	r, err := RolloutReport([]byte(in))
+	image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@" + digest
+	// The input is what pipeline rollout prints, made from the same type.
+	in, err := json.Marshal(ssmrun.NewReport("prod", rollout.ModeDeploy, image, []ssmrun.HostResult{
+		{InstanceID: "i-0aaa", CommandID: "c-1", Status: "Success", Result: &rollout.Result{Status: rollout.StatusDeployed, Version: "v2", Message: "serving"}},
+		{InstanceID: "i-0bbb", CommandID: "c-1", Status: "Failed", Result: &rollout.Result{Status: rollout.StatusRolledBack, Version: "v1"}, Error: "health check: 503 | db down\nafter 30s"},
+	}, errors.New("1 of 2 hosts failed")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RolloutReport(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stdout, outputs, summary := publish(t, r)
-	check(t, "commands", stdout, "::error title=Rollout to prod on i-0bbb::Failed: health check: 503 | db down%0Aafter 30s\n")
+	check(t, "commands", stdout, "::error title=Rollout to prod on i-0bbb::Failed, rolled_back: health check: 503 | db down%0Aafter 30s\n")
 	check(t, "outputs", outputs,
 		"env<<"+d+"\nprod\n"+d+"\n"+
-			"result<<"+d+"\nfailure\n"+d+"\n"+
-			"image<<"+d+"\n123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@"+digest+"\n"+d+"\n"+
-			"image_digest<<"+d+"\n"+digest+"\n"+d+"\n"+
-			"app_url<<"+d+"\nhttp://prod.example.com\n"+d+"\n")
-	check(t, "summary", summary, "### Rollout to `prod`: failure\n\n"+
-		"Image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@"+digest+"`\n\n"+
-		"App: http://prod.example.com\n\n"+
-		"| instance | status | detail |\n| --- | --- | --- |\n"+
-		"| `i-0aaa` | Success |  |\n"+
-		"| `i-0bbb` | Failed | health check: 503 \\| db down after 30s |\n\n")
+			"status<<"+d+"\nfailed\n"+d+"\n"+
+			"image<<"+d+"\n"+image+"\n"+d+"\n"+
+			"image_digest<<"+d+"\n"+digest+"\n"+d+"\n")
+	check(t, "summary", summary, "### Rollout to `prod`: failed\n\n"+
+		"Image: `"+image+"`\n\n"+
+		"| instance | SSM | result | version | detail |\n| --- | --- | --- | --- | --- |\n"+
+		"| `i-0aaa` | Success | deployed | v2 | serving |\n"+
+		"| `i-0bbb` | Failed | rolled_back | v1 | health check: 503 \\| db down after 30s |\n\n")
 }
 
-func TestPublishRolloutFailedWithoutInstances(t *testing.T) {
+func TestPublishRolloutFailedWithoutHosts(t *testing.T) {
 	t.Parallel()
-	r, err := RolloutReport([]byte(`{"env":"test","result":"failure","message":"instance i-1 is not online in SSM"}`))
+	in, _ := json.Marshal(ssmrun.NewReport("test", rollout.ModeRollback, "", nil, errors.New("instance i-1 is not online in SSM")))
+	r, err := RolloutReport(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, _, _ := publish(t, r)
-	check(t, "commands", stdout, "::error title=Rollout to test::the rollout ended with failure: instance i-1 is not online in SSM\n")
+	stdout, _, summary := publish(t, r)
+	check(t, "commands", stdout, "::error title=Rollback to test::the rollback ended with failed: instance i-1 is not online in SSM\n")
+	check(t, "summary", summary, "### Rollback to `test`: failed\n\n\n") // the summary file gets a closing newline
+}
+
+func TestPublishRolloutUnchangedIsSuccess(t *testing.T) {
+	t.Parallel()
+	in, _ := json.Marshal(ssmrun.NewReport("test", rollout.ModeDeploy, "r.example/gangway-test@"+digest, []ssmrun.HostResult{
+		{InstanceID: "i-1", Status: "Success", Result: &rollout.Result{Status: rollout.StatusUnchanged}},
+	}, nil))
+	r, err := RolloutReport(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout, _, _ := publish(t, r); stdout != "" {
+		t.Errorf("an unchanged rollout was annotated: %q", stdout)
+	}
 }
 
 func TestPublishTests(t *testing.T) {
@@ -217,6 +240,6 @@ func TestBadInputs(t *testing.T) {
 		t.Error("PlanReport accepted bad JSON")
 	}
 	if _, err := RolloutReport([]byte(`{"env":"test"}`)); err == nil {
-		t.Error("RolloutReport accepted no result")
+		t.Error("RolloutReport accepted no status")
 	}
 }

@@ -6,99 +6,67 @@ import (
 	"strings"
 
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
 
-// RolloutInput is the JSON `pipeline rollout` prints, read loosely: unknown
-// fields are ignored and an instance's detail is taken from the first of
-// "error", "message", "reason", "detail" that is set.
-type RolloutInput struct {
-	Env       string           `json:"env"`
-	Image     string           `json:"image"`
-	AppURL    string           `json:"app_url"`
-	Result    string           `json:"result"`
-	Message   string           `json:"message"`
-	Instances []map[string]any `json:"instances"`
-}
-
-// succeeded reads a status or result word.
-func succeeded(s string) bool {
-	switch strings.ToLower(s) {
-	case "success", "succeeded", "ok", "healthy", "rolled_back", "rolled-back":
-		return true
-	}
-	return false
-}
-
-func str(m map[string]any, keys ...string) string {
-	for _, k := range keys {
-		if v, ok := m[k]; ok && v != nil {
-			if s, ok := v.(string); ok {
-				if s != "" {
-					return s
-				}
-				continue
-			}
-			b, _ := json.Marshal(v)
-			return string(b)
-		}
-	}
-	return ""
-}
-
-// RolloutReport builds the report of a rollout: a table of instances, the
-// image digest and app URL as outputs, and one error annotation per failed
-// instance (or one for the rollout when no instance says why).
+// RolloutReport builds the report of `pipeline rollout` (or rollback) from
+// its JSON (an ssmrun.Report): a table of hosts, the image and its digest as
+// outputs, and one error annotation per failed host (or one for the rollout
+// when no host says why, e.g. an offline instance found before sending).
 func RolloutReport(data []byte) (Report, error) {
-	var in RolloutInput
+	var in ssmrun.Report
 	if err := json.Unmarshal(data, &in); err != nil {
 		return Report{}, fmt.Errorf("reading rollout JSON: %w", err)
 	}
-	if in.Result == "" {
-		return Report{}, fmt.Errorf("rollout JSON has no \"result\"")
+	if in.Status == "" {
+		return Report{}, fmt.Errorf("rollout JSON has no \"status\": is this the output of pipeline rollout?")
+	}
+	what := "Rollout"
+	if in.Mode == string(rollout.ModeRollback) {
+		what = "Rollback"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Rollout to `%s`: %s\n\n", mdCell(in.Env), mdCell(in.Result))
+	fmt.Fprintf(&b, "### %s to `%s`: %s\n\n", what, mdCell(in.Env), mdCell(in.Status))
 	if in.Image != "" {
 		fmt.Fprintf(&b, "Image: %s\n\n", code(in.Image))
 	}
-	if in.AppURL != "" {
-		fmt.Fprintf(&b, "App: %s\n\n", mdCell(in.AppURL))
-	}
-	if in.Message != "" {
-		fmt.Fprintf(&b, "%s\n\n", mdCell(in.Message))
-	}
-	r := Report{Outputs: []Output{{"env", in.Env}, {"result", in.Result}}}
+	r := Report{Outputs: []Output{{"env", in.Env}, {"status", in.Status}}}
 	if in.Image != "" {
 		r.Outputs = append(r.Outputs, Output{"image", in.Image})
 		if ref, err := imageref.Parse(in.Image); err == nil {
 			r.Outputs = append(r.Outputs, Output{"image_digest", ref.Digest})
 		}
 	}
-	if in.AppURL != "" {
-		r.Outputs = append(r.Outputs, Output{"app_url", in.AppURL})
+	if len(in.Hosts) > 0 {
+		b.WriteString("| instance | SSM | result | version | detail |\n| --- | --- | --- | --- | --- |\n")
 	}
-	if len(in.Instances) > 0 {
-		b.WriteString("| instance | status | detail |\n| --- | --- | --- |\n")
-	}
-	for _, inst := range in.Instances {
-		id := str(inst, "id", "instance_id")
-		status := str(inst, "status")
-		detail := str(inst, "error", "message", "reason", "detail")
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", code(id), mdCell(status), mdCell(detail))
-		if !succeeded(status) {
-			msg := status
+	for _, h := range in.Hosts {
+		var result, version, detail string
+		if h.Result != nil {
+			result, version, detail = h.Result.Status, h.Result.Version, h.Result.Message
+		}
+		if h.Error != "" {
+			detail = h.Error
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(h.InstanceID), mdCell(h.Status), mdCell(result), mdCell(version), mdCell(detail))
+		if h.Result == nil || !h.Result.OK() {
+			msg := h.Status
+			if result != "" {
+				msg += ", " + result
+			}
 			if detail != "" {
 				msg += ": " + detail
 			}
-			r.Annotations = append(r.Annotations, Annotation{Level: LevelError, Title: fmt.Sprintf("Rollout to %s on %s", in.Env, id), Message: msg})
+			r.Annotations = append(r.Annotations, Annotation{Level: LevelError, Title: fmt.Sprintf("%s to %s on %s", what, in.Env, h.InstanceID), Message: msg})
 		}
 	}
-	if !succeeded(in.Result) && len(r.Annotations) == 0 {
-		msg := "the rollout ended with " + in.Result
-		if in.Message != "" {
-			msg += ": " + in.Message
+	if !in.OK() && len(r.Annotations) == 0 {
+		msg := "the " + strings.ToLower(what) + " ended with " + in.Status
+		if in.Error != "" {
+			msg += ": " + in.Error
 		}
-		r.Annotations = append(r.Annotations, Annotation{Level: LevelError, Title: "Rollout to " + in.Env, Message: msg})
+		r.Annotations = append(r.Annotations, Annotation{Level: LevelError, Title: what + " to " + in.Env, Message: msg})
 	}
 	r.Summary = b.String()
 	return r, nil

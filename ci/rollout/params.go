@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gangway-dev/gangway/ci/imageref"
 )
 
 // Mode says what a run of the script does.
@@ -96,12 +98,12 @@ func HostDefaults(mode Mode, image, region string) Params {
 	}
 }
 
-// imageRef is REPO@sha256:<64 lowercase hex>, REPO a registry host and path.
-// (ci/imageref will own this check; this is the same rule.)
-var imageRef = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}$`)
-
-// ValidImageRef reports whether ref is REPO@sha256:<64 hex> with a registry host.
-func ValidImageRef(ref string) bool { return imageRef.MatchString(ref) }
+// ValidImageRef reports whether ref is REPO@sha256:<64 hex> with a registry
+// host (imageref's rule, which every step shares).
+func ValidImageRef(ref string) bool {
+	_, err := imageref.Parse(ref)
+	return err == nil
+}
 
 var (
 	namePrefix = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,40}$`)
