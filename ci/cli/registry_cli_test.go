@@ -15,7 +15,6 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/localworld"
-	"github.com/gangway-dev/gangway/ci/registry/registrytest"
 )
 
 func putLock(t *testing.T, m *localworld.Moto, bucket, key, body string) {
@@ -72,7 +71,7 @@ func TestECRLogin(t *testing.T) {
 
 func TestPromoteCLI(t *testing.T) {
 	t.Parallel()
-	host := registrytest.Start(t)
+	host := localworld.RegistryT(t).Host
 	img, err := random.Image(1024, 2)
 	if err != nil {
 		t.Fatal(err)

@@ -3,10 +3,7 @@ package localworld
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -14,8 +11,7 @@ import (
 type Moto struct {
 	// Endpoint is the base URL to use as AWS_ENDPOINT_URL.
 	Endpoint string
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	proc     *process
 }
 
 // StartMoto starts moto_server on a free loopback port with AWS-managed IAM
@@ -29,27 +25,15 @@ func StartMoto(ctx context.Context, logDir string) (*Moto, error) {
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(logDir, fmt.Sprintf("moto-%d.log", port)))
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+	proc, err := startServer(ctx, "moto_server", bin,
+		[]string{"-H", "127.0.0.1", "-p", fmt.Sprint(port)},
+		[]string{"MOTO_IAM_LOAD_MANAGED_POLICIES=true"},
+		filepath.Join(logDir, fmt.Sprintf("moto-%d.log", port)), endpoint+"/moto-api/", 60*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("creating moto log: %w", err)
+		return nil, err
 	}
-	defer logFile.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting moto_server: %w", err)
-	}
-	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(m.exited) }()
-	waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := waitHTTP(waitCtx, m.Endpoint+"/moto-api/", m.exited); err != nil {
-		m.Stop()
-		return nil, fmt.Errorf("moto_server did not start (log: %s): %w", logFile.Name(), err)
-	}
-	return m, nil
+	return &Moto{Endpoint: endpoint, proc: proc}, nil
 }
 
 // Env returns the environment variables that point an AWS client at moto
@@ -65,40 +49,7 @@ func (m *Moto) Env() []string {
 }
 
 // Pid is moto_server's process id (also its process group id).
-func (m *Moto) Pid() int { return m.cmd.Process.Pid }
+func (m *Moto) Pid() int { return m.proc.pid() }
 
 // Stop ends moto_server and its children.
-func (m *Moto) Stop() {
-	stopGroup(m.cmd, m.exited)
-}
-
-// KillGroup ends a process group started by an earlier run (recorded by its
-// leader's pid): SIGTERM, then SIGKILL after five seconds. A group that is
-// already gone is not an error.
-func KillGroup(pid int) {
-	if pid <= 0 || syscall.Kill(-pid, syscall.SIGTERM) != nil {
-		return
-	}
-	for range 50 {
-		time.Sleep(100 * time.Millisecond)
-		if syscall.Kill(-pid, 0) != nil {
-			return
-		}
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-}
-
-// stopGroup sends SIGTERM to the process group of cmd, then SIGKILL if it is
-// still there after five seconds.
-func stopGroup(cmd *exec.Cmd, exited <-chan struct{}) {
-	if cmd.Process == nil {
-		return
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	}
-}
+func (m *Moto) Stop() { m.proc.stop() }

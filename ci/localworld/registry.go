@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -14,9 +12,8 @@ import (
 // stands in for ECR's data plane. It serves plain HTTP on loopback.
 type Registry struct {
 	// Host is host:port, the registry part of an image reference.
-	Host   string
-	cmd    *exec.Cmd
-	exited chan struct{}
+	Host string
+	proc *process
 }
 
 // StartRegistry starts docker-registry on a free loopback port with its
@@ -50,30 +47,16 @@ http:
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, fmt.Errorf("writing registry config: %w", err)
 	}
-	logFile, err := os.Create(filepath.Join(base, "registry.log"))
+	proc, err := startServer(ctx, "docker-registry", bin, []string{"serve", configPath}, nil,
+		filepath.Join(base, "registry.log"), "http://"+host+"/v2/", 30*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("creating registry log: %w", err)
+		return nil, err
 	}
-	defer logFile.Close()
-	cmd := exec.Command(bin, "serve", configPath)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting docker-registry: %w", err)
-	}
-	r := &Registry{Host: host, cmd: cmd, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(r.exited) }()
-	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := waitHTTP(waitCtx, "http://"+host+"/v2/", r.exited); err != nil {
-		r.Stop()
-		return nil, fmt.Errorf("docker-registry did not start (log: %s): %w", logFile.Name(), err)
-	}
-	return r, nil
+	return &Registry{Host: host, proc: proc}, nil
 }
 
 // Pid is the registry's process id, for recording in a state file.
-func (r *Registry) Pid() int { return r.cmd.Process.Pid }
+func (r *Registry) Pid() int { return r.proc.pid() }
 
 // Stop ends docker-registry.
-func (r *Registry) Stop() { stopGroup(r.cmd, r.exited) }
+func (r *Registry) Stop() { r.proc.stop() }

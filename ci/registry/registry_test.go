@@ -19,7 +19,6 @@ import (
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld"
-	"github.com/gangway-dev/gangway/ci/registry/registrytest"
 )
 
 const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -124,7 +123,7 @@ func headStatus(t *testing.T, url string) int {
 
 func TestPromoteOCI(t *testing.T) {
 	t.Parallel()
-	host := registrytest.Start(t)
+	host := localworld.RegistryT(t).Host
 	ctx := context.Background()
 	src, _ := pushRandom(t, host, "gangway-test")
 	dst, err := Target(src, "test", "prod")
@@ -168,7 +167,7 @@ func TestPromoteOCI(t *testing.T) {
 
 func TestPromoteOCIMissingDigest(t *testing.T) {
 	t.Parallel()
-	host := registrytest.Start(t)
+	host := localworld.RegistryT(t).Host
 	pushRandom(t, host, "gangway-test") // the repository exists, the digest does not
 	src, _ := imageref.Parse(host + "/gangway-test@sha256:" + hex64)
 	dst, _ := Target(src, "test", "prod")
@@ -187,7 +186,7 @@ func TestPromoteOCIMissingDigest(t *testing.T) {
 // and stores the blobs: the test does both.
 func TestPromoteECR(t *testing.T) {
 	t.Parallel()
-	host := registrytest.Start(t)
+	host := localworld.RegistryT(t).Host
 	api := motoECR(t)
 	ctx := context.Background()
 	for _, r := range []string{"gangway-test", "gangway-prod"} {

@@ -19,7 +19,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -107,30 +106,13 @@ func startWorld() (*world, error) {
 	}}
 	fail := func(err error) (*world, error) { w.stop(); return nil, err }
 
-	// The registry: filesystem storage in the temp dir, loopback only.
-	port, err := localworld.FreePort()
+	// The registry, playing ECR's data plane.
+	reg, err := localworld.StartRegistry(ctx, dir)
 	if err != nil {
 		return fail(err)
 	}
-	w.registry = fmt.Sprintf("127.0.0.1:%d", port)
-	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "registry"), w.registry)
-	if err := os.WriteFile(filepath.Join(dir, "registry.yml"), []byte(cfg), 0o600); err != nil {
-		return fail(err)
-	}
-	logf, err := os.Create(filepath.Join(dir, "registry.log"))
-	if err != nil {
-		return fail(err)
-	}
-	reg := exec.Command("docker-registry", "serve", filepath.Join(dir, "registry.yml"))
-	reg.Stdout, reg.Stderr = logf, logf
-	reg.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := reg.Start(); err != nil {
-		return fail(fmt.Errorf("starting docker-registry: %w", err))
-	}
-	cleanups = append(cleanups, func() { _ = syscall.Kill(-reg.Process.Pid, syscall.SIGKILL); _ = reg.Wait() })
-	if err := waitFor(ctx, "http://"+w.registry+"/v2/", 30*time.Second); err != nil {
-		return fail(fmt.Errorf("docker-registry did not answer: %w", err))
-	}
+	cleanups = append(cleanups, reg.Stop)
+	w.registry = reg.Host
 
 	// One static test server, three FROM-scratch images around it.
 	bin := filepath.Join(dir, "ctx", "testserver")
@@ -174,21 +156,6 @@ func startWorld() (*world, error) {
 		}
 	})
 	return w, nil
-}
-
-func waitFor(ctx context.Context, url string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // host is one simulated EC2 host (see LocalHost) with its deploy
