@@ -17,7 +17,7 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 )
@@ -77,11 +77,14 @@ func New(
 	}
 }
 
+// errNoCredentials says how to pass credentials to a step that calls AWS.
+var errNoCredentials = errors.New("this step calls AWS: pass --aws-access-key-id env://AWS_ACCESS_KEY_ID --aws-secret-access-key env://AWS_SECRET_ACCESS_KEY (and --aws-session-token env://AWS_SESSION_TOKEN for temporary credentials) before the function name")
+
 // withAWS gives c the credentials as secret variables (never as plain
 // values, arguments or files) and the region and state bucket.
 func (m *Gangway) withAWS(c *dagger.Container) (*dagger.Container, error) {
 	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
-		return nil, fmt.Errorf("this step calls AWS: pass --aws-access-key-id env://AWS_ACCESS_KEY_ID --aws-secret-access-key env://AWS_SECRET_ACCESS_KEY (and --aws-session-token env://AWS_SESSION_TOKEN for temporary credentials) before the function name")
+		return nil, errNoCredentials
 	}
 	c = c.
 		WithSecretVariable("AWS_ACCESS_KEY_ID", m.AwsAccessKeyID).

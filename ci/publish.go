@@ -3,35 +3,49 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
+	"github.com/gangway-dev/gangway/ci/registry"
 	"github.com/gangway-dev/gangway/ci/steps"
 )
 
-// registryAuth logs in to env's ECR registry with the pipeline CLI. The
-// token goes from the CLI's 0600 password file straight into a Dagger
-// secret: it is never printed, never an argument, and the exec that made it
-// is never reused from cache (a nonce), since tokens expire after 12 hours.
-func (m *Gangway) registryAuth(ctx context.Context, env string) (steps.Login, *dagger.Secret, error) {
-	passwordFile := workDir + "/ecr-password"
-	c, err := m.run(steps.ECRLoginArgs(env, passwordFile))
-	if err != nil {
-		return steps.Login{}, nil, err
+// registryAuth logs in to ECR from the module itself, with the same
+// ci/registry code as `pipeline ecr-login`: the token goes from the ECR API
+// straight into a Dagger secret. It is never printed, never an argument, and
+// never a file in a container layer that the engine would cache.
+func (m *Gangway) registryAuth(ctx context.Context) (registry.Auth, *dagger.Secret, error) {
+	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
+		return registry.Auth{}, nil, errNoCredentials
 	}
-	out, err := c.Stdout(ctx)
+	id, err := m.AwsAccessKeyID.Plaintext(ctx)
 	if err != nil {
-		return steps.Login{}, nil, cliError([]string{steps.CLI, "ecr-login"}, err)
+		return registry.Auth{}, nil, err
 	}
-	login, err := steps.ParseLogin([]byte(out))
+	key, err := m.AwsSecretAccessKey.Plaintext(ctx)
 	if err != nil {
-		return steps.Login{}, nil, err
+		return registry.Auth{}, nil, err
 	}
-	token, err := c.File(passwordFile).Contents(ctx)
+	var token string
+	if m.AwsSessionToken != nil {
+		if token, err = m.AwsSessionToken.Plaintext(ctx); err != nil {
+			return registry.Auth{}, nil, err
+		}
+	}
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRegion(m.Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, key, token)))
 	if err != nil {
-		return steps.Login{}, nil, fmt.Errorf("reading the registry token: %w", err)
+		return registry.Auth{}, nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	return login, dag.SetSecret("gangway-ecr-"+env, strings.TrimSpace(token)), nil
+	auth, err := registry.ECRLogin(ctx, ecr.NewFromConfig(cfg))
+	if err != nil {
+		return registry.Auth{}, nil, err
+	}
+	return auth, dag.SetSecret("gangway-ecr-"+steps.Nonce(), auth.Password), nil
 }
 
 // Publish the service image to the test environment's ECR repository (prod only receives promoted digests); returns REPOSITORY@sha256:….
@@ -58,7 +72,7 @@ func (m *Gangway) Publish(
 		return "", err
 	}
 	repo := vals[0]
-	login, token, err := m.registryAuth(ctx, env)
+	login, token, err := m.registryAuth(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -1,8 +1,6 @@
 package steps
 
 import (
-	"fmt"
-
 	"github.com/gangway-dev/gangway/ci/envname"
 )
 
@@ -41,18 +39,6 @@ func OutputsArgs(env string) ([]string, error) {
 		return nil, err
 	}
 	return []string{CLI, "outputs", "--env", env, "--dir", TerraformDir}, nil
-}
-
-// ECRLoginArgs is `pipeline ecr-login`: it writes env's registry token to
-// passwordFile and prints {"registry","username"}.
-func ECRLoginArgs(env, passwordFile string) ([]string, error) {
-	if err := envname.Validate(env); err != nil {
-		return nil, err
-	}
-	if passwordFile == "" {
-		return nil, fmt.Errorf("ecr-login needs a password file path")
-	}
-	return []string{CLI, "ecr-login", "--env", env, "--password-file", passwordFile}, nil
 }
 
 // PromoteArgs is `pipeline promote`: copy image (a digest reference in the

@@ -17,13 +17,12 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 	t.Parallel()
 	img := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-test@sha256:" + strings.Repeat("a", 64)
 	lines := map[string]func() ([]string, error){
-		"plan":      func() ([]string, error) { return PlanArgs("test", "/work/plan.tfplan", "/work/plan.md") },
-		"apply":     func() ([]string, error) { return ApplyArgs("test", "/work/apply.tfplan") },
-		"outputs":   func() ([]string, error) { return OutputsArgs("test") },
-		"ecr-login": func() ([]string, error) { return ECRLoginArgs("test", "/work/ecr-password") },
-		"promote":   func() ([]string, error) { return PromoteArgs(img) },
-		"rollout":   func() ([]string, error) { return RolloutArgs("prod", img) },
-		"rollback":  func() ([]string, error) { return RollbackArgs("prod") },
+		"plan":     func() ([]string, error) { return PlanArgs("test", "/work/plan.tfplan", "/work/plan.md") },
+		"apply":    func() ([]string, error) { return ApplyArgs("test", "/work/apply.tfplan") },
+		"outputs":  func() ([]string, error) { return OutputsArgs("test") },
+		"promote":  func() ([]string, error) { return PromoteArgs(img) },
+		"rollout":  func() ([]string, error) { return RolloutArgs("prod", img) },
+		"rollback": func() ([]string, error) { return RollbackArgs("prod") },
 	}
 	for name, build := range lines {
 		t.Run(name, func(t *testing.T) {

@@ -63,24 +63,6 @@ func (o Outputs) Require(names ...string) ([]string, error) {
 	return vals, nil
 }
 
-// Login is what `pipeline ecr-login` prints; the password is in a file.
-type Login struct {
-	Registry string `json:"registry"`
-	Username string `json:"username"`
-}
-
-// ParseLogin reads `pipeline ecr-login` JSON.
-func ParseLogin(data []byte) (Login, error) {
-	var l Login
-	if err := json.Unmarshal(data, &l); err != nil {
-		return Login{}, fmt.Errorf("reading ecr-login output: %w", err)
-	}
-	if l.Registry == "" || l.Username == "" {
-		return Login{}, fmt.Errorf("ecr-login output lacks registry or username: %s", bytes.TrimSpace(data))
-	}
-	return l, nil
-}
-
 // TestReport summarises a `go test -json` stream.
 type TestReport struct {
 	Passed []string // tests that passed, in order of completion

@@ -27,8 +27,6 @@ func TestArgs(t *testing.T) {
 		{"apply plan", func() ([]string, error) { return ApplyArgs("test", "/w/p.tfplan") }, CLI + " apply --env test --dir terraform --plan /w/p.tfplan", ""},
 		{"apply empty env", func() ([]string, error) { return ApplyArgs("", "") }, "", "empty"},
 		{"outputs", func() ([]string, error) { return OutputsArgs("test") }, CLI + " outputs --env test --dir terraform", ""},
-		{"ecr-login", func() ([]string, error) { return ECRLoginArgs("prod", "/run/p") }, CLI + " ecr-login --env prod --password-file /run/p", ""},
-		{"ecr-login no file", func() ([]string, error) { return ECRLoginArgs("prod", "") }, "", "password file"},
 		{"promote", func() ([]string, error) { return PromoteArgs(img) }, CLI + " promote --from test --to prod --image " + img, ""},
 		{"promote tag", func() ([]string, error) { return PromoteArgs(testRepo + ":latest") }, "", "not pinned by digest"},
 		{"rollout", func() ([]string, error) { return RolloutArgs("test", img) }, CLI + " rollout --env test --image " + img, ""},
@@ -211,19 +209,6 @@ func TestParseOutputs(t *testing.T) {
 	}
 	if _, err := ParseOutputs([]byte("not json")); err == nil {
 		t.Error("ParseOutputs(not json): want an error")
-	}
-}
-
-func TestParseLogin(t *testing.T) {
-	t.Parallel()
-	l, err := ParseLogin([]byte(`{"registry":"123.dkr.ecr.eu-west-1.amazonaws.com","username":"AWS"}`))
-	if err != nil || l.Username != "AWS" || l.Registry != "123.dkr.ecr.eu-west-1.amazonaws.com" {
-		t.Errorf("ParseLogin = %+v, %v", l, err)
-	}
-	for _, bad := range []string{`{"registry":"r"}`, `{}`, `x`} {
-		if _, err := ParseLogin([]byte(bad)); err == nil {
-			t.Errorf("ParseLogin(%s): want an error", bad)
-		}
 	}
 }
 
