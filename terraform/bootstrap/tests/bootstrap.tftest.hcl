@@ -97,6 +97,36 @@ run "bootstrap" {
     error_message = "SSM SendCommand must be limited to instances tagged with the role's environment."
   }
 
+  # No IAM privilege escalation: roles are created and given policies only
+  # under the environment's boundary, and the boundary cannot be removed.
+  assert {
+    condition = alltrue([
+      for env in ["test", "prod"] : (
+        one([for s in jsondecode(aws_iam_role_policy.deploy[env].policy).Statement : s.Condition.StringEquals["iam:PermissionsBoundary"] if s.Sid == "IamHostRoleWithBoundary"]) == aws_iam_policy.host_boundary[env].arn &&
+        one([for s in jsondecode(aws_iam_role_policy.deploy[env].policy).Statement : s.Condition.StringEquals["iam:PermissionsBoundary"] if s.Sid == "IamAttachOnlySsmCore"]) == aws_iam_policy.host_boundary[env].arn &&
+        alltrue([
+          for s in jsondecode(aws_iam_role_policy.deploy[env].policy).Statement :
+          s.Sid == "IamHostRoleWithBoundary" || s.Sid == "IamAttachOnlySsmCore" ||
+          length(setintersection(flatten([s.Action]), ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion", "iam:*"])) == 0
+        ])
+      )
+    ])
+    error_message = "Deploy roles may create roles and write their policies only with the permissions boundary, and never change a boundary."
+  }
+
+  assert {
+    condition = alltrue([
+      for env in ["test", "prod"] : (
+        aws_iam_policy.host_boundary[env].name == "gangway-${env}-host-boundary" &&
+        one([for s in jsondecode(aws_iam_policy.host_boundary[env].policy).Statement : s.Condition.StringEquals if s.Sid == "ReadOwnDbSecret"]) == {
+          "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = "arn:aws:rds:us-east-1:123456789012:db:gangway-${env}"
+        } &&
+        one([for s in jsondecode(aws_iam_policy.host_boundary[env].policy).Statement : s.Resource if s.Sid == "EcrPullOwnRepository"]) == "arn:aws:ecr:us-east-1:123456789012:repository/gangway-${env}"
+      )
+    ])
+    error_message = "Each boundary must allow only its own environment's secret and repository."
+  }
+
   assert {
     condition = (
       length([for s in jsondecode(aws_iam_role_policy.deploy["prod"].policy).Statement : s if s.Sid == "EcrReadTestForPromote"]) == 1 &&
