@@ -62,6 +62,24 @@ run "bootstrap" {
   }
 
   assert {
+    condition = jsondecode(aws_iam_role.plan[0].assume_role_policy).Statement[0].Condition.StringEquals == {
+      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub" = "repo:example-org/gangway:pull_request"
+    }
+    error_message = "The plan role must trust only this repository's pull-request jobs."
+  }
+
+  # The plan role changes nothing: no write action except the test state's lock file.
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.plan[0].policy).Statement :
+      s.Sid == "StateLock" ? flatten([s.Resource]) == ["arn:aws:s3:::gangway-tfstate-bootstrap-test/gangway/test/terraform.tfstate.tflock"] :
+      alltrue([for a in flatten([s.Action]) : can(regex(":(Describe|Get|List)", a))])
+    ])
+    error_message = "The plan role may only read (and lock the test state)."
+  }
+
+  assert {
     condition     = output.deploy_role_arns == { test = aws_iam_role.deploy["test"].arn, prod = aws_iam_role.deploy["prod"].arn }
     error_message = "deploy_role_arns must list one role per environment."
   }
