@@ -93,6 +93,9 @@ resource "aws_iam_role" "app" {
   name               = "${local.name}-host"
   description        = "gangway ${var.environment} EC2 host: SSM agent, pull from its ECR repository, read its bucket and DB secret"
   assume_role_policy = data.aws_iam_policy_document.ec2_assume.json
+  # The ceiling bootstrap defines for every gangway-<env>-* role: even a
+  # deploy role that rewrote this role's policies could not exceed it.
+  permissions_boundary = var.use_permissions_boundary ? "arn:${local.partition}:iam::${local.account_id}:policy/${local.name}-host-boundary" : null
 }
 
 resource "aws_iam_instance_profile" "app" {

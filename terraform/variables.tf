@@ -134,3 +134,10 @@ variable "ecr_keep_images" {
     error_message = "ecr_keep_images must be at least 2 so that a rollback target always exists."
   }
 }
+
+variable "use_permissions_boundary" {
+  description = "Attach the permissions boundary gangway-<environment>-host-boundary (created by terraform/bootstrap) to the host role. The deploy roles may create roles only with it, so leave it on wherever the pipeline applies; turn it off only for an account without the bootstrap."
+  type        = bool
+  default     = true
+  nullable    = false
+}

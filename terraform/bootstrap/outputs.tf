@@ -17,3 +17,13 @@ output "deploy_role_arns" {
   description = "Deploy role ARN per environment (GitHub environment variable AWS_ROLE_ARN)."
   value       = { for env, role in aws_iam_role.deploy : env => role.arn }
 }
+
+output "host_boundary_arns" {
+  description = "Permissions boundary per environment that terraform/ attaches to its host role (use_permissions_boundary)."
+  value       = { for env, p in aws_iam_policy.host_boundary : env => p.arn }
+}
+
+output "plan_role_arn" {
+  description = "Read-only role for pull-request previews (GitHub repository variable AWS_PLAN_ROLE_ARN); null when create_plan_role is false."
+  value       = one(aws_iam_role.plan[*].arn)
+}

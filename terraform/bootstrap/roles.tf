@@ -227,24 +227,22 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
-  # --- IAM for the host role and profile of this environment only.
+  # --- IAM for the host role and profile of this environment only. Roles
+  # can be created, and given policies, only with the environment's
+  # permissions boundary (boundary.tf), which no statement lets it remove.
   statement {
     sid = "IamHostRole"
     actions = [
       "iam:AddRoleToInstanceProfile",
       "iam:CreateInstanceProfile",
-      "iam:CreateRole",
       "iam:DeleteInstanceProfile",
       "iam:DeleteRole",
-      "iam:DeleteRolePolicy",
-      "iam:DetachRolePolicy",
       "iam:GetInstanceProfile",
       "iam:GetRole",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
       "iam:ListInstanceProfilesForRole",
       "iam:ListRolePolicies",
-      "iam:PutRolePolicy",
       "iam:RemoveRoleFromInstanceProfile",
       "iam:TagInstanceProfile",
       "iam:TagRole",
@@ -261,6 +259,23 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
+    sid = "IamHostRoleWithBoundary"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PutRolePolicy",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${local.names[each.key]}-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.host_boundary[each.key].arn]
+    }
+  }
+
+  statement {
     sid       = "IamAttachOnlySsmCore"
     actions   = ["iam:AttachRolePolicy"]
     resources = ["arn:${local.partition}:iam::${local.account_id}:role/${local.names[each.key]}-*"]
@@ -269,6 +284,12 @@ data "aws_iam_policy_document" "deploy" {
       test     = "ArnEquals"
       variable = "iam:PolicyARN"
       values   = ["arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.host_boundary[each.key].arn]
     }
   }
 

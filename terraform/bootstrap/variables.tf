@@ -55,3 +55,10 @@ variable "force_destroy_state_bucket" {
   default     = false
   nullable    = false
 }
+
+variable "create_plan_role" {
+  description = "Create gangway-plan, the read-only role that pull-request jobs (subject repo:OWNER/REPO:pull_request) assume for the preview plan of test."
+  type        = bool
+  default     = true
+  nullable    = false
+}

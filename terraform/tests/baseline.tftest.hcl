@@ -210,6 +210,11 @@ run "baseline" {
   }
 
   assert {
+    condition     = aws_iam_role.app.permissions_boundary == "arn:aws:iam::${data.aws_caller_identity.current.account_id}:policy/gangway-${var.environment}-host-boundary"
+    error_message = "The host role must carry the bootstrap's permissions boundary gangway-<env>-host-boundary."
+  }
+
+  assert {
     condition     = aws_iam_role_policy_attachment.ssm_core.policy_arn == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
     error_message = "The host role must have the SSM agent's managed policy (and only that one)."
   }

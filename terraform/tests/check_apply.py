@@ -114,6 +114,9 @@ lc = json.loads(ecr.get_lifecycle_policy(repositoryName="gangway-test")["lifecyc
 check(len(lc["rules"]) == 2, f"ECR lifecycle {lc}")
 
 # --- IAM: exactly the host's own resources -----------------------------------------
+role = iam.get_role(RoleName="gangway-test-host")["Role"]
+check(role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "").endswith(":policy/gangway-test-host-boundary"),
+      f"host role boundary {role.get('PermissionsBoundary')}")
 attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName="gangway-test-host")["AttachedPolicies"]]
 check(attached == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"], f"attached policies {attached}")
 check(iam.list_role_policies(RoleName="gangway-test-host")["PolicyNames"] == ["gangway-test-host"], "inline policies")

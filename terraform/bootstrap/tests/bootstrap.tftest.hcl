@@ -62,6 +62,24 @@ run "bootstrap" {
   }
 
   assert {
+    condition = jsondecode(aws_iam_role.plan[0].assume_role_policy).Statement[0].Condition.StringEquals == {
+      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub" = "repo:example-org/gangway:pull_request"
+    }
+    error_message = "The plan role must trust only this repository's pull-request jobs."
+  }
+
+  # The plan role changes nothing: no write action except the test state's lock file.
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.plan[0].policy).Statement :
+      s.Sid == "StateLock" ? flatten([s.Resource]) == ["arn:aws:s3:::gangway-tfstate-bootstrap-test/gangway/test/terraform.tfstate.tflock"] :
+      alltrue([for a in flatten([s.Action]) : can(regex(":(Describe|Get|List)", a))])
+    ])
+    error_message = "The plan role may only read (and lock the test state)."
+  }
+
+  assert {
     condition     = output.deploy_role_arns == { test = aws_iam_role.deploy["test"].arn, prod = aws_iam_role.deploy["prod"].arn }
     error_message = "deploy_role_arns must list one role per environment."
   }
@@ -95,6 +113,36 @@ run "bootstrap" {
       }
     ])
     error_message = "SSM SendCommand must be limited to instances tagged with the role's environment."
+  }
+
+  # No IAM privilege escalation: roles are created and given policies only
+  # under the environment's boundary, and the boundary cannot be removed.
+  assert {
+    condition = alltrue([
+      for env in ["test", "prod"] : (
+        one([for s in jsondecode(aws_iam_role_policy.deploy[env].policy).Statement : s.Condition.StringEquals["iam:PermissionsBoundary"] if s.Sid == "IamHostRoleWithBoundary"]) == aws_iam_policy.host_boundary[env].arn &&
+        one([for s in jsondecode(aws_iam_role_policy.deploy[env].policy).Statement : s.Condition.StringEquals["iam:PermissionsBoundary"] if s.Sid == "IamAttachOnlySsmCore"]) == aws_iam_policy.host_boundary[env].arn &&
+        alltrue([
+          for s in jsondecode(aws_iam_role_policy.deploy[env].policy).Statement :
+          s.Sid == "IamHostRoleWithBoundary" || s.Sid == "IamAttachOnlySsmCore" ||
+          length(setintersection(flatten([s.Action]), ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion", "iam:*"])) == 0
+        ])
+      )
+    ])
+    error_message = "Deploy roles may create roles and write their policies only with the permissions boundary, and never change a boundary."
+  }
+
+  assert {
+    condition = alltrue([
+      for env in ["test", "prod"] : (
+        aws_iam_policy.host_boundary[env].name == "gangway-${env}-host-boundary" &&
+        one([for s in jsondecode(aws_iam_policy.host_boundary[env].policy).Statement : s.Condition.StringEquals if s.Sid == "ReadOwnDbSecret"]) == {
+          "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = "arn:aws:rds:us-east-1:123456789012:db:gangway-${env}"
+        } &&
+        one([for s in jsondecode(aws_iam_policy.host_boundary[env].policy).Statement : s.Resource if s.Sid == "EcrPullOwnRepository"]) == "arn:aws:ecr:us-east-1:123456789012:repository/gangway-${env}"
+      )
+    ])
+    error_message = "Each boundary must allow only its own environment's secret and repository."
   }
 
   assert {
