@@ -2,6 +2,7 @@ package localflow
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -166,7 +167,7 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 		}
 		w.dbs[env] = p
 		w.state.Databases[env] = dbState{Port: p.Port, DataDir: p.DataDir()}
-		h, err := rollout.StartLocalHost(ctx, filepath.Join(base, "host-"+env), "gangway-local-"+env)
+		h, err := rollout.StartLocalHost(ctx, filepath.Join(base, "host-"+env), hostName(dir, env))
 		if err != nil {
 			return w, fmt.Errorf("starting the %s host: %w", env, err)
 		}
@@ -196,6 +197,18 @@ func stopRecorded(dir string, s worldState) {
 		}
 	}
 	_ = os.Remove(filepath.Join(dir, worldFile))
+}
+
+// hostName names env's host containers after the world's directory, so
+// that two worlds on one machine (a developer's and a CI run) never share a
+// container name.
+func hostName(dir, env string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return fmt.Sprintf("gangway-local-%x-%s", sum[:3], env)
 }
 
 func answers(url string) bool {
