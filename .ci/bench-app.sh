@@ -17,28 +17,18 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
+# shellcheck source=.ci/lib/devserver.sh
+. .ci/lib/devserver.sh
 tmp=$(mktemp -d)
-dev_pid=
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-  if [ -n "$dev_pid" ]; then
-    kill -TERM "$dev_pid" 2>/dev/null || true
-    wait "$dev_pid" 2>/dev/null || true
-  fi
+  stop_devserver
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-go build -o "$tmp/devserver" ./app/cmd/devserver
-CGO_ENABLED=0 go build -trimpath -o "$tmp/app" ./app
-"$tmp/devserver" -port 0 -app "$tmp/app" -url-file "$tmp/url" -version bench >/dev/null 2>"$tmp/devserver.log" &
-dev_pid=$!
-for _ in $(seq 120); do
-  [ -s "$tmp/url" ] && break
-  kill -0 "$dev_pid" 2>/dev/null || { cat "$tmp/devserver.log" >&2; exit 1; }
-  sleep 1
-done
-url=$(cat "$tmp/url")
+start_devserver "$tmp" -version bench
+url=$APP_URL
 
 # 60 records, so that every /db/read returns a full page of 50.
 for i in $(seq 60); do

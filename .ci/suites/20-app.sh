@@ -13,31 +13,20 @@ gofmt_out=$(gofmt -l app internal tests)
 [ -z "$gofmt_out" ] || { echo "gofmt would change: $gofmt_out"; exit 1; }
 go vet ./...
 
+# shellcheck source=.ci/lib/devserver.sh
+. .ci/lib/devserver.sh
 tmp=$(mktemp -d)
-dev_pid=
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-  if [ -n "$dev_pid" ]; then
-    kill -TERM "$dev_pid" 2>/dev/null || true
-    wait "$dev_pid" 2>/dev/null || true
-  fi
+  stop_devserver
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 # The integration suite needs a service: the README's local one (the app
 # against a throw-away PostgreSQL and moto_server).
-go build -o "$tmp/devserver" ./app/cmd/devserver
-go build -o "$tmp/app" ./app
-"$tmp/devserver" -port 0 -app "$tmp/app" -url-file "$tmp/url" >"$tmp/devserver.out" 2>"$tmp/devserver.log" &
-dev_pid=$!
-for _ in $(seq 120); do
-  [ -s "$tmp/url" ] && break
-  kill -0 "$dev_pid" 2>/dev/null || { echo "devserver exited:"; cat "$tmp/devserver.log"; exit 1; }
-  sleep 1
-done
-[ -s "$tmp/url" ] || { echo "devserver not ready within 120s:"; tail -50 "$tmp/devserver.log"; exit 1; }
-app_url=$(cat "$tmp/url")
+start_devserver "$tmp"
+app_url=$APP_URL
 
 status=0
 echo "--- integration suite against $app_url"
