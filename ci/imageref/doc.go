@@ -1,6 +1,9 @@
-// Package imageref parses the only image reference form the pipeline deploys:
-// REPOSITORY@sha256:<64 lower-case hex>, a digest and never a tag, so that the
-// image that passed the tests is exactly the image that reaches prod.
+// Package imageref is the one parser of the only image reference form the
+// pipeline deploys: REGISTRY/REPOSITORY@sha256:<64 lower-case hex>, a digest
+// and never a tag, so that the image that passed the tests is exactly the
+// image that reaches prod.
 //
-// Shared by promote and rollout: keep it small.
+// The module, the CLI, the local flow, the rollout script's parameters and
+// the workflows' shell checks all use it; reftest/refs.json is the shared
+// table of good and bad references that every one of them is tested against.
 package imageref

@@ -1,56 +1,114 @@
 package imageref
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/gangway-dev/gangway/ci/imageref/reftest"
 )
 
-const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
-func TestParse(t *testing.T) {
+func TestParseAgreesWithTheSharedTable(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name, in string
-		want     Ref
-		wantErr  string
-	}{
-		{"ecr", "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@sha256:" + hex64,
-			Ref{"123456789012.dkr.ecr.us-east-1.amazonaws.com", "gangway-test", "sha256:" + hex64}, ""},
-		{"local registry", "127.0.0.1:5000/gangway-prod@sha256:" + hex64, Ref{"127.0.0.1:5000", "gangway-prod", "sha256:" + hex64}, ""},
-		{"nested path", "localhost/team/gangway-test@sha256:" + hex64, Ref{"localhost", "team/gangway-test", "sha256:" + hex64}, ""},
-		{"empty", "", Ref{}, "empty"},
-		{"tag only", "127.0.0.1:5000/gangway-test:latest", Ref{}, "no @sha256 digest"},
-		{"tag and digest", "127.0.0.1:5000/gangway-test:v1@sha256:" + hex64, Ref{}, "ambiguous"},
-		{"short digest", "127.0.0.1:5000/gangway-test@sha256:abc", Ref{}, "64 lower-case hex"},
-		{"upper-case digest", "127.0.0.1:5000/gangway-test@sha256:" + strings.ToUpper(hex64), Ref{}, "64 lower-case hex"},
-		{"sha512", "127.0.0.1:5000/gangway-test@sha512:" + hex64, Ref{}, "64 lower-case hex"},
-		{"no registry", "gangway-test@sha256:" + hex64, Ref{}, "no registry host"},
-		{"docker hub short", "library/alpine@sha256:" + hex64, Ref{}, "registry host"},
-		{"scheme", "https://127.0.0.1:5000/gangway-test@sha256:" + hex64, Ref{}, "scheme"},
-		{"shell", "127.0.0.1:5000/gangway-test;rm -rf /@sha256:" + hex64, Ref{}, "repository component"},
-		{"upper-case repo", "127.0.0.1:5000/Gangway@sha256:" + hex64, Ref{}, "repository component"},
-		{"dot dot", "127.0.0.1:5000/../x@sha256:" + hex64, Ref{}, "repository component"},
-		{"trailing newline", "127.0.0.1:5000/gangway-test@sha256:" + hex64 + "\n", Ref{}, "64 lower-case hex"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, c := range reftest.Cases() {
+		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Parse(tc.in)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("Parse(%q) error = %v, want one containing %q", tc.in, err, tc.wantErr)
-				}
-				return
+			got, err := Parse(c.Ref)
+			if c.Valid != (err == nil) {
+				t.Fatalf("Parse(%q) error = %v, want valid = %v", c.Ref, err, c.Valid)
 			}
-			if err != nil {
-				t.Fatalf("Parse(%q): %v", tc.in, err)
-			}
-			if got != tc.want {
-				t.Errorf("Parse(%q) = %+v, want %+v", tc.in, got, tc.want)
-			}
-			if got.String() != tc.in {
-				t.Errorf("String() = %q, want %q", got.String(), tc.in)
+			if err == nil && got.String() != c.Ref {
+				t.Errorf("Parse(%q).String() = %q", c.Ref, got.String())
 			}
 		})
+	}
+}
+
+// TestPatternIsPOSIX runs Pattern through grep -E, as the workflows do, on
+// every row: RE2 and POSIX ERE must give the same answers.
+func TestPatternIsPOSIX(t *testing.T) {
+	t.Parallel()
+	grep, err := exec.LookPath("grep")
+	if err != nil {
+		t.Fatal("grep is needed to check the workflows' pattern:", err)
+	}
+	for _, c := range reftest.Cases() {
+		if strings.ContainsAny(c.Ref, "\n") {
+			continue // grep reads lines; the workflows reject multi-line input before grep (printf '%s' of one value)
+		}
+		cmd := exec.Command(grep, "-Eq", Pattern)
+		cmd.Stdin = strings.NewReader(c.Ref)
+		err := cmd.Run()
+		if got := err == nil; got != c.Valid {
+			t.Errorf("grep -E Pattern on %q (%s): matched = %v, want %v", c.Ref, c.Name, got, c.Valid)
+		}
+	}
+}
+
+func TestParseSaysWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	h := strings.Repeat("0123456789abcdef", 4)
+	cases := []struct{ name, in, want string }{
+		{"empty", "", "empty"},
+		{"tag only", "127.0.0.1:5000/gangway-test:latest", "no @sha256 digest"},
+		{"tag and digest", "127.0.0.1:5000/gangway-test:v1@sha256:" + h, "ambiguous"},
+		{"short digest", "127.0.0.1:5000/gangway-test@sha256:abc", "64 lower-case hex"},
+		{"docker hub", "library/alpine@sha256:" + h, "registry host"},
+		{"scheme", "https://127.0.0.1:5000/x@sha256:" + h, "scheme"},
+		{"component", "127.0.0.1:5000/Gangway@sha256:" + h, "repository component"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := Parse(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Parse(%q) error = %v, want it to contain %q", c.in, err, c.want)
+			}
+		})
+	}
+}
+
+func TestFromPushed(t *testing.T) {
+	t.Parallel()
+	h := strings.Repeat("0123456789abcdef", 4)
+	repo := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-test"
+	cases := []struct{ in, want, wantErr string }{
+		{repo + ":abc123-f00@sha256:" + h, repo + "@sha256:" + h, ""},
+		{"127.0.0.1:5000/gangway-test:t@sha256:" + h, "127.0.0.1:5000/gangway-test@sha256:" + h, ""},
+		{"127.0.0.1:5000/gangway-test@sha256:" + h, "127.0.0.1:5000/gangway-test@sha256:" + h, ""},
+		{repo + ":abc", "", "no digest"},
+	}
+	for _, c := range cases {
+		got, err := FromPushed(c.in)
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("FromPushed(%q) error = %v, want %q", c.in, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.String() != c.want {
+			t.Errorf("FromPushed(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestWithNameAndRepositoryName(t *testing.T) {
+	t.Parallel()
+	h := strings.Repeat("0123456789abcdef", 4)
+	r, err := Parse("127.0.0.1:5000/team/gangway-test@sha256:" + h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.RepositoryName(), "gangway-test"; got != want {
+		t.Errorf("RepositoryName() = %q, want %q", got, want)
+	}
+	p, err := r.WithName("127.0.0.1:5000/team/gangway-prod/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.String(), "127.0.0.1:5000/team/gangway-prod@sha256:"+h; got != want {
+		t.Errorf("WithName = %q, want %q", got, want)
+	}
+	if _, err := r.WithName("Not A Repo"); err == nil {
+		t.Error("WithName accepted a bad repository name")
 	}
 }
