@@ -35,9 +35,9 @@ func applyCommand() command {
 					return tfFailure(io, f.env, err)
 				}
 				io.Log.Info("applied", "env", f.env, "state", a.After.String())
-				return writeJSON(io.Stdout, map[string]any{
-					"env": f.env, "applied": true, "plan_file": a.PlanFile,
-					"state_before": a.Before, "state_after": a.After, "summary": summary,
+				return writeJSON(io.Stdout, tf.ApplyOutput{
+					Env: f.env, Applied: true, PlanFile: a.PlanFile,
+					StateBefore: a.Before, StateAfter: a.After, Summary: summary,
 				})
 			}
 		},

@@ -95,7 +95,7 @@ func TestTerraformFlow(t *testing.T) {
 
 	// prod has no state yet: outputs fails clearly.
 	code, _, stderr = run(t, env, "outputs", "--env", "prod", "--dir", dir)
-	if code != ExitFailure || !strings.Contains(stderr, "apply the configuration first") {
+	if code != ExitFailure || !strings.Contains(stderr, "apply the environment first") {
 		t.Errorf("prod outputs: exit %d, stderr %q", code, stderr)
 	}
 }

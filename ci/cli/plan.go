@@ -36,21 +36,8 @@ func planCommand() command {
 						return fmt.Errorf("writing the Markdown summary: %w", err)
 					}
 				}
-				return writeJSON(io.Stdout, planJSON{
-					Env: f.env, PlanFile: p.PlanFile, BindingFile: tf.BindingPath(p.PlanFile),
-					HasChanges: p.HasChanges, Summary: p.Summary, State: p.Binding.State,
-				})
+				return writeJSON(io.Stdout, tf.NewPlanOutput(f.env, p))
 			}
 		},
 	}
-}
-
-// planJSON is what plan prints; gha plan reads it.
-type planJSON struct {
-	Env         string     `json:"env"`
-	PlanFile    string     `json:"plan_file"`
-	BindingFile string     `json:"binding_file"`
-	HasChanges  bool       `json:"has_changes"`
-	Summary     tf.Summary `json:"summary"`
-	State       tf.State   `json:"state"`
 }

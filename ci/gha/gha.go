@@ -1,9 +1,12 @@
 package gha
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
@@ -125,4 +128,73 @@ func mdCell(s string) string {
 // code wraps s in backticks, safe for one table cell.
 func code(s string) string {
 	return "`" + strings.ReplaceAll(mdCell(s), "`", "'") + "`"
+}
+
+// Merge joins reports into one: summaries in order (separated by a blank
+// line), then outputs, annotations and masks. A later output with the same
+// name replaces an earlier one.
+func Merge(rs ...Report) Report {
+	var m Report
+	var summaries []string
+	index := map[string]int{}
+	for _, r := range rs {
+		if s := strings.TrimSpace(r.Summary); s != "" {
+			summaries = append(summaries, s)
+		}
+		for _, o := range r.Outputs {
+			if i, ok := index[o.Name]; ok {
+				m.Outputs[i] = o
+				continue
+			}
+			index[o.Name] = len(m.Outputs)
+			m.Outputs = append(m.Outputs, o)
+		}
+		m.Annotations = append(m.Annotations, r.Annotations...)
+		m.Masks = append(m.Masks, r.Masks...)
+	}
+	if len(summaries) > 0 {
+		m.Summary = strings.Join(summaries, "\n\n") + "\n"
+	}
+	return m
+}
+
+// Names of the files Files returns, for a workflow step to apply:
+//
+//	cat summary.md >> "$GITHUB_STEP_SUMMARY"
+//	cat outputs >> "$GITHUB_OUTPUT"
+//	cat commands            # masks and annotations: workflow commands on stdout
+const (
+	FileSummary  = "summary.md"
+	FileOutputs  = "outputs"
+	FileCommands = "commands"
+)
+
+// Files renders r as the three files a workflow step appends to GitHub's
+// own (see FileSummary), written by the same go-githubactions code as
+// Publish. It is how a report made inside a container (a Dagger function)
+// reaches the job: the container cannot write the runner's files itself.
+func Files(r Report) (map[string][]byte, error) {
+	dir, err := os.MkdirTemp("", "gangway-gha-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	env := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_OUTPUT":       filepath.Join(dir, FileOutputs),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, FileSummary),
+	}
+	var commands bytes.Buffer
+	if err := Publish(r, func(k string) string { return env[k] }, &commands); err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{FileCommands: commands.Bytes()}
+	for _, name := range []string{FileOutputs, FileSummary} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		files[name] = data
+	}
+	return files, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,5 +242,44 @@ func TestBadInputs(t *testing.T) {
 	}
 	if _, err := RolloutReport([]byte(`{"env":"test"}`)); err == nil {
 		t.Error("RolloutReport accepted no status")
+	}
+}
+
+func TestFilesMatchWhatPublishWrites(t *testing.T) {
+	t.Parallel()
+	r := Report{
+		Summary:     "### hello\n",
+		Outputs:     []Output{{"image", "r.example.com/gangway-test@sha256:abc"}},
+		Annotations: []Annotation{{Level: LevelError, Title: "rollout", Message: "host i-1 failed"}},
+		Masks:       []string{"s3cr%t"},
+	}
+	files, err := Files(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, outputs, summary := publish(t, r)
+	check(t, "commands", string(files[FileCommands]), stdout)
+	// The heredoc delimiter is random per write: compare around it.
+	if got := string(files[FileOutputs]); !strings.HasPrefix(got, "image<<") || !strings.Contains(got, "\nr.example.com/gangway-test@sha256:abc\n") {
+		t.Errorf("outputs file = %q (Publish wrote %q)", got, outputs)
+	}
+	check(t, "summary", string(files[FileSummary]), summary)
+}
+
+func TestMerge(t *testing.T) {
+	t.Parallel()
+	m := Merge(
+		Report{Summary: "a\n", Outputs: []Output{{"x", "1"}, {"y", "2"}}, Annotations: []Annotation{{Message: "m1"}}},
+		Report{},
+		Report{Summary: "b", Outputs: []Output{{"x", "3"}}, Annotations: []Annotation{{Message: "m2"}}},
+	)
+	if got, want := m.Summary, "a\n\nb\n"; got != want {
+		t.Errorf("Summary = %q, want %q", got, want)
+	}
+	if got := fmt.Sprint(m.Outputs); got != "[{x 3} {y 2}]" {
+		t.Errorf("Outputs = %s", got)
+	}
+	if len(m.Annotations) != 2 {
+		t.Errorf("Annotations = %v", m.Annotations)
 	}
 }

@@ -9,23 +9,21 @@ import (
 	"github.com/gangway-dev/gangway/ci/tf"
 )
 
-// PlanInput is the JSON `pipeline plan` prints.
-type PlanInput struct {
-	Env        string     `json:"env"`
-	HasChanges bool       `json:"has_changes"`
-	Summary    tf.Summary `json:"summary"`
-}
-
-// PlanReport builds the report of a plan: its Markdown summary, the counts
-// as outputs, and a warning when it destroys or replaces anything.
+// PlanReport builds the report of `pipeline plan` JSON; see ForPlan.
 func PlanReport(data []byte) (Report, error) {
-	var in PlanInput
+	var in tf.PlanOutput
 	if err := json.Unmarshal(data, &in); err != nil {
 		return Report{}, fmt.Errorf("reading plan JSON: %w", err)
 	}
 	if err := envname.Validate(in.Env); err != nil {
 		return Report{}, fmt.Errorf("plan JSON: %w", err)
 	}
+	return ForPlan(in), nil
+}
+
+// ForPlan builds the report of a plan: its Markdown summary, the counts as
+// outputs, and a warning when it destroys or replaces anything.
+func ForPlan(in tf.PlanOutput) Report {
 	s := in.Summary
 	r := Report{
 		Summary: s.Markdown(in.Env),
@@ -45,5 +43,5 @@ func PlanReport(data []byte) (Report, error) {
 			Message: fmt.Sprintf("The plan destroys %d and replaces %d resource(s): review it before applying.", s.Destroy, s.Replace),
 		})
 	}
-	return r, nil
+	return r
 }

@@ -10,10 +10,8 @@ import (
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
 
-// RolloutReport builds the report of `pipeline rollout` (or rollback) from
-// its JSON (an ssmrun.Report): a table of hosts, the image and its digest as
-// outputs, and one error annotation per failed host (or one for the rollout
-// when no host says why, e.g. an offline instance found before sending).
+// RolloutReport builds the report of `pipeline rollout` (or rollback) JSON
+// (an ssmrun.Report); see ForRollout.
 func RolloutReport(data []byte) (Report, error) {
 	var in ssmrun.Report
 	if err := json.Unmarshal(data, &in); err != nil {
@@ -22,6 +20,14 @@ func RolloutReport(data []byte) (Report, error) {
 	if in.Status == "" {
 		return Report{}, fmt.Errorf("rollout JSON has no \"status\": is this the output of pipeline rollout?")
 	}
+	return ForRollout(in), nil
+}
+
+// ForRollout builds the report of a rollout: a table of hosts, the image and
+// its digest as outputs, and one error annotation per failed host (or one
+// for the rollout when no host says why, e.g. an offline instance found
+// before sending).
+func ForRollout(in ssmrun.Report) Report {
 	what := "Rollout"
 	if in.Mode == string(rollout.ModeRollback) {
 		what = "Rollback"
@@ -69,5 +75,5 @@ func RolloutReport(data []byte) (Report, error) {
 		r.Annotations = append(r.Annotations, Annotation{Level: LevelError, Title: what + " to " + in.Env, Message: msg})
 	}
 	r.Summary = b.String()
-	return r, nil
+	return r
 }

@@ -136,3 +136,32 @@ func TestNewBadInput(t *testing.T) {
 		t.Errorf("New without terraform: %v, want ErrNoTerraform", err)
 	}
 }
+
+func TestParseOutputs(t *testing.T) {
+	t.Parallel()
+	all := `{"environment":"test","region":"us-east-1","instance_id":"i-1","app_url":"http://x","ecr_repository_url":"r.example.com/gangway-test","bucket_name":"b","db_endpoint":"db:5432","db_secret_arn":"arn:s","extra":{"x":1}}`
+	o, err := ParseOutputs([]byte(all))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.AppURL != "http://x" || o.ECRRepositoryURL != "r.example.com/gangway-test" || o.DBSecretARN != "arn:s" {
+		t.Errorf("ParseOutputs = %+v", o)
+	}
+	cases := []struct{ name, in, want string }{
+		{"not json", "nope", "JSON object"},
+		{"missing", `{"environment":"test"}`, "region, instance_id"},
+		{"empty value", strings.Replace(all, `"app_url":"http://x"`, `"app_url":""`, 1), "app_url are missing or empty"},
+		{"not a string", strings.Replace(all, `"app_url":"http://x"`, `"app_url":{"value":"http://x"}`, 1), "app_url is"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := ParseOutputs([]byte(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("ParseOutputs error = %v, want %q", err, c.want)
+			}
+		})
+	}
+	if got, want := strings.Join(OutputNames, ","), "environment,region,instance_id,app_url,ecr_repository_url,bucket_name,db_endpoint,db_secret_arn"; got != want {
+		t.Errorf("OutputNames = %s, want %s", got, want)
+	}
+}
