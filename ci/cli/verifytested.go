@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/gangway-dev/gangway/ci/attest"
+	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/registry"
+)
+
+// registryOptions are the data-plane options for ref's registry: an ECR
+// login with the caller's AWS identity for an ECR host (the token serves
+// every registry the identity may read, another account's included),
+// anonymous otherwise (the local registry).
+func registryOptions(ctx context.Context, io IO, a awsFlags, ref imageref.Ref) ([]remote.Option, error) {
+	opts := []remote.Option{remote.WithContext(ctx)}
+	if !registry.IsECRHost(ref.Registry) {
+		return append(opts, remote.WithAuth(authn.Anonymous)), nil
+	}
+	sess, err := connectAWS(ctx, io, a)
+	if err != nil {
+		return nil, err
+	}
+	login, err := registry.ECRLogin(ctx, ecr.NewFromConfig(sess.cfg))
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, remote.WithAuth(registry.Basic(login))), nil
+}
+
+func attestCommand() command {
+	return command{
+		name:    "attest",
+		summary: "sign the record that an image passed the integration gate on test (KMS) and store it beside the image",
+		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
+			var a awsFlags
+			a.register(fs)
+			image := fs.String("image", "", "the image that passed: REGISTRY/gangway-test@sha256:<64 hex>")
+			checks := fs.Int("checks", 0, "how many checks of the suite passed")
+			revision := fs.String("revision", "", "the git revision the image was built from")
+			run := fs.String("run", "", "the CI run that ran the gate (default: the GitHub Actions run URL when there is one)")
+			key := fs.String("key", attest.DefaultKey, "the KMS signing key: id, ARN or alias")
+			return func(ctx context.Context, io IO) error {
+				ref, err := imageref.Parse(*image)
+				if err != nil {
+					return &UsageError{Err: fmt.Errorf("--image: %w", err)}
+				}
+				if *checks < 1 {
+					return usagef("--checks must be the number of checks that passed (at least 1): a gate that ran nothing is not attested")
+				}
+				if *run == "" {
+					*run = githubRunURL(io.Getenv)
+				}
+				sess, err := connectAWS(ctx, io, a)
+				if err != nil {
+					return err
+				}
+				signer := attest.KMSSigner{API: kms.NewFromConfig(sess.cfg), Key: *key}
+				env, err := attest.Sign(ctx, signer, attest.Record{
+					Image: ref.String(), Environment: "test", Result: attest.ResultPassed,
+					Checks: *checks, Revision: *revision, Run: *run, CreatedAt: time.Now().UTC(),
+				})
+				if err != nil {
+					return err
+				}
+				opts, err := registryOptions(ctx, io, a, ref)
+				if err != nil {
+					return err
+				}
+				existed, err := attest.Push(env, ref, opts...)
+				if err != nil {
+					return err
+				}
+				io.Log.Info("gate record stored", "image", ref.String(), "tag", attest.Tag(ref), "already_there", existed)
+				return writeJSON(io.Stdout, map[string]any{
+					"image": ref.String(), "tag": attest.Tag(ref), "already_present": existed, "key_id": env.Signatures[0].KeyID,
+				})
+			}
+		},
+	}
+}
+
+// githubRunURL is the URL of the GitHub Actions run, or "".
+func githubRunURL(getenv func(string) string) string {
+	server, repo, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID")
+	if server == "" || repo == "" || id == "" {
+		return ""
+	}
+	return server + "/" + repo + "/actions/runs/" + id
+}
+
+func verifyTestedCommand() command {
+	return command{
+		name:    "verify-tested",
+		summary: "refuse an image for prod unless a record signed by test's attestation key says it passed the integration gate",
+		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
+			var a awsFlags
+			a.register(fs)
+			image := fs.String("image", "", "the image to promote: REGISTRY/gangway-test@sha256:<64 hex>")
+			keyFile := fs.String("public-key", "", "the attestation public key, a PEM file (default $"+attest.PublicKeyEnv+", the PEM itself)")
+			return func(ctx context.Context, io IO) error {
+				ref, err := imageref.Parse(*image)
+				if err != nil {
+					return &UsageError{Err: fmt.Errorf("--image: %w", err)}
+				}
+				pemKey := []byte(io.Getenv(attest.PublicKeyEnv))
+				if *keyFile != "" {
+					if pemKey, err = os.ReadFile(*keyFile); err != nil {
+						return &UsageError{Err: fmt.Errorf("--public-key: %w", err)}
+					}
+				}
+				if len(strings.TrimSpace(string(pemKey))) == 0 {
+					return usagef("no attestation public key: pass --public-key FILE or set %s to the PEM that the test account's bootstrap outputs (attestation_public_key_pem)", attest.PublicKeyEnv)
+				}
+				pub, err := attest.ParsePublicKey(pemKey)
+				if err != nil {
+					return &UsageError{Err: err}
+				}
+				opts, err := registryOptions(ctx, io, a, ref)
+				if err != nil {
+					return err
+				}
+				env, err := attest.Fetch(ref, opts...)
+				if err == nil {
+					var rec attest.Record
+					if rec, err = attest.Verify(env, pub, ref, "test"); err == nil {
+						io.Log.Info("tested image", "record", rec.String())
+						return writeJSON(io.Stdout, map[string]any{"image": ref.String(), "verified": true, "record": rec})
+					}
+				}
+				if errors.Is(err, attest.ErrNotAttested) {
+					_ = writeJSON(io.Stdout, map[string]any{"image": ref.String(), "verified": false, "reason": err.Error()})
+					return fmt.Errorf("%w; prod only deploys what test deployed and tested", err)
+				}
+				return err
+			}
+		},
+	}
+}
