@@ -1,9 +1,6 @@
 package main
 
 import (
-	"maps"
-	"slices"
-
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 	"github.com/gangway-dev/gangway/ci/steps"
 )
@@ -40,7 +37,7 @@ func (m *Gangway) pipelineCLI() *dagger.File {
 		File("/out/pipeline")
 }
 
-// Build the service image: a static binary on a minimal non-root base with CA certificates.
+// Build the service image from app/Containerfile, the one recipe, for the hosts' platform (linux/amd64).
 func (m *Gangway) Build(
 	// Git revision the image is built from (OCI label, APP_VERSION), e.g. $GITHUB_SHA.
 	// +default="dev"
@@ -49,19 +46,20 @@ func (m *Gangway) Build(
 	// +optional
 	sourceURL string,
 ) *dagger.Container {
-	bin := goEnv(m.rootModule("app")).
-		WithExec([]string{"go", "build", "-ldflags", "-s -w", "-o", "/out/app", "./app"}).
-		File("/out/app")
-	image := dag.Container().
-		From(runtimeImage). // CA certificates, tzdata, user nonroot (65532)
-		WithFile("/app", bin).
-		WithUser("65532:65532").
-		WithEnvVariable("APP_VERSION", revision).
-		WithExposedPort(8000).
-		WithEntrypoint([]string{"/app"})
-	labels := steps.ImageLabels(revision, sourceURL, revision)
-	for _, k := range slices.Sorted(maps.Keys(labels)) { // a stable order keeps the layer cacheable
-		image = image.WithLabel(k, labels[k])
+	// Everything about the image (user, entrypoint, port, labels) is in
+	// the Containerfile; the module only passes its build arguments.
+	return m.rootModule("app").DockerBuild(dagger.DirectoryDockerBuildOpts{
+		Dockerfile: steps.Containerfile,
+		Platform:   dagger.Platform(steps.HostPlatform),
+		BuildArgs:  buildArgs(steps.ImageBuildArgs(revision, sourceURL)),
+	})
+}
+
+// buildArgs converts the shared build arguments to Dagger's type.
+func buildArgs(args []steps.BuildArg) []dagger.BuildArg {
+	out := make([]dagger.BuildArg, len(args))
+	for i, a := range args {
+		out[i] = dagger.BuildArg{Name: a.Name, Value: a.Value}
 	}
-	return image
+	return out
 }

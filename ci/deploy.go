@@ -5,50 +5,50 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
+	"github.com/gangway-dev/gangway/ci/ssmrun"
 	"github.com/gangway-dev/gangway/ci/steps"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
-// Deployment is what a deploy did.
-type Deployment struct {
-	// Environment deployed.
-	Env string
-	// The image running now: REPOSITORY@sha256:… in the environment's repository.
+// Report is what a deploy or an integration gate did, passed or failed.
+type Report struct {
+	// Whether it passed.
+	Ok bool
+	// The step that failed, empty when it passed.
+	FailedStep string
+	// Why it failed.
+	Error string
+	// Markdown: the steps, the plan, the rollout and the integration tests.
+	Summary string
+	// The image the environment runs now, REPOSITORY@sha256:….
 	Image string
-	// The digest that test built and tested, promoted to prod (empty for test).
-	PromotedFrom string
-	// The service's public URL (terraform output app_url).
+	// The service's URL (terraform output app_url).
 	AppURL string
-	// What `pipeline apply` printed (JSON).
-	Apply string
-	// What `pipeline rollout` printed (JSON).
-	Rollout string
-	// The integration suite's go test -json report (empty when not run).
-	TestReport string
+	// result.json (what verdict reads), report.json, summary.md, tests.jsonl and github/ (job summary, step outputs, annotations).
+	Files *dagger.Directory
 }
 
-// Files returns the deployment as files for export: deployment.json, apply.json, rollout.json and, when the suite ran, tests.json.
-func (d *Deployment) Files() (*dagger.Directory, error) {
-	summary, err := json.MarshalIndent(map[string]string{
-		"environment":   d.Env,
-		"image":         d.Image,
-		"promoted_from": d.PromotedFrom,
-		"app_url":       d.AppURL,
-	}, "", "  ")
+func newReport(r *deploy.Report) (*Report, error) {
+	files, err := r.Files()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("writing the report: %w", err)
 	}
-	dir := dag.Directory().
-		WithNewFile("deployment.json", string(summary)+"\n").
-		WithNewFile("apply.json", d.Apply).
-		WithNewFile("rollout.json", d.Rollout)
-	if d.TestReport != "" {
-		dir = dir.WithNewFile("tests.json", d.TestReport)
-	}
-	return dir, nil
+	return &Report{
+		Ok: r.OK, FailedStep: r.FailedStep, Error: r.Error,
+		Summary: string(files[deploy.FileSummary]), Image: r.Image, AppURL: r.AppURL,
+		Files: directory(files),
+	}, nil
 }
 
-// Deploy an environment end to end: apply, build and publish (test) or promote the tested digest (prod), roll out, and run the integration tests on test.
+// Verdict fails when this run failed, with the reason.
+func (r *Report) Verdict() error {
+	return deploy.Outcome{OK: r.Ok, FailedStep: r.FailedStep, Error: r.Error}.Err()
+}
+
+// Deploy an environment end to end: plan and apply, build and publish (test) or promote the tested digest (prod), roll out, and run the integration tests on test; returns the report, passed or failed: export files, then call verdict.
 // +cache="never"
 func (m *Gangway) Deploy(
 	ctx context.Context,
@@ -63,65 +63,128 @@ func (m *Gangway) Deploy(
 	// Do not run the integration suite after a test deploy (for a pipeline that runs integration-test as its own step).
 	// +optional
 	skipIntegrationTests bool,
-) (*Deployment, error) {
-	// Refuse bad input before any side effect.
-	if err := steps.CheckDeploy(env, image); err != nil {
-		return nil, err
-	}
-	d := &Deployment{Env: env}
-	if image != "" {
-		// Only what test's repository holds: prod gets exactly what test ran.
-		if _, err := m.checkTested(ctx, image); err != nil {
-			return nil, err
-		}
-	}
+) (*Report, error) {
+	s := &moduleSteps{m: m, plans: map[string]*dagger.Directory{}, readyTimeout: "120s"}
+	rep, _ := deploy.Run(ctx, s, deploy.Request{Env: env, Image: image, Revision: revision, SkipIntegrationTests: skipIntegrationTests})
+	return newReport(rep)
+}
 
-	var err error
-	if d.Apply, err = m.Apply(ctx, env, nil); err != nil {
-		return nil, err
-	}
-	out, err := m.outputs(ctx, env)
+// Verdict fails when an exported result says its run failed: the last step of a job, after the report was exported and published.
+func (m *Gangway) Verdict(
+	ctx context.Context,
+	// The result.json that deploy, integration-test or plan exported.
+	report *dagger.File,
+) error {
+	data, err := report.Contents(ctx)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("reading the report: %w", err)
 	}
-	vals, err := out.Require("app_url", "ecr_repository_url")
+	return deploy.Verdict([]byte(data))
+}
+
+// moduleSteps runs the deploy sequence's steps in containers.
+type moduleSteps struct {
+	m *Gangway
+	// plans keeps each saved plan (and its binding) by the plan file path
+	// the CLI reported, for Apply.
+	plans        map[string]*dagger.Directory
+	service      *dagger.Service
+	readyTimeout string
+}
+
+var _ deploy.Steps = (*moduleSteps)(nil)
+
+func (s *moduleSteps) VerifyTested(ctx context.Context, image imageref.Ref) error {
+	_, err := s.m.stdout(ctx, steps.VerifyTestedArgs(image), nil)
+	return err
+}
+
+func (s *moduleSteps) Attest(ctx context.Context, image imageref.Ref, checks int, revision string) error {
+	_, err := s.m.stdout(ctx, steps.AttestArgs(image, checks, revision), nil)
+	return err
+}
+
+func (s *moduleSteps) Plan(ctx context.Context, env string) (tf.PlanOutput, error) {
+	args, err := steps.PlanArgs(steps.TerraformDir, env, workDir+"/"+planFile, workDir+"/"+planSummary)
 	if err != nil {
-		return nil, err
+		return tf.PlanOutput{}, err
 	}
-	d.AppURL = vals[0]
-	repo := vals[1]
+	run, err := s.m.cli(ctx, args, nil)
+	if err != nil {
+		return tf.PlanOutput{}, err
+	}
+	if err := run.err(); err != nil {
+		return tf.PlanOutput{}, err
+	}
+	var out tf.PlanOutput
+	if err := json.Unmarshal([]byte(run.stdout), &out); err != nil {
+		return tf.PlanOutput{}, fmt.Errorf("pipeline plan printed no plan JSON: %w", err)
+	}
+	s.plans[out.PlanFile] = run.work
+	return out, nil
+}
 
-	switch {
-	case env == "prod":
-		if _, err := m.promote(ctx, image); err != nil {
-			return nil, fmt.Errorf("promoting %s: %w", image, err)
-		}
-		tested, err := steps.ParseDigestRef(image)
-		if err != nil {
-			return nil, err
-		}
-		// Promotion copies the manifest: same digest, prod's repository.
-		d.PromotedFrom = image
-		d.Image = steps.DigestRef{Repository: repo, Digest: tested.Digest}.String()
-	case image != "":
-		d.Image = image
-	default:
-		if d.Image, err = m.Publish(ctx, nil, revision); err != nil {
-			return nil, err
-		}
+func (s *moduleSteps) Apply(ctx context.Context, plan tf.PlanOutput) (tf.ApplyOutput, error) {
+	work, ok := s.plans[plan.PlanFile]
+	if !ok {
+		return tf.ApplyOutput{}, fmt.Errorf("no saved plan %s in this run", plan.PlanFile)
 	}
+	args, err := steps.ApplyArgs(steps.TerraformDir, plan.Env, plan.PlanFile)
+	if err != nil {
+		return tf.ApplyOutput{}, err
+	}
+	run, err := s.m.cli(ctx, args, work)
+	if err != nil {
+		return tf.ApplyOutput{}, err
+	}
+	if err := run.err(); err != nil {
+		return tf.ApplyOutput{}, err
+	}
+	var out tf.ApplyOutput
+	if err := json.Unmarshal([]byte(run.stdout), &out); err != nil {
+		return tf.ApplyOutput{}, fmt.Errorf("pipeline apply printed no apply JSON: %w", err)
+	}
+	return out, nil
+}
 
-	if d.Rollout, err = m.Rollout(ctx, env, d.Image); err != nil {
-		return nil, err
+func (s *moduleSteps) Outputs(ctx context.Context, env string) (tf.Outputs, error) {
+	return s.m.outputsOf(ctx, env)
+}
+
+func (s *moduleSteps) Publish(ctx context.Context, revision, repository string) (imageref.Ref, error) {
+	return s.m.publish(ctx, nil, revision, repository)
+}
+
+func (s *moduleSteps) Promote(ctx context.Context, tested imageref.Ref, repository string) (imageref.Ref, error) {
+	out, err := s.m.stdout(ctx, steps.PromoteArgs(tested, repository), nil)
+	if err != nil {
+		return imageref.Ref{}, err
 	}
-	if env == "test" && !skipIntegrationTests {
-		report, err := m.IntegrationTest(ctx, d.AppURL, nil, "120s")
-		if err != nil {
-			return nil, fmt.Errorf("test deploy of %s: %w", d.Image, err)
-		}
-		if d.TestReport, err = report.Contents(ctx); err != nil {
-			return nil, err
-		}
+	var res struct {
+		Target string `json:"target"`
 	}
-	return d, nil
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		return imageref.Ref{}, fmt.Errorf("pipeline promote printed no result: %w", err)
+	}
+	return imageref.Parse(res.Target)
+}
+
+func (s *moduleSteps) Rollout(ctx context.Context, env string, image imageref.Ref, _ tf.Outputs) (ssmrun.Report, error) {
+	args, err := steps.RolloutArgs(env, image)
+	if err != nil {
+		return ssmrun.Report{}, err
+	}
+	run, err := s.m.cli(ctx, args, nil)
+	if err != nil {
+		return ssmrun.Report{}, err
+	}
+	var rep ssmrun.Report
+	if jerr := json.Unmarshal([]byte(run.stdout), &rep); jerr != nil && run.code == 0 {
+		return rep, fmt.Errorf("pipeline rollout printed no report: %w", jerr)
+	}
+	return rep, run.err()
+}
+
+func (s *moduleSteps) IntegrationTest(ctx context.Context, appURL string) ([]byte, error) {
+	return s.suite(ctx, appURL)
 }

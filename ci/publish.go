@@ -8,10 +8,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
+	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 	"github.com/gangway-dev/gangway/ci/registry"
 	"github.com/gangway-dev/gangway/ci/steps"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
+
+// plaintext reads a secret for an in-process SDK call, naming it on failure.
+func plaintext(ctx context.Context, name string, s *dagger.Secret) (string, error) {
+	v, err := s.Plaintext(ctx)
+	if err != nil {
+		return "", fmt.Errorf("reading the secret %s: %w", name, err)
+	}
+	return v, nil
+}
 
 // registryAuth logs in to ECR from the module itself, with the same
 // ci/registry code as `pipeline ecr-login`: the token goes from the ECR API
@@ -21,17 +32,17 @@ func (m *Gangway) registryAuth(ctx context.Context) (registry.Auth, *dagger.Secr
 	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
 		return registry.Auth{}, nil, errNoCredentials
 	}
-	id, err := m.AwsAccessKeyID.Plaintext(ctx)
+	id, err := plaintext(ctx, "aws-access-key-id", m.AwsAccessKeyID)
 	if err != nil {
 		return registry.Auth{}, nil, err
 	}
-	key, err := m.AwsSecretAccessKey.Plaintext(ctx)
+	key, err := plaintext(ctx, "aws-secret-access-key", m.AwsSecretAccessKey)
 	if err != nil {
 		return registry.Auth{}, nil, err
 	}
 	var token string
 	if m.AwsSessionToken != nil {
-		if token, err = m.AwsSessionToken.Plaintext(ctx); err != nil {
+		if token, err = plaintext(ctx, "aws-session-token", m.AwsSessionToken); err != nil {
 			return registry.Auth{}, nil, err
 		}
 	}
@@ -52,40 +63,49 @@ func (m *Gangway) registryAuth(ctx context.Context) (registry.Auth, *dagger.Secr
 // +cache="never"
 func (m *Gangway) Publish(
 	ctx context.Context,
-	// The image to push; built from the source when omitted.
+	// The image to push; built from app/Containerfile when omitted.
 	// +optional
 	image *dagger.Container,
 	// Git revision: the tag's prefix and the build's labels, e.g. $GITHUB_SHA.
 	// +default="dev"
 	revision string,
 ) (string, error) {
-	const env = "test" // builds go to test only: prod receives the tested digest (promote)
-	if image == nil {
-		image = m.Build(revision, "")
-	}
-	out, err := m.outputs(ctx, env)
+	// Builds go to test only: prod receives the tested digest (promote).
+	out, err := m.outputsOf(ctx, "test")
 	if err != nil {
 		return "", err
 	}
-	vals, err := out.Require("ecr_repository_url")
-	if err != nil {
-		return "", err
-	}
-	repo := vals[0]
-	login, token, err := m.registryAuth(ctx)
-	if err != nil {
-		return "", err
-	}
-	// ECR tags are immutable: the tag carries a nonce, consumers use the digest.
-	published, err := image.
-		WithRegistryAuth(login.Registry, login.Username, token).
-		Publish(ctx, repo+":"+steps.ImageTag(revision, steps.Nonce()))
-	if err != nil {
-		return "", fmt.Errorf("pushing to %s: %w", repo, err)
-	}
-	ref, err := steps.PublishedRef(published)
+	ref, err := m.publish(ctx, image, revision, out.ECRRepositoryURL)
 	if err != nil {
 		return "", err
 	}
 	return ref.String(), nil
+}
+
+// publish pushes image (or a build of revision) to repository.
+func (m *Gangway) publish(ctx context.Context, image *dagger.Container, revision, repository string) (imageref.Ref, error) {
+	if image == nil {
+		image = m.Build(revision, "")
+	}
+	login, token, err := m.registryAuth(ctx)
+	if err != nil {
+		return imageref.Ref{}, err
+	}
+	// ECR tags are immutable: the tag carries a nonce, consumers use the digest.
+	pushed, err := image.
+		WithRegistryAuth(login.Registry, login.Username, token).
+		Publish(ctx, repository+":"+steps.ImageTag(revision, steps.Nonce()))
+	if err != nil {
+		return imageref.Ref{}, fmt.Errorf("pushing to %s: %w", repository, err)
+	}
+	return imageref.FromPushed(pushed)
+}
+
+// outputsOf reads and parses env's outputs contract.
+func (m *Gangway) outputsOf(ctx context.Context, env string) (tf.Outputs, error) {
+	out, err := m.Outputs(ctx, env)
+	if err != nil {
+		return tf.Outputs{}, fmt.Errorf("reading %s outputs: %w", env, err)
+	}
+	return tf.ParseOutputs([]byte(out))
 }

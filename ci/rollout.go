@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/steps"
 )
 
@@ -14,22 +14,21 @@ func (m *Gangway) Promote(
 	// The tested image: REPOSITORY@sha256:… in the test repository.
 	image string,
 ) (string, error) {
-	if _, err := m.checkTested(ctx, image); err != nil {
-		return "", err
-	}
-	return m.promote(ctx, image)
-}
-
-// promote runs `pipeline promote` for an image already checked by checkTested.
-func (m *Gangway) promote(ctx context.Context, image string) (string, error) {
-	args, err := steps.PromoteArgs(image)
+	ref, err := imageref.Parse(image)
 	if err != nil {
 		return "", err
 	}
-	return m.stdout(ctx, args)
+	if _, err := m.stdout(ctx, steps.VerifyTestedArgs(ref), nil); err != nil {
+		return "", err
+	}
+	prod, err := m.outputsOf(ctx, "prod")
+	if err != nil {
+		return "", err
+	}
+	return m.stdout(ctx, steps.PromoteArgs(ref, prod.ECRRepositoryURL), nil)
 }
 
-// Rollout runs an image on an environment's host through SSM Run Command, behind the health gate; returns the CLI's JSON result.
+// Rollout runs an image on an environment's hosts through SSM Run Command, behind the health gate; returns the CLI's JSON result.
 // +cache="never"
 func (m *Gangway) Rollout(
 	ctx context.Context,
@@ -38,15 +37,12 @@ func (m *Gangway) Rollout(
 	// The image: REPOSITORY@sha256:… in that environment's repository.
 	image string,
 ) (string, error) {
-	args, err := steps.RolloutArgs(env, image)
+	ref, err := imageref.Parse(image)
 	if err != nil {
 		return "", err
 	}
-	out, err := m.stdout(ctx, args)
-	if err != nil {
-		return "", fmt.Errorf("rolling out %s to %s: %w", image, env, err)
-	}
-	return out, nil
+	args, err := steps.RolloutArgs(env, ref)
+	return m.stdout(ctx, args, err)
 }
 
 // Rollback switches an environment back to the version that ran before the last rollout; returns the CLI's JSON result.
@@ -57,25 +53,5 @@ func (m *Gangway) Rollback(
 	env string,
 ) (string, error) {
 	args, err := steps.RollbackArgs(env)
-	if err != nil {
-		return "", err
-	}
-	return m.stdout(ctx, args)
-}
-
-// checkTested refuses an image that is not a digest in test's repository,
-// as test's Terraform outputs name it.
-func (m *Gangway) checkTested(ctx context.Context, image string) (steps.DigestRef, error) {
-	if err := steps.CheckDeploy("prod", image); err != nil {
-		return steps.DigestRef{}, err
-	}
-	out, err := m.outputs(ctx, "test")
-	if err != nil {
-		return steps.DigestRef{}, err
-	}
-	vals, err := out.Require("ecr_repository_url")
-	if err != nil {
-		return steps.DigestRef{}, err
-	}
-	return steps.ValidateTested(image, vals[0])
+	return m.stdout(ctx, args, err)
 }

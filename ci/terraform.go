@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
+	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/gha"
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
+	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/steps"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // Where the CLI writes the files the module reads back.
@@ -27,42 +33,76 @@ func (m *Gangway) toolbox() (*dagger.Container, error) {
 	return m.withAWS(c)
 }
 
-// run executes one pipeline CLI command line in the toolbox. Its effect on
-// the outside world is the point, so a nonce keeps it out of the cache.
-func (m *Gangway) run(args []string, argsErr error) (*dagger.Container, error) {
-	if argsErr != nil {
-		return nil, argsErr
-	}
-	c, err := m.toolbox()
-	if err != nil {
-		return nil, err
-	}
-	return c.
-		WithEnvVariable("GANGWAY_NONCE", steps.Nonce()).
-		WithExec(args), nil
+// cliRun is one finished pipeline CLI command.
+type cliRun struct {
+	args   []string
+	stdout string
+	stderr string
+	code   int
+	// work is the container's workDir after the command (saved plans).
+	work *dagger.Directory
 }
 
-// stdout runs args like run and returns what the CLI printed (JSON).
-func (m *Gangway) stdout(ctx context.Context, args []string) (string, error) {
-	c, err := m.run(args, nil)
+// err is nil when the command succeeded, and otherwise says which step
+// failed, with its exit code and its own message (the end of stderr).
+func (r cliRun) err() error {
+	if r.code == 0 {
+		return nil
+	}
+	return fmt.Errorf("pipeline %s failed (exit %d):\n%s", r.args[1], r.code, rollout.Tail(r.stderr, 4000))
+}
+
+// cli runs one pipeline CLI command line in the toolbox, with work mounted
+// at workDir when given, and returns what it printed and its exit code
+// whatever it was: a failed rollout still prints its report. Its effect on
+// the outside world is the point, so a nonce keeps it out of the cache.
+func (m *Gangway) cli(ctx context.Context, args []string, work *dagger.Directory) (cliRun, error) {
+	c, err := m.toolbox()
+	if err != nil {
+		return cliRun{}, err
+	}
+	if work != nil {
+		c = c.WithDirectory(workDir, work)
+	}
+	const stdout, stderr = "/tmp/gangway.stdout", "/tmp/gangway.stderr"
+	c = c.
+		WithEnvVariable("GANGWAY_NONCE", steps.Nonce()).
+		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny, RedirectStdout: stdout, RedirectStderr: stderr})
+	run := cliRun{args: args, work: c.Directory(workDir)}
+	if run.code, err = c.ExitCode(ctx); err != nil {
+		return run, fmt.Errorf("running pipeline %s: %w", args[1], err)
+	}
+	if run.stdout, err = c.File(stdout).Contents(ctx); err != nil {
+		return run, fmt.Errorf("reading what pipeline %s printed: %w", args[1], err)
+	}
+	if run.stderr, err = c.File(stderr).Contents(ctx); err != nil {
+		return run, fmt.Errorf("reading the log of pipeline %s: %w", args[1], err)
+	}
+	return run, nil
+}
+
+// stdout runs args and returns what the CLI printed (JSON), or its error.
+func (m *Gangway) stdout(ctx context.Context, args []string, argsErr error) (string, error) {
+	if argsErr != nil {
+		return "", argsErr
+	}
+	run, err := m.cli(ctx, args, nil)
 	if err != nil {
 		return "", err
 	}
-	out, err := c.Stdout(ctx)
-	return out, cliError(args, err)
+	return run.stdout, run.err()
 }
 
-// cliError turns a failed CLI exec into an error that says which step
-// failed, with the CLI's exit code and its own message (the end of stderr).
-func cliError(args []string, err error) error {
-	var exec *ExecError
-	if !errors.As(err, &exec) {
-		return err
+// directory turns named files into a Directory, in a stable order.
+func directory(files map[string][]byte) *dagger.Directory {
+	dir := dag.Directory()
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		dir = dir.WithNewFile(name, string(files[name]))
 	}
-	return fmt.Errorf("pipeline %s failed (exit %d):\n%s", args[1], exec.ExitCode, steps.LastLines(exec.Stderr, 20))
+	return dir
 }
 
-// Plan is a saved Terraform plan and its summary.
+// Plan is a saved Terraform plan, its binding and its summary.
 type Plan struct {
 	// Environment the plan is for.
 	Env string
@@ -70,39 +110,58 @@ type Plan struct {
 	Summary string
 	// What `pipeline plan` printed (JSON).
 	Result string
-	// The saved plan, to pass to apply.
-	File *dagger.File
+	// plan.tfplan and plan.tfplan.binding.json (pass the directory to apply --plan), plan.md, plan.json, result.json and github/ (the job summary files).
+	Files *dagger.Directory
 }
 
-// Files returns the plan, its summary and the CLI's result in one directory (plan.tfplan, plan.md, plan.json), for export.
-func (p *Plan) Files() *dagger.Directory {
-	return dag.Directory().
-		WithFile("plan.tfplan", p.File).
-		WithNewFile("plan.md", p.Summary).
-		WithNewFile("plan.json", p.Result)
-}
+// Names of the plan files in Plan.Files.
+const (
+	planFile    = "plan.tfplan"
+	planSummary = "plan.md"
+)
 
-// Plan the Terraform changes for an environment; returns the Markdown summary and the saved plan.
+// Plan the Terraform changes for an environment; returns the Markdown summary and the saved plan with its binding.
 // +cache="never"
 func (m *Gangway) Plan(
 	ctx context.Context,
 	// Environment: test or prod.
 	env string,
 ) (*Plan, error) {
-	planFile, summaryFile := workDir+"/plan.tfplan", workDir+"/plan.md"
-	c, err := m.run(steps.PlanArgs(env, planFile, summaryFile))
+	args, err := steps.PlanArgs(steps.TerraformDir, env, workDir+"/"+planFile, workDir+"/"+planSummary)
 	if err != nil {
 		return nil, err
 	}
-	result, err := c.Stdout(ctx)
+	run, err := m.cli(ctx, args, nil)
 	if err != nil {
-		return nil, cliError([]string{steps.CLI, "plan"}, err)
+		return nil, err
 	}
-	summary, err := c.File(summaryFile).Contents(ctx)
+	if err := run.err(); err != nil {
+		return nil, err
+	}
+	var out tf.PlanOutput
+	if err := json.Unmarshal([]byte(run.stdout), &out); err != nil {
+		return nil, fmt.Errorf("pipeline plan printed no plan JSON: %w", err)
+	}
+	summary, err := run.work.File(planSummary).Contents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading the plan summary: %w", err)
 	}
-	return &Plan{Env: env, Summary: summary, Result: result, File: c.File(planFile)}, nil
+	github, err := gha.Files(gha.ForPlan(out))
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{
+		"plan.json":                  []byte(run.stdout),
+		deploy.FileResult:            []byte("{\"ok\": true}\n"),
+		"github/" + gha.FileSummary:  github[gha.FileSummary],
+		"github/" + gha.FileOutputs:  github[gha.FileOutputs],
+		"github/" + gha.FileCommands: github[gha.FileCommands],
+	}
+	dir := directory(files).
+		WithFile(planFile, run.work.File(planFile)).
+		WithFile(tf.BindingPath(planFile), run.work.File(tf.BindingPath(planFile))).
+		WithFile(planSummary, run.work.File(planSummary))
+	return &Plan{Env: env, Summary: summary, Result: run.stdout, Files: dir}, nil
 }
 
 // Apply the Terraform configuration of an environment, from a saved plan when given; returns the CLI's JSON result.
@@ -111,34 +170,23 @@ func (m *Gangway) Apply(
 	ctx context.Context,
 	// Environment: test or prod.
 	env string,
-	// A plan saved by plan for this environment; the CLI refuses one made from another state. Without it apply plans afresh.
+	// The directory that plan exported (plan.tfplan and its binding); apply refuses a plan made from another state. Without it apply plans afresh.
 	// +optional
-	plan *dagger.File,
+	plan *dagger.Directory,
 ) (string, error) {
-	planFile := ""
-	if plan != nil {
-		planFile = workDir + "/apply.tfplan"
-	}
-	args, err := steps.ApplyArgs(env, planFile)
-	if err != nil {
-		return "", err
-	}
 	if plan == nil {
-		return m.stdout(ctx, args)
+		args, err := steps.ApplyArgs(steps.TerraformDir, env, "")
+		return m.stdout(ctx, args, err)
 	}
-	c, err := m.toolbox()
+	args, err := steps.ApplyArgs(steps.TerraformDir, env, workDir+"/"+planFile)
 	if err != nil {
 		return "", err
 	}
-	out, err := c.
-		WithFile(planFile, plan).
-		WithEnvVariable("GANGWAY_NONCE", steps.Nonce()).
-		WithExec(args).
-		Stdout(ctx)
+	run, err := m.cli(ctx, args, plan)
 	if err != nil {
-		return "", cliError(args, err)
+		return "", err
 	}
-	return out, nil
+	return run.stdout, run.err()
 }
 
 // Outputs returns an environment's Terraform outputs as JSON (app_url, ecr_repository_url, instance_id, …).
@@ -148,18 +196,6 @@ func (m *Gangway) Outputs(
 	// Environment: test or prod.
 	env string,
 ) (string, error) {
-	args, err := steps.OutputsArgs(env)
-	if err != nil {
-		return "", err
-	}
-	return m.stdout(ctx, args)
-}
-
-// outputs reads and parses env's outputs.
-func (m *Gangway) outputs(ctx context.Context, env string) (steps.Outputs, error) {
-	out, err := m.Outputs(ctx, env)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s outputs: %w", env, err)
-	}
-	return steps.ParseOutputs([]byte(out))
+	args, err := steps.OutputsArgs(steps.TerraformDir, env)
+	return m.stdout(ctx, args, err)
 }

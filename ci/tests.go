@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 	"github.com/gangway-dev/gangway/ci/steps"
 )
 
-// IntegrationTest runs the integration suite (tests/) against a running service; returns its go test -json report and fails when any check fails.
+// IntegrationTest runs the integration suite (tests/) against a running service; returns its report, passed or failed: export files, then call verdict.
 // +cache="never"
 func (m *Gangway) IntegrationTest(
 	ctx context.Context,
@@ -21,33 +22,15 @@ func (m *Gangway) IntegrationTest(
 	// How long the suite waits for the service to become ready (a Go duration).
 	// +default="120s"
 	readyTimeout string,
-) (*dagger.File, error) {
-	report, err := m.integrationReport(ctx, url, service, readyTimeout)
-	if err != nil {
-		return nil, err
-	}
-	data, err := report.Contents(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading the test report: %w", err)
-	}
-	if err := steps.ParseTestJSON([]byte(data)).Error(); err != nil {
-		return nil, err
-	}
-	return report, nil
-}
-
-// integrationReport runs the suite and returns its report whatever the
-// result: the compiled test binary under test2json, in a Go container.
-func (m *Gangway) integrationReport(ctx context.Context, url string, service *dagger.Service, readyTimeout string) (*dagger.File, error) {
-	suite := goEnv(m.rootModule("app", "tests")).
-		WithExec([]string{"go", "test", "-c", "-o", "/out/tests.test", "./tests"}).
-		File("/out/tests.test")
-	runner := dag.Container().
-		From(goImage).
-		WithFile("/usr/local/bin/tests.test", suite).
-		WithEnvVariable("READY_TIMEOUT", readyTimeout)
-	switch {
-	case service != nil && url == "":
+	// The image that serves there, REPOSITORY@sha256:… in test's repository: when the gate passes, a record that it passed is signed with test's attestation key (AWS credentials of the test deploy role needed) and stored beside it, for prod.
+	// +optional
+	image string,
+	// Git revision of the image, for the record.
+	// +optional
+	revision string,
+) (*Report, error) {
+	s := &moduleSteps{m: m, service: service, readyTimeout: readyTimeout}
+	if service != nil && url == "" {
 		ports, err := service.Ports(ctx)
 		if err != nil || len(ports) == 0 {
 			return nil, fmt.Errorf("the service exposes no port to test: %v", err)
@@ -56,20 +39,32 @@ func (m *Gangway) integrationReport(ctx context.Context, url string, service *da
 		if err != nil {
 			return nil, err
 		}
-		runner = runner.WithServiceBinding("app", service)
 		url = fmt.Sprintf("http://app:%d", port)
-	case service == nil && url != "":
-	default:
+	} else if (service == nil) == (url == "") {
 		return nil, fmt.Errorf("integration-test needs exactly one of --url or --service")
 	}
-	report := runner.
+	rep, _ := deploy.Gate(ctx, s, deploy.GateRequest{AppURL: url, Image: image, Revision: revision}) // the report carries the outcome
+	return newReport(rep)
+}
+
+// suite runs the integration suite against url in a Go container and
+// returns its `go test -json` stream, whatever the result.
+func (s *moduleSteps) suite(ctx context.Context, url string) ([]byte, error) {
+	c := goEnv(s.m.rootModule("tests")).
 		WithEnvVariable("APP_URL", url).
+		WithEnvVariable("READY_TIMEOUT", s.readyTimeout)
+	if s.service != nil {
+		c = c.WithServiceBinding("app", s.service)
+	}
+	const stream = "/tmp/tests.jsonl"
+	out, err := c.
 		// The suite checks a live system: a cached result would prove nothing.
 		WithEnvVariable("GANGWAY_NONCE", steps.Nonce()).
-		WithExec(
-			steps.SuiteArgs("/usr/local/bin/tests.test"),
-			dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny, RedirectStdout: "/report.json"},
-		).
-		File("/report.json")
-	return report, nil
+		WithExec(steps.SuiteArgs(), dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny, RedirectStdout: stream}).
+		File(stream).
+		Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("running the integration suite: %w", err)
+	}
+	return []byte(out), nil
 }

@@ -5,15 +5,16 @@
 #   2. a changed release: prod rolls over under a steady request loop with
 #      zero failed requests, and records written before it are read back
 #   3. no approval: the flow stops before prod and says how to approve
-#   4. --break: the integration gate stops a defective release; prod keeps
-#      release 2; the world is cleaned up
+#   4. --break: the integration gate stops a defective release and signs
+#      nothing; prod keeps release 2, and `verify-tested` refuses the
+#      defective digest; then `local --down` removes the world
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$(mktemp -d)
 dir="$out/local"
 cleanup() {
   # An earlier failure may have left the kept world running.
-  go -C ci run ./cmd/pipeline local --dir "$dir" --approve --break >/dev/null 2>&1 </dev/null || true
+  "$out/pipeline" local --dir "$dir" --down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -35,7 +36,21 @@ flow() { # name, expected exit code, flags...
 flow first 0 --approve --keep
 flow changed 0 --approve --keep
 flow unapproved 2 --keep
-flow broken 1 --approve --break
+flow broken 1 --approve --break --keep
+
+# The digest that failed its gate is refused by prod's check, with no record.
+broken_image=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_image"])' "$out/broken.json")
+GANGWAY_ATTESTATION_PUBLIC_KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["attestation_public_key"])' "$out/broken.json")
+export GANGWAY_ATTESTATION_PUBLIC_KEY
+rc=0
+"$out/pipeline" verify-tested --image "$broken_image" >"$out/verify.json" 2>"$out/verify.log" || rc=$?
+if [ "$rc" -ne 1 ] || ! grep -q "never passed the integration gate" "$out/verify.log"; then
+  echo "verify-tested of the defective digest $broken_image exited $rc, want 1 (no gate record):"
+  cat "$out/verify.log"
+  exit 1
+fi
+echo "--- verify-tested refuses the defective digest: $(tail -1 "$out/verify.log")"
+"$out/pipeline" local --dir "$dir" --down >/dev/null
 
 python3 - "$out" <<'PY'
 import json, sys
@@ -49,9 +64,16 @@ def stages(rep):
     return {s["name"]: s["result"] for s in rep["stages"]}
 digest = lambda ref: ref.split("@", 1)[1] if "@" in ref else ""
 
+def steps(rep, key):
+    return {s["name"]: s["result"] for s in (rep.get(key) or {}).get("steps", [])}
+
 for name in ("first", "changed"):
     rep = r[name]
     expect(rep["result"] == "deployed", f"{name}: result {rep['result']!r}, want deployed ({rep.get('reason')})")
+    # The one deploy sequence ran every step, and the gate signed its record.
+    expect(steps(rep, "gate") == {"integration-tests": "passed", "attest": "passed"}, f"{name}: gate steps {steps(rep, 'gate')}")
+    expect(steps(rep, "prod_deploy").get("verify-tested") == "passed", f"{name}: prod steps {steps(rep, 'prod_deploy')}")
+    expect(rep["prod_deploy"]["ok"] and rep["test_deploy"]["ok"], f"{name}: deploy reports not ok")
     expect(set(stages(rep).values()) == {"passed"}, f"{name}: stages {stages(rep)}")
     expect(rep["tests"] and all(t["result"] == "pass" for t in rep["tests"]), f"{name}: integration tests {rep['tests']}")
     # Build once, promote the digest: prod runs exactly what test tested.
@@ -83,6 +105,8 @@ failed = [t["name"] for t in b["tests"] if t["result"] == "fail"]
 expect(any("Create" in n for n in failed), f"broken: failed checks {failed}, want the create round trip")
 expect(b["prod_image_after"] == c["prod_image_after"], f"broken: prod serves {b['prod_image_after']}, want release 2 {c['prod_image_after']}")
 expect("integration tests failed" in b["reason"], f"broken: reason {b['reason']!r}")
+expect(steps(b, "gate") == {"integration-tests": "failed"}, f"broken: the gate signed something: {steps(b, 'gate')}")
+expect(b["gate"]["failed_step"] == "integration-tests" and " failed: " in b["gate"]["error"], f"broken: gate report {b['gate'].get('error')}")
 
 for p in problems:
     print("FAIL:", p)

@@ -52,6 +52,8 @@ func commands() []command {
 		applyCommand(),
 		outputsCommand(),
 		ecrLoginCommand(),
+		attestCommand(),
+		verifyTestedCommand(),
 		promoteCommand(),
 		rolloutCommand(),
 		rollbackCommand(),

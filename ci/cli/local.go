@@ -21,10 +21,21 @@ func localCommand() command {
 			keep := fs.Bool("keep", false, "leave the local world running for the next run (which then makes a changed deploy)")
 			report := fs.String("report", "", "write the JSON report to this file")
 			dir := fs.String("dir", "", "state directory for the world, hosts and plans (default .local at the repository root)")
+			down := fs.Bool("down", false, "stop and remove a kept world, then exit")
 			return func(ctx context.Context, io IO) error {
 				root, err := repoRoot()
 				if err != nil {
 					return err
+				}
+				if *down {
+					stopped, err := localflow.Down(root, *dir)
+					if err != nil {
+						return err
+					}
+					if !stopped {
+						io.Log.Info("no kept world to stop")
+					}
+					return writeJSON(io.Stdout, map[string]any{"stopped": stopped})
 				}
 				rep, err := localflow.Run(ctx, localflow.Options{
 					Root:       root,

@@ -22,6 +22,7 @@ func promoteCommand() command {
 			from := fs.String("from", "test", "environment the image was tested in")
 			to := fs.String("to", "prod", "environment to promote to")
 			image := fs.String("image", "", "tested image: REGISTRY/gangway-<from>@sha256:<64 hex>")
+			toRepo := fs.String("to-repository", "", "the target repository URL (the ecr_repository_url output of --to; it may be another account's registry); default gangway-<to> beside the source")
 			api := fs.String("api", "auto", "auto (ecr for an ECR registry host, else oci), ecr (ECR API + blob mounts) or oci (registry API only, anonymous)")
 			return func(ctx context.Context, io IO) error {
 				for _, e := range []string{*from, *to} {
@@ -33,7 +34,7 @@ func promoteCommand() command {
 				if err != nil {
 					return &UsageError{Err: err}
 				}
-				dst, err := registry.Target(src, *from, *to)
+				dst, err := registry.Target(src, *from, *to, *toRepo)
 				if err != nil {
 					return &UsageError{Err: err}
 				}

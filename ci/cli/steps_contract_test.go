@@ -1,4 +1,4 @@
-package steps
+package cli_test
 
 import (
 	"bytes"
@@ -7,22 +7,32 @@ import (
 	"testing"
 
 	"github.com/gangway-dev/gangway/ci/cli"
+	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/steps"
 )
 
-// TestCommandLinesMatchTheCLI parses every command line the module builds
-// with the real pipeline CLI, followed by -help: the CLI stops at -help
-// before running anything, so this proves each subcommand and flag exists
-// without any side effect.
+// TestCommandLinesMatchTheCLI parses every command line that the module and
+// the local flow build (package steps) with the real pipeline CLI, followed
+// by -help: the CLI stops at -help before running anything, so this proves
+// each subcommand and flag exists without any side effect.
 func TestCommandLinesMatchTheCLI(t *testing.T) {
 	t.Parallel()
-	img := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-test@sha256:" + strings.Repeat("a", 64)
+	img, err := imageref.Parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-test@sha256:" + strings.Repeat("a", 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := func(args []string) func() ([]string, error) { return func() ([]string, error) { return args, nil } }
 	lines := map[string]func() ([]string, error){
-		"plan":     func() ([]string, error) { return PlanArgs("test", "/work/plan.tfplan", "/work/plan.md") },
-		"apply":    func() ([]string, error) { return ApplyArgs("test", "/work/apply.tfplan") },
-		"outputs":  func() ([]string, error) { return OutputsArgs("test") },
-		"promote":  func() ([]string, error) { return PromoteArgs(img) },
-		"rollout":  func() ([]string, error) { return RolloutArgs("prod", img) },
-		"rollback": func() ([]string, error) { return RollbackArgs("prod") },
+		"plan": func() ([]string, error) {
+			return steps.PlanArgs(steps.TerraformDir, "test", "/work/plan.tfplan", "/work/plan.md")
+		},
+		"apply":         func() ([]string, error) { return steps.ApplyArgs(steps.TerraformDir, "test", "/work/apply.tfplan") },
+		"outputs":       func() ([]string, error) { return steps.OutputsArgs(steps.TerraformDir, "test") },
+		"verify-tested": ok(steps.VerifyTestedArgs(img)),
+		"attest":        ok(steps.AttestArgs(img, 17, "abc")),
+		"promote":       ok(steps.PromoteArgs(img, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod")),
+		"rollout":       func() ([]string, error) { return steps.RolloutArgs("prod", img) },
+		"rollback":      func() ([]string, error) { return steps.RollbackArgs("prod") },
 	}
 	for name, build := range lines {
 		t.Run(name, func(t *testing.T) {
@@ -31,8 +41,8 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if args[0] != CLI {
-				t.Fatalf("command line starts with %q, want %q", args[0], CLI)
+			if args[0] != steps.CLI {
+				t.Fatalf("command line starts with %q, want %q", args[0], steps.CLI)
 			}
 			var stdout, stderr bytes.Buffer
 			code := cli.Main(context.Background(), append(args[1:], "-help"), &stdout, &stderr, func(string) string { return "" })

@@ -3,12 +3,14 @@ package localflow
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gangway-dev/gangway/ci/steps"
 )
 
 // The defect --break builds into the release: its INSERT goes to a table
@@ -34,64 +36,111 @@ func version(ctx context.Context, root string, run int) string {
 	return fmt.Sprintf("%s.run%d", v, run)
 }
 
-// buildImage builds the service the way the Dagger module does (a static
-// binary in a FROM-scratch image, app/Containerfile) and returns the local
-// image name. With broken, the binary carries the defect above through a
-// build overlay; the source tree is not touched.
+// buildContext copies what the image recipe reads (go.mod, go.sum, app/)
+// from root into dir, the same tree the Dagger module hands DockerBuild.
+// With broken, the copy of breakFile carries the defect; the source tree is
+// never touched.
+func buildContext(root, dir string, broken bool) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	for _, name := range []string{"go.mod", "go.sum"} {
+		if err := copyFile(filepath.Join(root, name), filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	appDir := filepath.Join(root, "app")
+	err := filepath.WalkDir(appDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		return copyFile(path, filepath.Join(dir, rel))
+	})
+	if err != nil {
+		return fmt.Errorf("copying app/ into the build context: %w", err)
+	}
+	if !broken {
+		return nil
+	}
+	target := filepath.Join(dir, breakFile)
+	code, err := os.ReadFile(target)
+	if err != nil {
+		return fmt.Errorf("--break: %w", err)
+	}
+	if !bytes.Contains(code, []byte(breakCorrect)) {
+		return fmt.Errorf("--break: %s no longer contains %q; update localflow's defect", breakFile, breakCorrect)
+	}
+	return os.WriteFile(target, bytes.Replace(code, []byte(breakCorrect), []byte(breakWrong), 1), 0o644)
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o644)
+}
+
+// goEnv asks the go command in root for one setting (the toolchain that
+// go.mod selects, its module cache).
+func goEnv(ctx context.Context, root, name string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", name)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env %s: %w", name, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// podmanBuildArgs is the podman command line that builds the image recipe
+// offline: the same Containerfile, platform and build arguments as the
+// Dagger module's DockerBuild, with the build stage's base swapped for an
+// empty one and this machine's Go toolchain, module cache (read-only,
+// GOPROXY=off) and build cache mounted where the golang image keeps them.
+// That swap is the build seam: no registry can be reached here.
+func podmanBuildArgs(root, ctxDir, tag, goroot, modcache, gocache string, args []steps.BuildArg) []string {
+	// --no-cache: podman 4.3's layer cache keys an ENV that expands a build
+	// argument by its text, so a new VERSION would reuse an old layer; the
+	// Go build cache (mounted) keeps the rebuild fast.
+	cmd := []string{"podman", "build", "--quiet", "--no-cache", "--platform", steps.HostPlatform,
+		"-f", filepath.Join(root, steps.Containerfile),
+		"--build-arg", "GO_IMAGE=scratch", "--build-arg", "GOPROXY=off",
+		"-v", goroot + ":/usr/local/go:ro", "-v", modcache + ":/go/pkg/mod:ro", "-v", gocache + ":/tmp/go-build"}
+	for _, a := range args {
+		cmd = append(cmd, "--build-arg", a.Name+"="+a.Value)
+	}
+	return append(cmd, "-t", tag, ctxDir)
+}
+
+// buildImage builds the service image for version ver from the recipe and
+// returns the local image name.
 func buildImage(ctx context.Context, root, dir, ver string, broken bool, run func(context.Context, string, ...string) error) (string, error) {
-	buildCtx := filepath.Join(dir, "build", ver)
-	if err := os.MkdirAll(buildCtx, 0o755); err != nil {
+	ctxDir := filepath.Join(dir, "build", ver)
+	if err := buildContext(root, ctxDir, broken); err != nil {
 		return "", err
 	}
-	args := []string{"build", "-trimpath", "-ldflags=-s", "-o", filepath.Join(buildCtx, "app")}
-	if broken {
-		overlay, err := breakOverlay(root, buildCtx)
+	var env [3]string
+	for i, name := range []string{"GOROOT", "GOMODCACHE", "GOCACHE"} {
+		v, err := goEnv(ctx, root, name)
 		if err != nil {
 			return "", err
 		}
-		args = append(args, "-overlay", overlay)
+		env[i] = v
 	}
-	args = append(args, "./app")
-	if err := run(ctx, root, append([]string{"env", "CGO_ENABLED=0", "go"}, args...)...); err != nil {
-		return "", fmt.Errorf("building the service: %w", err)
-	}
-	certs, err := os.ReadFile("/etc/ssl/certs/ca-certificates.crt")
-	if err != nil {
-		return "", fmt.Errorf("reading the CA bundle for the image (apt-get install ca-certificates): %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(buildCtx, "ca-certificates.crt"), certs, 0o644); err != nil {
-		return "", err
+	// The build stage runs with GOPROXY=off: every module must be here.
+	if err := run(ctx, root, "go", "mod", "download"); err != nil {
+		return "", fmt.Errorf("downloading the service's modules for the build: %w", err)
 	}
 	image := "localhost/gangway-local:" + ver
-	if err := run(ctx, root, "podman", "build", "--quiet", "--no-cache", "-f", filepath.Join(root, "app", "Containerfile"),
-		"--build-arg", "VERSION="+ver, "-t", image, buildCtx); err != nil {
-		return "", fmt.Errorf("building the image: %w", err)
+	if err := run(ctx, root, podmanBuildArgs(root, ctxDir, image, env[0], env[1], env[2], steps.ImageBuildArgs(ver, ""))...); err != nil {
+		return "", fmt.Errorf("building the image from %s: %w", steps.Containerfile, err)
 	}
 	return image, nil
-}
-
-// breakOverlay writes a go build -overlay file that swaps breakFile for a
-// copy with the defect, and fails loudly when the source no longer has the
-// statement it breaks.
-func breakOverlay(root, dir string) (string, error) {
-	src := filepath.Join(root, breakFile)
-	code, err := os.ReadFile(src)
-	if err != nil {
-		return "", fmt.Errorf("--break: %w", err)
-	}
-	if !bytes.Contains(code, []byte(breakCorrect)) {
-		return "", fmt.Errorf("--break: %s no longer contains %q; update localflow's defect", breakFile, breakCorrect)
-	}
-	broken := filepath.Join(dir, "store_broken.go")
-	if err := os.WriteFile(broken, bytes.Replace(code, []byte(breakCorrect), []byte(breakWrong), 1), 0o644); err != nil {
-		return "", err
-	}
-	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {src: broken}})
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "overlay.json")
-	return path, os.WriteFile(path, overlay, 0o644)
 }
 
 // pushImage pushes a local image to repo (host/name on the local registry)
@@ -105,9 +154,5 @@ func pushImage(ctx context.Context, root, dir, image, repo, tag string, run func
 	if err != nil {
 		return "", fmt.Errorf("reading the pushed digest: %w", err)
 	}
-	d := strings.TrimSpace(string(digest))
-	if !strings.HasPrefix(d, "sha256:") || len(d) != len("sha256:")+64 {
-		return "", fmt.Errorf("podman push reported %q, not a sha256 digest", d)
-	}
-	return repo + "@" + d, nil
+	return repo + "@" + strings.TrimSpace(string(digest)), nil
 }

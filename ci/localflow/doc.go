@@ -12,7 +12,9 @@ package localflow
 // Seams lists where the local flow differs from AWS, for the README and the
 // report.
 var Seams = []string{
+	"build stage base image: podman builds app/Containerfile with GO_IMAGE=scratch and this machine's Go toolchain and module cache mounted (no registry can be reached); the runtime stage is the recipe's own",
 	"RDS endpoint: the app's database host is a local PostgreSQL cluster; its role and password are the ones in the Secrets Manager secret that Terraform made for RDS",
-	"ECR data plane: images are pushed to and promoted on a local docker-registry; ECR's control plane is moto",
+	"ECR data plane: ecr_repository_url is mapped to the same repository on a local docker-registry, where images are pushed, gate records stored and digests promoted; ECR's control plane is moto",
+	"service address: app_url is the simulated host's nginx",
 	"SSM transport: the generated rollout script runs on this machine (podman as the host's Docker) instead of through SSM Run Command",
 }

@@ -13,7 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/testjson"
 )
 
 // Options configure one run of the local flow.
@@ -100,20 +103,52 @@ func (f *flow) run(ctx context.Context) error {
 	if err := f.stage(ctx, "world", f.startWorld); err != nil {
 		return err
 	}
+	s := localSteps{f: f}
+	// The pull request's preview (test.yml, job preview).
 	if err := f.stage(ctx, "preview", func(ctx context.Context) (string, error) {
-		return f.plan(ctx, "test")
+		plan, err := s.Plan(ctx, "test")
+		if err != nil {
+			return "", err
+		}
+		f.logf("%s", plan.Summary.Markdown("test"))
+		return plan.Summary.Headline(), nil
 	}); err != nil {
 		return err
 	}
-	if err := f.stage(ctx, "deploy-test", f.deployTest); err != nil {
+	// test.yml on develop: job deploy, then job integration-tests.
+	if err := f.stage(ctx, "deploy-test", func(ctx context.Context) (string, error) {
+		rep, err := deploy.Run(ctx, s, deploy.Request{Env: "test", Revision: f.report.Version, SkipIntegrationTests: true})
+		f.report.TestDeploy = rep
+		f.report.TestImage = rep.Image
+		if ref, perr := imageref.Parse(rep.Image); perr == nil {
+			f.report.Digest = ref.Digest
+		}
+		return deployDetail(rep), err
+	}); err != nil {
 		return err
 	}
-	if err := f.stage(ctx, "integration-tests", f.integrationTests); err != nil {
+	if err := f.stage(ctx, "integration-tests", func(ctx context.Context) (string, error) {
+		rep, err := deploy.Gate(ctx, s, deploy.GateRequest{AppURL: f.hosts["test"].URL, Image: f.report.TestImage, Revision: f.report.Version})
+		f.report.Gate = rep
+		f.report.Tests = testResults(rep.Tests)
+		for _, t := range f.report.Tests {
+			mark := "✅"
+			if t.Result != "pass" {
+				mark = "❌"
+			}
+			f.logf("  %s %s (%.2fs)", mark, t.Name, t.Seconds)
+		}
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d checks passed against %s; gate record signed", len(rep.Tests.Passed()), f.hosts["test"].URL), nil
+	}); err != nil {
 		f.report.Result = ResultGateFailed
 		f.report.Reason = "integration tests failed on test: " + err.Error()
 		f.skip("approval", "deploy-prod")
 		return err
 	}
+	// prod.yml: the approval, then the deploy of the tested digest.
 	if err := f.stage(ctx, "approval", f.approve); err != nil {
 		f.skip("deploy-prod")
 		return err
@@ -123,6 +158,30 @@ func (f *flow) run(ctx context.Context) error {
 	}
 	f.report.Result = ResultDeployed
 	return nil
+}
+
+// deployDetail is a stage's one-line detail from a deploy report.
+func deployDetail(rep *deploy.Report) string {
+	for _, st := range rep.Steps {
+		if st.Name == deploy.StepRollout && st.Result == deploy.Passed {
+			return fmt.Sprintf("deployed %s, rollout %.1fs", shortDigest(rep.Image), st.Seconds)
+		}
+	}
+	return ""
+}
+
+// testResults lists the suite's leaf tests for the report.
+func testResults(r *testjson.Report) []TestResult {
+	if r == nil {
+		return nil
+	}
+	var out []TestResult
+	for _, t := range r.Tests {
+		if t.Leaf {
+			out = append(out, TestResult{Name: t.Name, Result: t.Result, Seconds: t.Seconds})
+		}
+	}
+	return out
 }
 
 // stage runs fn as the named stage and records its timing and result.

@@ -2,79 +2,71 @@ package localflow
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gangway-dev/gangway/ci/steps"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
-func TestParseTestJSON(t *testing.T) {
-	t.Parallel()
-	stream := strings.Join([]string{
-		`{"Action":"run","Test":"TestHealth"}`,
-		`{"Action":"output","Test":"TestHealth","Output":"ok\n"}`,
-		`{"Action":"pass","Test":"TestHealth","Elapsed":0.01}`,
-		`{"Action":"run","Test":"TestDBCreateAndRead"}`,
-		`{"Action":"output","Test":"TestDBCreateAndRead","Output":"POST /db/create: HTTP 500\n"}`,
-		`{"Action":"fail","Test":"TestDBCreateAndRead","Elapsed":0.2}`,
-		`not json at all`,
-		`{"Action":"fail","Package":"x","Elapsed":0.3}`,
-	}, "\n")
-	results, output := parseTestJSON([]byte(stream))
-	if got, want := len(results), 2; got != want {
-		t.Fatalf("len(results) = %d, want %d: %+v", got, want, results)
-	}
-	if got, want := results[1], (TestResult{Name: "TestDBCreateAndRead", Result: "fail", Seconds: 0.2}); got != want {
-		t.Errorf("results[1] = %+v, want %+v", got, want)
-	}
-	if got, want := output["TestDBCreateAndRead"], "POST /db/create: HTTP 500\n"; got != want {
-		t.Errorf("output = %q, want %q", got, want)
-	}
-}
-
-func TestBreakOverlayInjectsTheDefect(t *testing.T) {
+func TestBuildContextCarriesTheDefectOnlyWhenBroken(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	src := filepath.Join(root, breakFile)
-	if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	code := "package store\nconst q = \"" + breakCorrect + "name) VALUES ($1)\"\n"
-	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
-		t.Fatal(err)
+	for name, data := range map[string]string{"go.mod": "module x\n", "go.sum": "", breakFile: code, "app/main.go": "package main\n", "README.md": "not for the image"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	overlay, err := breakOverlay(root, t.TempDir())
-	if err != nil {
-		t.Fatalf("breakOverlay: %v", err)
+	for _, broken := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "ctx")
+		if err := buildContext(root, dir, broken); err != nil {
+			t.Fatalf("buildContext(broken=%v): %v", broken, err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, breakFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has := bytes.Contains(got, []byte(breakWrong)); has != broken {
+			t.Errorf("broken=%v: the context's store has the defect = %v", broken, has)
+		}
+		for _, name := range []string{"go.mod", "go.sum", "app/main.go"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				t.Errorf("the context lacks %s", name)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "README.md")); err == nil {
+			t.Error("the context holds files the recipe does not read")
+		}
 	}
-	var o struct{ Replace map[string]string }
-	data, _ := os.ReadFile(overlay)
-	if err := json.Unmarshal(data, &o); err != nil {
-		t.Fatalf("overlay is not JSON: %v", err)
-	}
-	broken, err := os.ReadFile(o.Replace[src])
-	if err != nil {
-		t.Fatalf("overlay does not replace %s: %v", src, err)
-	}
-	if !bytes.Contains(broken, []byte(breakWrong)) || bytes.Contains(broken, []byte(breakCorrect)) {
-		t.Errorf("broken copy = %q, want the INSERT redirected", broken)
-	}
-	if after, _ := os.ReadFile(src); string(after) != code {
+	if after, _ := os.ReadFile(filepath.Join(root, breakFile)); string(after) != code {
 		t.Errorf("the source tree was changed: %q", after)
 	}
+	if err := os.WriteFile(filepath.Join(root, breakFile), []byte("package store\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := buildContext(root, filepath.Join(t.TempDir(), "ctx"), true); err == nil || !strings.Contains(err.Error(), "no longer contains") {
+		t.Errorf("buildContext on a changed source = %v, want an error naming the missing statement", err)
+	}
 }
 
-func TestBreakOverlayRefusesChangedSource(t *testing.T) {
+// TestPodmanBuildsTheOneRecipe checks the local build's command line: the
+// repository's Containerfile, the hosts' platform, the module's build
+// arguments, and only the build stage's base swapped.
+func TestPodmanBuildsTheOneRecipe(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	src := filepath.Join(root, breakFile)
-	_ = os.MkdirAll(filepath.Dir(src), 0o755)
-	_ = os.WriteFile(src, []byte("package store\n"), 0o644)
-	if _, err := breakOverlay(root, t.TempDir()); err == nil || !strings.Contains(err.Error(), "no longer contains") {
-		t.Errorf("breakOverlay on a changed source = %v, want an error naming the missing statement", err)
+	got := strings.Join(podmanBuildArgs("/repo", "/ctx", "localhost/x:1", "/go", "/mod", "/cache", steps.ImageBuildArgs("v1", "")), " ")
+	want := "podman build --quiet --no-cache --platform linux/amd64 -f /repo/app/Containerfile --build-arg GO_IMAGE=scratch --build-arg GOPROXY=off " +
+		"-v /go:/usr/local/go:ro -v /mod:/go/pkg/mod:ro -v /cache:/tmp/go-build --build-arg VERSION=v1 --build-arg REVISION=v1 -t localhost/x:1 /ctx"
+	if got != want {
+		t.Errorf("podman build args =\n%s\nwant\n%s", got, want)
 	}
 }
 
@@ -94,7 +86,7 @@ func TestBreakTargetsTheRealStore(t *testing.T) {
 func TestWriteEnvFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "app.env")
-	o := outputs{Region: "us-east-1", BucketName: "b", DBSecretARN: "arn:aws:secretsmanager:us-east-1:1:secret:x"}
+	o := tf.Outputs{Region: "us-east-1", BucketName: "b", DBSecretARN: "arn:aws:secretsmanager:us-east-1:1:secret:x"}
 	if err := writeEnvFile(path, hostEnv("test", o, 5432, "admin", "http://127.0.0.1:1")); err != nil {
 		t.Fatal(err)
 	}

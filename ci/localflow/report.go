@@ -2,11 +2,14 @@ package localflow
 
 import (
 	"encoding/json"
+
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gangway-dev/gangway/ci/deploy"
 )
 
 // Stage results.
@@ -44,19 +47,27 @@ type Report struct {
 	ProdImage string `json:"prod_image,omitempty"`
 	// ProdImageBefore and ProdImageAfter are the images production served before
 	// and after the run ("" when nothing).
-	ProdImageBefore string       `json:"prod_image_before"`
-	ProdImageAfter  string       `json:"prod_image_after"`
-	Stages          []Stage      `json:"stages"`
-	Tests           []TestResult `json:"tests,omitempty"`
-	Load            *LoadResult  `json:"prod_load,omitempty"`
+	ProdImageBefore string  `json:"prod_image_before"`
+	ProdImageAfter  string  `json:"prod_image_after"`
+	Stages          []Stage `json:"stages"`
+	// TestDeploy, Gate and ProdDeploy are the deploy sequence's own
+	// reports (ci/deploy), the same the Dagger module exports.
+	TestDeploy *deploy.Report `json:"test_deploy,omitempty"`
+	Gate       *deploy.Report `json:"gate,omitempty"`
+	ProdDeploy *deploy.Report `json:"prod_deploy,omitempty"`
+	Tests      []TestResult   `json:"tests,omitempty"`
+	Load       *LoadResult    `json:"prod_load,omitempty"`
 	// ProdRolloutSeconds is how long the production rollout took, from
 	// starting the script to its result (pull, health gate, switch, drain).
 	ProdRolloutSeconds float64 `json:"prod_rollout_seconds,omitempty"`
 	// RecordsKept counts records created on prod before its rollout and read
 	// back after it; RecordsLost those that were not.
-	RecordsKept int      `json:"records_kept"`
-	RecordsLost int      `json:"records_lost"`
-	Seams       []string `json:"seams"`
+	RecordsKept int `json:"records_kept"`
+	// AttestationPublicKey is the PEM of test's attestation key, which
+	// prod trusts (public, like its GitHub environment variable).
+	AttestationPublicKey string   `json:"attestation_public_key,omitempty"`
+	RecordsLost          int      `json:"records_lost"`
+	Seams                []string `json:"seams"`
 }
 
 // TestResult is one check of the integration suite.

@@ -11,19 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
-)
 
-// outputs is the part of `pipeline outputs` that the local flow reads.
-type outputs struct {
-	Environment      string `json:"environment"`
-	Region           string `json:"region"`
-	InstanceID       string `json:"instance_id"`
-	AppURL           string `json:"app_url"`
-	ECRRepositoryURL string `json:"ecr_repository_url"`
-	BucketName       string `json:"bucket_name"`
-	DBEndpoint       string `json:"db_endpoint"`
-	DBSecretARN      string `json:"db_secret_arn"`
-}
+	"github.com/gangway-dev/gangway/ci/tf"
+)
 
 // dbCredentials is the secret RDS keeps for its master user.
 type dbCredentials struct {
@@ -88,7 +78,7 @@ func provisionDatabase(ctx context.Context, superuserURL string, c dbCredentials
 // it on EC2 (non-secret values only), with the local seams: the database
 // host is the local PostgreSQL, and the AWS endpoint and credentials are
 // moto's (on EC2 the instance role provides credentials).
-func hostEnv(env string, o outputs, dbPort int, dbUser, motoEndpoint string) map[string]string {
+func hostEnv(env string, o tf.Outputs, dbPort int, dbUser, motoEndpoint string) map[string]string {
 	return map[string]string{
 		"APP_ENV":               env,
 		"AWS_REGION":            o.Region,

@@ -1,10 +1,10 @@
 package localflow
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,7 +16,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/gangway-dev/gangway/ci/attest"
+	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/rollout"
 )
@@ -67,6 +71,13 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
+	pub, err := ensureAttestationKey(ctx, f.world.state.Motos["test"].Endpoint)
+	if err != nil {
+		return "", err
+	}
+	// Prod trusts this key, as its GitHub environment variable does.
+	f.env[attest.PublicKeyEnv] = string(pub)
+	f.report.AttestationPublicKey = string(pub)
 	prodBefore := f.servingImage("prod")
 	f.report.ProdImageBefore, f.report.ProdImageAfter = prodBefore, prodBefore
 	return fmt.Sprintf("moto test %s and prod %s, registry %s, hosts test %s and prod %s",
@@ -98,83 +109,31 @@ func terraformCLIConfig(dir string) (string, error) {
 	return "", nil
 }
 
-// plan runs the preview: `pipeline plan` for env, and prints its summary.
-func (f *flow) plan(ctx context.Context, env string) (string, error) {
-	planDir := filepath.Join(f.opts.Dir, "plans")
-	if err := os.MkdirAll(planDir, 0o755); err != nil {
-		return "", err
-	}
-	md := filepath.Join(planDir, env+".md")
-	var res struct {
-		HasChanges bool `json:"has_changes"`
-	}
-	if err := f.step(ctx, env, &res, "plan", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform"),
-		"--out", f.planFile(env), "--summary-md", md); err != nil {
-		return "", err
-	}
-	summary, err := os.ReadFile(md)
-	if err != nil {
-		return "", fmt.Errorf("reading the plan summary: %w", err)
-	}
-	f.logf("%s", summary)
-	return firstLine(string(summary)), nil
-}
-
-func (f *flow) planFile(env string) string {
-	return filepath.Join(f.opts.Dir, "plans", env+".tfplan")
-}
-
-// applyAndProvision applies the reviewed plan for env, reads its outputs and
-// does the RDS seam: the master user from the Terraform-made secret on the
-// local PostgreSQL, and the host's env file.
-func (f *flow) applyAndProvision(ctx context.Context, env string) (outputs, error) {
-	var o outputs
-	if err := f.step(ctx, env, nil, "apply", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform"), "--plan", f.planFile(env)); err != nil {
-		return o, err
-	}
-	if err := f.step(ctx, env, &o, "outputs", "--env", env, "--dir", filepath.Join(f.opts.Root, "terraform")); err != nil {
-		return o, err
-	}
-	cfg := aws.Config{
-		Region:       o.Region,
+// ensureAttestationKey makes sure test's account has the attestation
+// signing key (what the bootstrap creates there) and returns its public key.
+func ensureAttestationKey(ctx context.Context, endpoint string) ([]byte, error) {
+	api := kms.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(f.world.state.Motos[env].Endpoint),
+		BaseEndpoint: aws.String(endpoint),
+	})
+	if _, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(attest.DefaultKey)}); err != nil {
+		var nf *kmstypes.NotFoundException
+		if !errors.As(err, &nf) {
+			return nil, fmt.Errorf("looking up the attestation key: %w", err)
+		}
+		k, err := api.CreateKey(ctx, &kms.CreateKeyInput{
+			KeySpec: kmstypes.KeySpecEccNistP256, KeyUsage: kmstypes.KeyUsageTypeSignVerify,
+			Description: aws.String("gangway: signs the records of passed integration gates"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("creating the attestation key: %w", err)
+		}
+		if _, err := api.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(attest.DefaultKey), TargetKeyId: k.KeyMetadata.KeyId}); err != nil {
+			return nil, fmt.Errorf("naming the attestation key: %w", err)
+		}
 	}
-	creds, err := readDBSecret(ctx, cfg, o.DBSecretARN)
-	if err != nil {
-		return o, err
-	}
-	db := f.world.dbs[env]
-	if err := provisionDatabase(ctx, db.URL("postgres"), creds); err != nil {
-		return o, err
-	}
-	vars := hostEnv(env, o, db.Port, creds.Username, f.world.state.Motos[env].Endpoint)
-	return o, writeEnvFile(f.hosts[env].EnvFile, vars)
-}
-
-// deployTest is the test workflow's deploy job: apply, build once, push, roll out.
-func (f *flow) deployTest(ctx context.Context) (string, error) {
-	o, err := f.applyAndProvision(ctx, "test")
-	if err != nil {
-		return "", err
-	}
-	image, err := buildImage(ctx, f.opts.Root, f.opts.Dir, f.report.Version, f.opts.Break, f.command)
-	if err != nil {
-		return "", err
-	}
-	f.images = append(f.images, image)
-	ref, err := pushImage(ctx, f.opts.Root, f.opts.Dir, image, f.localRepo(o.ECRRepositoryURL), f.report.Version, f.command)
-	if err != nil {
-		return "", err
-	}
-	f.report.TestImage = ref
-	f.report.Digest = ref[strings.Index(ref, "@")+1:]
-	t0 := time.Now()
-	res, err := f.rollout(ctx, "test", ref)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%s %s on %s, rollout %.1fs", res.Status, shortDigest(ref), f.hosts["test"].URL, time.Since(t0).Seconds()), nil
+	return attest.KMSSigner{API: api, Key: attest.DefaultKey}.PublicKeyPEM(ctx)
 }
 
 // localRepo maps an ECR repository URL to the same repository on the local
@@ -182,85 +141,6 @@ func (f *flow) deployTest(ctx context.Context) (string, error) {
 func (f *flow) localRepo(ecrURL string) string {
 	name := ecrURL[strings.LastIndex(ecrURL, "/")+1:]
 	return f.world.state.RegistryHost + "/" + name
-}
-
-// rollout runs the generated rollout script on env's host: what SSM Run
-// Command runs on EC2 (the SSM transport seam).
-func (f *flow) rollout(ctx context.Context, env, ref string) (rollout.Result, error) {
-	p := f.hosts[env].Params()
-	p.Image = ref
-	logPath := filepath.Join(f.opts.Dir, "rollout-"+env+".log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return rollout.Result{}, err
-	}
-	defer logFile.Close()
-	f.logf("rolling out %s to the %s host (script output: %s)", ref, env, logPath)
-	res, err := rollout.RunLocal(ctx, p, logFile)
-	if err != nil {
-		return res, err
-	}
-	f.images = append(f.images, ref)
-	return res, nil
-}
-
-// integrationTests runs the tests/ suite against the test host; any failed
-// check stops the flow.
-func (f *flow) integrationTests(ctx context.Context) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "test", "-json", "-count=1", "./tests")
-	cmd.Dir = f.opts.Root
-	cmd.Env = append(os.Environ(), "APP_URL="+f.hosts["test"].URL, "READY_TIMEOUT=60s")
-	var stdout bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, f.opts.Out
-	runErr := cmd.Run()
-	results, output := parseTestJSON(stdout.Bytes())
-	f.report.Tests = results
-	var failed []string
-	for _, r := range results {
-		mark := "✅"
-		if r.Result == "fail" {
-			mark = "❌"
-			failed = append(failed, r.Name)
-		}
-		f.logf("  %s %s (%.2fs)", mark, r.Name, r.Seconds)
-	}
-	if runErr != nil || len(failed) > 0 {
-		if len(failed) == 0 {
-			return "", fmt.Errorf("the suite did not run: %v\n%s", runErr, output)
-		}
-		for _, name := range failed {
-			f.logf("--- %s output:\n%s", name, output[name])
-		}
-		return "", fmt.Errorf("%d of %d checks failed: %s", len(failed), len(results), strings.Join(failed, ", "))
-	}
-	return fmt.Sprintf("%d checks passed against %s", len(results), f.hosts["test"].URL), nil
-}
-
-// parseTestJSON reads `go test -json` output: the result of every test, and
-// the output of each, keyed by test name.
-func parseTestJSON(data []byte) ([]TestResult, map[string]string) {
-	var results []TestResult
-	output := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var ev struct {
-			Action  string
-			Test    string
-			Elapsed float64
-			Output  string
-		}
-		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Test == "" {
-			continue
-		}
-		switch ev.Action {
-		case "output":
-			output[ev.Test] += ev.Output
-		case "pass", "fail", "skip":
-			results = append(results, TestResult{Name: ev.Test, Result: ev.Action, Seconds: ev.Elapsed})
-		}
-	}
-	return results, output
 }
 
 // approve is the production environment's required reviewer.
@@ -275,30 +155,13 @@ func (f *flow) approve(ctx context.Context) (string, error) {
 	return "approved at the prompt", nil
 }
 
-// deployProd is the production workflow: plan and apply prod, promote the
-// tested digest (never rebuild), roll it out under a steady request loop,
-// smoke-check it, and read back the records written before the rollout.
+// deployProd is the production workflow: the deploy of the tested digest
+// (verified, promoted, never rebuilt) under a steady request loop, then a
+// smoke check and a read-back of the records written before it.
 func (f *flow) deployProd(ctx context.Context) (string, error) {
-	if _, err := f.plan(ctx, "prod"); err != nil {
-		return "", err
-	}
-	if _, err := f.applyAndProvision(ctx, "prod"); err != nil {
-		return "", err
-	}
-	var promoted struct {
-		Image string `json:"target"`
-	}
-	if err := f.step(ctx, "prod", &promoted, "promote", "--from", "test", "--to", "prod", "--image", f.report.TestImage); err != nil {
-		return "", err
-	}
-	if !strings.HasSuffix(promoted.Image, "@"+f.report.Digest) {
-		return "", fmt.Errorf("promote returned %q, not the tested digest %s", promoted.Image, f.report.Digest)
-	}
-	f.report.ProdImage = promoted.Image
 	host := f.hosts["prod"]
-
-	// Records written before the rollout must survive it; a steady request
-	// loop counts failed requests during the cutover.
+	// Records written before the deploy must survive it; a steady request
+	// loop counts failed requests all through it.
 	var markers []string
 	var load *LoadLoop
 	if f.report.ProdImageBefore != "" {
@@ -306,15 +169,20 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 		if markers, err = createRecords(ctx, host.URL, f.report.Version, 5); err != nil {
 			return "", fmt.Errorf("writing records before the rollout: %w", err)
 		}
-		load = StartLoad(host.URL, 4, 5*time.Minute)
+		load = StartLoad(host.URL, 4, 10*time.Minute)
 	}
-	t0 := time.Now()
-	res, err := f.rollout(ctx, "prod", promoted.Image)
-	f.report.ProdRolloutSeconds = time.Since(t0).Seconds()
+	rep, err := deploy.Run(ctx, localSteps{f: f}, deploy.Request{Env: "prod", Image: f.report.TestImage, Revision: f.report.Version})
+	f.report.ProdDeploy = rep
+	f.report.ProdImage = rep.Image
+	for _, st := range rep.Steps {
+		if st.Name == deploy.StepRollout {
+			f.report.ProdRolloutSeconds = st.Seconds
+		}
+	}
 	if load != nil {
 		lr := load.Stop()
 		f.report.Load = &lr
-		f.logf("steady load during the rollout: %d requests, %d failed, %.0f req/s, versions %v", lr.Requests, lr.Failed, lr.Rate, lr.Versions)
+		f.logf("steady load during the deploy: %d requests, %d failed, %.0f req/s, versions %v", lr.Requests, lr.Failed, lr.Rate, lr.Versions)
 	}
 	if err != nil {
 		return "", err
@@ -333,7 +201,7 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("%d of %d records written before the rollout are gone", len(markers)-kept, len(markers))
 		}
 	}
-	detail := fmt.Sprintf("%s %s on %s, rollout %.1fs", res.Status, shortDigest(promoted.Image), host.URL, f.report.ProdRolloutSeconds)
+	detail := deployDetail(rep)
 	if f.report.Load != nil {
 		detail += fmt.Sprintf("; %d failed of %d requests under load", f.report.Load.Failed, f.report.Load.Requests)
 	}

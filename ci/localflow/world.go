@@ -229,3 +229,25 @@ func listening(port int) bool {
 	c.Close()
 	return true
 }
+
+// Down stops and removes the world kept in dir (default root/.local),
+// whatever state it is in. It reports whether there was one.
+func Down(root, dir string) (bool, error) {
+	if dir == "" {
+		dir = filepath.Join(root, ".local")
+	}
+	s, err := readWorldState(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading the kept world in %s: %w", dir, err)
+	}
+	stopRecorded(dir, s)
+	for _, d := range []string{"world", "build"} {
+		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}

@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// need fails the test when CI=true and skips it otherwise, for a component
+// Need fails the test when CI=true and skips it otherwise, for a component
 // that is not installed. Any other error always fails.
-func need(t testing.TB, what string, err error) {
+func Need(t testing.TB, what string, err error) {
 	t.Helper()
 	if errors.Is(err, ErrMissing) && os.Getenv("CI") != "true" {
 		t.Skipf("%s: %v", what, err)
@@ -17,12 +17,22 @@ func need(t testing.TB, what string, err error) {
 	t.Fatalf("%s: %v", what, err)
 }
 
+// SkipShort skips a test that needs a local component under go test
+// -short: the component-free tests (what the Dagger module's check runs).
+func SkipShort(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: needs %s", what)
+	}
+}
+
 // MotoT starts moto_server for the test and stops it at cleanup.
 func MotoT(t testing.TB) *Moto {
 	t.Helper()
+	SkipShort(t, "moto_server")
 	m, err := StartMoto(context.Background(), t.TempDir())
 	if err != nil {
-		need(t, "starting moto_server", err)
+		Need(t, "starting moto_server", err)
 	}
 	t.Cleanup(m.Stop)
 	return m
@@ -31,9 +41,10 @@ func MotoT(t testing.TB) *Moto {
 // PostgresT starts a PostgreSQL cluster for the test and stops it at cleanup.
 func PostgresT(t testing.TB) *Postgres {
 	t.Helper()
+	SkipShort(t, "PostgreSQL")
 	p, err := StartPostgres(context.Background(), t.TempDir())
 	if err != nil {
-		need(t, "starting PostgreSQL", err)
+		Need(t, "starting PostgreSQL", err)
 	}
 	t.Cleanup(p.Stop)
 	return p
@@ -42,9 +53,10 @@ func PostgresT(t testing.TB) *Postgres {
 // RegistryT starts docker-registry for the test and stops it at cleanup.
 func RegistryT(t testing.TB) *Registry {
 	t.Helper()
+	SkipShort(t, "docker-registry")
 	r, err := StartRegistry(context.Background(), t.TempDir())
 	if err != nil {
-		need(t, "starting docker-registry", err)
+		Need(t, "starting docker-registry", err)
 	}
 	t.Cleanup(r.Stop)
 	return r

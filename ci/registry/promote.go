@@ -25,9 +25,13 @@ import (
 func RepositoryName(env string) string { return "gangway-" + env }
 
 // Target returns where src goes when promoted from one environment to the
-// next: the same registry and digest, the repository gangway-<to> in place
-// of gangway-<from>. It refuses an image that is not in from's repository.
-func Target(src imageref.Ref, from, to string) (imageref.Ref, error) {
+// next: the same digest in toRepository (the target environment's
+// repository URL, from its Terraform outputs; it may be in another
+// registry, e.g. another account's ECR), or, when toRepository is empty,
+// in the repository gangway-<to> beside gangway-<from> in the same
+// registry. It refuses an image that is not in from's repository and a
+// target that is not to's.
+func Target(src imageref.Ref, from, to, toRepository string) (imageref.Ref, error) {
 	for _, e := range []string{from, to} {
 		if err := envname.Validate(e); err != nil {
 			return imageref.Ref{}, err
@@ -43,7 +47,17 @@ func Target(src imageref.Ref, from, to string) (imageref.Ref, error) {
 	if last != RepositoryName(from) {
 		return imageref.Ref{}, fmt.Errorf("image %s is not in the %s repository (%s): promote only what %s tested", src, from, RepositoryName(from), from)
 	}
-	return imageref.Ref{Registry: src.Registry, Repository: dir + RepositoryName(to), Digest: src.Digest}, nil
+	if toRepository == "" {
+		return imageref.Ref{Registry: src.Registry, Repository: dir + RepositoryName(to), Digest: src.Digest}, nil
+	}
+	dst, err := src.WithName(toRepository)
+	if err != nil {
+		return imageref.Ref{}, fmt.Errorf("target repository %q: %w", toRepository, err)
+	}
+	if dst.RepositoryName() != RepositoryName(to) {
+		return imageref.Ref{}, fmt.Errorf("target repository %s is not the %s repository (%s)", toRepository, to, RepositoryName(to))
+	}
+	return dst, nil
 }
 
 // NotFoundError reports that the digest to promote does not exist in the

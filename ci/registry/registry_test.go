@@ -53,15 +53,19 @@ func TestTarget(t *testing.T) {
 	t.Parallel()
 	d := "sha256:" + hex64
 	cases := []struct {
-		name, image, from, to string
-		want, wantErr         string
+		name, image, from, to, toRepo string
+		want, wantErr                 string
 	}{
-		{"ecr", "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@" + d, "test", "prod", "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@" + d, ""},
-		{"nested", "127.0.0.1:5000/team/gangway-test@" + d, "test", "prod", "127.0.0.1:5000/team/gangway-prod@" + d, ""},
-		{"wrong source repo", "127.0.0.1:5000/gangway-prod@" + d, "test", "prod", "", "not in the test repository"},
-		{"lookalike repo", "127.0.0.1:5000/gangway-test2@" + d, "test", "prod", "", "not in the test repository"},
-		{"same env", "127.0.0.1:5000/gangway-test@" + d, "test", "test", "", "both"},
-		{"bad env", "127.0.0.1:5000/gangway-test@" + d, "test", "prod;rm -rf /", "", "unknown environment"},
+		{"ecr", "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@" + d, "test", "prod", "", "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@" + d, ""},
+		{"nested", "127.0.0.1:5000/team/gangway-test@" + d, "test", "prod", "", "127.0.0.1:5000/team/gangway-prod@" + d, ""},
+		{"another account's registry", "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@" + d, "test", "prod",
+			"210987654321.dkr.ecr.us-east-1.amazonaws.com/gangway-prod", "210987654321.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@" + d, ""},
+		{"target is not prod's", "127.0.0.1:5000/gangway-test@" + d, "test", "prod", "127.0.0.1:5000/gangway-other", "", "not the prod repository"},
+		{"target is not a repository", "127.0.0.1:5000/gangway-test@" + d, "test", "prod", "http://x/gangway-prod", "", "target repository"},
+		{"wrong source repo", "127.0.0.1:5000/gangway-prod@" + d, "test", "prod", "", "", "not in the test repository"},
+		{"lookalike repo", "127.0.0.1:5000/gangway-test2@" + d, "test", "prod", "", "", "not in the test repository"},
+		{"same env", "127.0.0.1:5000/gangway-test@" + d, "test", "test", "", "", "both"},
+		{"bad env", "127.0.0.1:5000/gangway-test@" + d, "test", "prod;rm -rf /", "", "", "unknown environment"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,7 +74,7 @@ func TestTarget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Target(src, tc.from, tc.to)
+			got, err := Target(src, tc.from, tc.to, tc.toRepo)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("Target error = %v, want %q", err, tc.wantErr)
@@ -126,7 +130,7 @@ func TestPromoteOCI(t *testing.T) {
 	host := localworld.RegistryT(t).Host
 	ctx := context.Background()
 	src, _ := pushRandom(t, host, "gangway-test")
-	dst, err := Target(src, "test", "prod")
+	dst, err := Target(src, "test", "prod", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +160,7 @@ func TestPromoteOCI(t *testing.T) {
 		t.Fatal(err)
 	}
 	isrc, _ := imageref.Parse(host + "/gangway-test@" + idg.String())
-	idst, _ := Target(isrc, "test", "prod")
+	idst, _ := Target(isrc, "test", "prod", "")
 	if _, err := PromoteOCI(ctx, isrc, idst, nil, nil); err != nil {
 		t.Fatalf("PromoteOCI index: %v", err)
 	}
@@ -170,7 +174,7 @@ func TestPromoteOCIMissingDigest(t *testing.T) {
 	host := localworld.RegistryT(t).Host
 	pushRandom(t, host, "gangway-test") // the repository exists, the digest does not
 	src, _ := imageref.Parse(host + "/gangway-test@sha256:" + hex64)
-	dst, _ := Target(src, "test", "prod")
+	dst, _ := Target(src, "test", "prod", "")
 	_, err := PromoteOCI(context.Background(), src, dst, nil, nil)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "does not exist") {
@@ -203,11 +207,11 @@ func TestPromoteECR(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("registering the pushed image in moto: %v", err)
 	}
-	dst, _ := Target(src, "test", "prod")
+	dst, _ := Target(src, "test", "prod", "")
 
 	missing := src
 	missing.Digest = "sha256:" + hex64
-	mdst, _ := Target(missing, "test", "prod")
+	mdst, _ := Target(missing, "test", "prod", "")
 	_, err := PromoteECR(ctx, api, missing, mdst, nil, nil)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "ImageNotFound") {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gangway-dev/gangway/ci/localworld"
 )
 
 const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -159,6 +161,7 @@ func TestValidateRejects(t *testing.T) {
 // sets: the EC2 host, the local podman host, a rollback.
 func TestRenderShellcheck(t *testing.T) {
 	t.Parallel()
+	localworld.SkipShort(t, "shellcheck")
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Fatalf("shellcheck is required (bash .ci/setup installs it): %v", err)
 	}

@@ -1,7 +1,10 @@
 package steps
 
 import (
+	"fmt"
+
 	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/imageref"
 )
 
 // CLI is where the module installs the pipeline CLI inside its containers.
@@ -11,55 +14,70 @@ const CLI = "/usr/local/bin/pipeline"
 // working directory in which the module runs the CLI (the repository root).
 const TerraformDir = "terraform"
 
-// PlanArgs is `pipeline plan`: a saved plan at out and its Markdown summary
-// at summary, for env.
-func PlanArgs(env, out, summary string) ([]string, error) {
+// Each builder returns a whole command line starting with CLI; the local
+// flow runs the same line in-process without args[0]. dir is the Terraform
+// configuration directory (TerraformDir in the module's containers).
+
+// PlanArgs is `pipeline plan`: a saved plan at out (its binding beside it)
+// and its Markdown summary at summary, for env.
+func PlanArgs(dir, env, out, summary string) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
 	}
-	return []string{CLI, "plan", "--env", env, "--dir", TerraformDir, "--out", out, "--summary-md", summary}, nil
+	return []string{CLI, "plan", "--env", env, "--dir", dir, "--out", out, "--summary-md", summary}, nil
 }
 
-// ApplyArgs is `pipeline apply` for env; planFile, when not empty, is the
-// saved plan to apply (the CLI refuses a plan made from another state).
-func ApplyArgs(env, planFile string) ([]string, error) {
+// ApplyArgs is `pipeline apply` of exactly planFile (the CLI refuses a plan
+// whose binding does not match the state).
+func ApplyArgs(dir, env, planFile string) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
 	}
-	args := []string{CLI, "apply", "--env", env, "--dir", TerraformDir}
+	args := []string{CLI, "apply", "--env", env, "--dir", dir}
 	if planFile != "" {
 		args = append(args, "--plan", planFile)
 	}
 	return args, nil
 }
 
-// OutputsArgs is `pipeline outputs`: env's terraform outputs as JSON.
-func OutputsArgs(env string) ([]string, error) {
+// OutputsArgs is `pipeline outputs`: env's outputs contract as JSON.
+func OutputsArgs(dir, env string) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
 	}
-	return []string{CLI, "outputs", "--env", env, "--dir", TerraformDir}, nil
+	return []string{CLI, "outputs", "--env", env, "--dir", dir}, nil
 }
 
-// PromoteArgs is `pipeline promote`: copy image (a digest reference in the
-// test repository) to the prod repository without rebuilding it.
-func PromoteArgs(image string) ([]string, error) {
-	if _, err := ParseDigestRef(image); err != nil {
-		return nil, err
+// VerifyTestedArgs is `pipeline verify-tested`: fail unless a record
+// signed by test's attestation key says image passed the gate (the public
+// key comes from $GANGWAY_ATTESTATION_PUBLIC_KEY).
+func VerifyTestedArgs(image imageref.Ref) []string {
+	return []string{CLI, "verify-tested", "--image", image.String()}
+}
+
+// AttestArgs is `pipeline attest`: sign and store the record that image
+// passed the gate with checks passing checks.
+func AttestArgs(image imageref.Ref, checks int, revision string) []string {
+	args := []string{CLI, "attest", "--image", image.String(), "--checks", fmt.Sprint(checks)}
+	if revision != "" {
+		args = append(args, "--revision", revision)
 	}
-	return []string{CLI, "promote", "--from", "test", "--to", "prod", "--image", image}, nil
+	return args
 }
 
-// RolloutArgs is `pipeline rollout`: run image (a digest reference) on env's
-// hosts through SSM, behind the health gate.
-func RolloutArgs(env, image string) ([]string, error) {
+// PromoteArgs is `pipeline promote`: copy the tested image (a digest in the
+// test repository) into repository, prod's, without rebuilding it.
+func PromoteArgs(image imageref.Ref, repository string) []string {
+	return []string{CLI, "promote", "--from", "test", "--to", "prod", "--image", image.String(), "--to-repository", repository}
+}
+
+// RolloutArgs is `pipeline rollout`: run image on env's hosts through SSM,
+// behind the health gate.
+func RolloutArgs(env string, image imageref.Ref) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
 	}
-	if _, err := ParseDigestRef(image); err != nil {
-		return nil, err
-	}
-	return []string{CLI, "rollout", "--env", env, "--image", image}, nil
+	return []string{CLI, "rollout", "--env", env, "--image", image.String()}, nil
 }
 
 // RollbackArgs is `pipeline rollback`: switch env back to its previous slot.
@@ -70,12 +88,10 @@ func RollbackArgs(env string) ([]string, error) {
 	return []string{CLI, "rollback", "--env", env}, nil
 }
 
-// SuitePackage is the integration suite's import path, as its report names it.
-const SuitePackage = "github.com/gangway-dev/gangway/tests"
-
-// SuiteArgs runs the compiled integration suite at binary under test2json,
-// so that its stdout is the same event stream as `go test -json` (needs a Go
-// toolchain for `go tool test2json`).
-func SuiteArgs(binary string) []string {
-	return []string{"go", "tool", "test2json", "-t", "-p", SuitePackage, binary, "-test.v=test2json", "-test.count=1"}
+// SuiteArgs runs the integration suite as both paths run it: compiled and
+// run by the go command in the root module, its result the `go test -json`
+// stream on stdout (a suite that does not compile reports that there too).
+// The suite reads APP_URL and READY_TIMEOUT from the environment.
+func SuiteArgs() []string {
+	return []string{"go", "test", "-json", "-count=1", "./tests"}
 }

@@ -1,9 +1,6 @@
-// Package steps holds the pure logic of the Dagger module (the ci package
-// main): the pipeline CLI command lines it runs, the checks on its inputs
-// (environment names, image references) and the parsing of what the CLI and
-// the integration suite print.
-//
-// Every pipeline CLI invocation of the module is built here, one function per
-// subcommand, so that flags are reconciled in one place and asserted by table
-// tests without a Dagger engine.
+// Package steps builds every pipeline CLI command line that the Dagger
+// module and the local flow run, one function per subcommand, so that flags
+// are reconciled in one place and asserted by table tests (and against the
+// real CLI) without a Dagger engine. It also names the few facts both paths
+// share about the image: its recipe, its platform and its tag.
 package steps

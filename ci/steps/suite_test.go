@@ -6,23 +6,29 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gangway-dev/gangway/ci/testjson"
 )
 
-// TestSuiteArgsReportParses compiles a small test package the way the module
-// compiles tests/ (go test -c), runs it with SuiteArgs and parses the report:
-// the command line and the parser agree on a real event stream.
+// TestSuiteArgsReportParses runs SuiteArgs in a small module laid out like
+// the repository (a ./tests package) and reads the stream with testjson:
+// the command line and the reader agree on a real event stream, passing,
+// failing and not compiling.
 func TestSuiteArgsReportParses(t *testing.T) {
 	if testing.Short() {
-		t.Skip("compiles a test binary")
+		t.Skip("compiles and runs a test package")
 	}
 	dir := t.TempDir()
 	write := func(name, data string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	write("go.mod", "module example.com/suite\n\ngo 1.22\n")
-	write("suite_test.go", `package suite
+	write("tests/suite_test.go", `package tests
 
 import (
 	"os"
@@ -37,33 +43,23 @@ func TestDBStatus(t *testing.T) {
 	}
 }
 `)
-	build := exec.Command("go", "test", "-c", "-o", "suite.test", ".")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go test -c: %v\n%s", err, out)
-	}
-	run := func(breakIt bool) TestReport {
-		args := SuiteArgs(filepath.Join(dir, "suite.test"))
+	run := func(env ...string) *testjson.Report {
+		args := SuiteArgs()
 		cmd := exec.Command(args[0], args[1:]...)
-		cmd.Env = os.Environ()
-		if breakIt {
-			cmd.Env = append(cmd.Env, "BREAK=1")
-		}
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), env...)
 		out, _ := cmd.Output() // a failing suite exits 1; the report says why
-		if !strings.Contains(string(out), `"Package":"`+SuitePackage+`"`) {
-			t.Errorf("report does not name the suite's package:\n%s", out)
-		}
-		return ParseTestJSON(out)
+		return testjson.Parse(out)
 	}
-	if r := run(false); !r.OK() || strings.Join(r.Passed, ",") != "TestHealth,TestDBStatus" {
-		t.Errorf("passing suite: OK=%v passed=%v failed=%v", r.OK(), r.Passed, r.Failed)
+	if r := run(); !r.OK() || strings.Join(r.Passed(), ",") != "TestDBStatus,TestHealth" {
+		t.Errorf("passing suite: OK=%v passed=%v err=%v", r.OK(), r.Passed(), r.Err())
 	}
-	r := run(true)
-	if r.OK() || strings.Join(r.Failed, ",") != "TestDBStatus" {
-		t.Fatalf("failing suite: OK=%v failed=%v", r.OK(), r.Failed)
+	r := run("BREAK=1")
+	if err := r.Err(); err == nil || !strings.Contains(err.Error(), "503 service unavailable") {
+		t.Errorf("failing suite: Err() = %v, want the failing check's output", err)
 	}
-	if err := r.Error(); err == nil || !strings.Contains(err.Error(), "503 service unavailable") {
-		t.Errorf("failure report = %v, want the failing check's output", err)
+	write("tests/broken_test.go", "package tests\n\nfunc broken() { undefinedThing() }\n")
+	if err := run().Err(); err == nil || !strings.Contains(err.Error(), "undefined: undefinedThing") {
+		t.Errorf("suite that does not compile: Err() = %v, want the compiler's message", err)
 	}
 }

@@ -1,0 +1,185 @@
+package localflow
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/ssmrun"
+	"github.com/gangway-dev/gangway/ci/steps"
+	"github.com/gangway-dev/gangway/ci/tf"
+)
+
+// localSteps runs the deploy sequence's steps on this machine: the pipeline
+// CLI in-process (the same command lines as the module's containers), podman
+// for the image, the rollout script on the simulated hosts, and go test for
+// the suite.
+type localSteps struct {
+	f *flow
+}
+
+var _ deploy.Steps = localSteps{}
+
+func (s localSteps) tfDir() string { return filepath.Join(s.f.opts.Root, steps.TerraformDir) }
+
+// cli runs one of steps' command lines in-process against env's emulated
+// account and decodes its JSON result into v (when v is not nil).
+func (s localSteps) cli(ctx context.Context, env string, v any, args []string) error {
+	return s.f.step(ctx, env, v, args[1:]...)
+}
+
+func (s localSteps) VerifyTested(ctx context.Context, image imageref.Ref) error {
+	return s.cli(ctx, "prod", nil, steps.VerifyTestedArgs(image))
+}
+
+func (s localSteps) Plan(ctx context.Context, env string) (tf.PlanOutput, error) {
+	dir := filepath.Join(s.f.opts.Dir, "plans")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return tf.PlanOutput{}, err
+	}
+	args, err := steps.PlanArgs(s.tfDir(), env, filepath.Join(dir, env+".tfplan"), filepath.Join(dir, env+".md"))
+	if err != nil {
+		return tf.PlanOutput{}, err
+	}
+	var out tf.PlanOutput
+	return out, s.cli(ctx, env, &out, args)
+}
+
+func (s localSteps) Apply(ctx context.Context, plan tf.PlanOutput) (tf.ApplyOutput, error) {
+	args, err := steps.ApplyArgs(s.tfDir(), plan.Env, plan.PlanFile)
+	if err != nil {
+		return tf.ApplyOutput{}, err
+	}
+	var out tf.ApplyOutput
+	return out, s.cli(ctx, plan.Env, &out, args)
+}
+
+// Outputs reads env's outputs contract, with two seams: the repository URL
+// becomes the same repository on the local registry, where images are
+// pushed and promoted (ECR's data plane), and app_url the simulated host's
+// address (the service's public address).
+func (s localSteps) Outputs(ctx context.Context, env string) (tf.Outputs, error) {
+	args, err := steps.OutputsArgs(s.tfDir(), env)
+	if err != nil {
+		return tf.Outputs{}, err
+	}
+	var raw json.RawMessage
+	if err := s.cli(ctx, env, &raw, args); err != nil {
+		return tf.Outputs{}, err
+	}
+	out, err := tf.ParseOutputs(raw)
+	if err != nil {
+		return out, err
+	}
+	out.ECRRepositoryURL = s.f.localRepo(out.ECRRepositoryURL)
+	out.AppURL = s.f.hosts[env].URL
+	return out, nil
+}
+
+func (s localSteps) Publish(ctx context.Context, revision, repository string) (imageref.Ref, error) {
+	image, err := buildImage(ctx, s.f.opts.Root, s.f.opts.Dir, revision, s.f.opts.Break, s.f.command)
+	if err != nil {
+		return imageref.Ref{}, err
+	}
+	s.f.images = append(s.f.images, image)
+	pushed, err := pushImage(ctx, s.f.opts.Root, s.f.opts.Dir, image, repository, steps.ImageTag(revision, steps.Nonce()), s.f.command)
+	if err != nil {
+		return imageref.Ref{}, err
+	}
+	return imageref.Parse(pushed)
+}
+
+func (s localSteps) Promote(ctx context.Context, tested imageref.Ref, repository string) (imageref.Ref, error) {
+	var res struct {
+		Target string `json:"target"`
+	}
+	if err := s.cli(ctx, "prod", &res, steps.PromoteArgs(tested, repository)); err != nil {
+		return imageref.Ref{}, err
+	}
+	return imageref.Parse(res.Target)
+}
+
+// Rollout provisions env's host from the outputs (what user data does on
+// EC2 at boot, with the RDS seam) and runs the generated rollout script on
+// it (the SSM transport seam).
+func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref, out tf.Outputs) (ssmrun.Report, error) {
+	f := s.f
+	if err := f.provision(ctx, env, out); err != nil {
+		return ssmrun.Report{}, fmt.Errorf("provisioning the %s host: %w", env, err)
+	}
+	p := f.hosts[env].Params()
+	p.Image = image.String()
+	logPath := filepath.Join(f.opts.Dir, "rollout-"+env+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return ssmrun.Report{}, err
+	}
+	defer logFile.Close()
+	f.logf("rolling out %s to the %s host (script output: %s)", image, env, logPath)
+	res, runErr := rollout.RunLocal(ctx, p, logFile)
+	f.images = append(f.images, image.String())
+	host := ssmrun.HostResult{InstanceID: out.InstanceID, Status: "Success"}
+	if res.Status != "" {
+		host.Result = &res
+	}
+	if runErr != nil {
+		host.Status, host.Error = "Failed", runErr.Error()
+	}
+	return ssmrun.NewReport(env, rollout.ModeDeploy, image.String(), []ssmrun.HostResult{host}, runErr), runErr
+}
+
+// IntegrationTest runs the suite with the go command, as the module's
+// container does, against appURL.
+func (s localSteps) IntegrationTest(ctx context.Context, appURL string) ([]byte, error) {
+	args := steps.SuiteArgs()
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = s.f.opts.Root
+	cmd.Env = append(os.Environ(), "APP_URL="+appURL, "READY_TIMEOUT=60s")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		err = nil // a failing suite exits 1; its stream says why
+	}
+	if err != nil {
+		return stdout.Bytes(), fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+func (s localSteps) Attest(ctx context.Context, image imageref.Ref, checks int, revision string) error {
+	return s.cli(ctx, "test", nil, steps.AttestArgs(image, checks, revision))
+}
+
+// provision does on the local world what RDS and the host's user data do on
+// AWS: the master user from the Terraform-made secret on the local
+// PostgreSQL (the RDS seam), and the host's env file from the outputs.
+func (f *flow) provision(ctx context.Context, env string, o tf.Outputs) error {
+	cfg := aws.Config{
+		Region:       o.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		BaseEndpoint: aws.String(f.world.state.Motos[env].Endpoint),
+	}
+	creds, err := readDBSecret(ctx, cfg, o.DBSecretARN)
+	if err != nil {
+		return err
+	}
+	db := f.world.dbs[env]
+	if err := provisionDatabase(ctx, db.URL("postgres"), creds); err != nil {
+		return err
+	}
+	return writeEnvFile(f.hosts[env].EnvFile, hostEnv(env, o, db.Port, creds.Username, f.world.state.Motos[env].Endpoint))
+}
