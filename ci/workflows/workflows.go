@@ -14,6 +14,9 @@ import (
 
 // Workflow is the part of a workflow file the gates look at.
 type Workflow struct {
+	// Raw is the file's text (comments included: pins carry their version
+	// in one).
+	Raw         string             `yaml:"-"`
 	Name        string             `yaml:"name"`
 	On          map[string]Trigger `yaml:"on"`
 	Permissions map[string]string  `yaml:"permissions"`
@@ -68,6 +71,7 @@ func Parse(data []byte) (*Workflow, error) {
 	if err := yaml.Unmarshal(data, &w); err != nil {
 		return nil, err
 	}
+	w.Raw = string(data)
 	return &w, nil
 }
 
@@ -120,16 +124,44 @@ func Root(dir string) (string, error) {
 const TestedArtifact = "tested-image"
 
 var (
-	// A release tag (v4, v4.2, v4.2.1) or a full commit SHA; never a branch.
-	pinnedRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@(v[0-9]+(\.[0-9]+){0,2}|[0-9a-f]{40})$`)
-	exprRe   = regexp.MustCompile(`\$\{\{`)
+	// A full commit SHA, never a tag or a branch (both can be moved to
+	// other code), with the release it is in a comment for the reader.
+	pinnedRe     = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$`)
+	pinCommentRe = regexp.MustCompile(`uses:\s*(\S+@[0-9a-f]{40})\s+#\s*v[0-9]+(\.[0-9]+){0,2}\s*$`)
+	exprRe       = regexp.MustCompile(`\$\{\{`)
+	// A workflow's shell check of an image reference: grep -Eq '<pattern>'.
+	grepRe = regexp.MustCompile(`grep -Eq '([^']*sha256[^']*)'`)
 )
+
+// ImagePatterns returns the patterns the workflow's scripts check image
+// references with (grep -Eq '…'), which must be imageref.Pattern.
+func ImagePatterns(w *Workflow) []string {
+	var out []string
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			for _, m := range grepRe.FindAllStringSubmatch(s.Run, -1) {
+				out = append(out, m[1])
+			}
+		}
+	}
+	return out
+}
+
+// firstParty are the actions allowed to run after a job has AWS
+// credentials: GitHub's own, which need no trust beyond the runner's.
+func firstParty(a string) bool { return strings.HasPrefix(a, "actions/") }
 
 // CheckCommon returns the violations of the gates every workflow keeps.
 func CheckCommon(w *Workflow, daggerVersion string) []string {
 	var v []string
 	if _, ok := w.On["pull_request_target"]; ok {
 		v = append(v, "trigger pull_request_target is forbidden: it runs with secrets on untrusted code")
+	}
+	for i, line := range strings.Split(w.Raw, "\n") {
+		line = strings.TrimPrefix(strings.TrimSpace(line), "- ")
+		if strings.HasPrefix(line, "uses:") && !strings.HasPrefix(line, "uses: ./") && !pinCommentRe.MatchString(line) {
+			v = append(v, fmt.Sprintf("line %d: %q: pin the action to a commit SHA with its release in a comment (@<sha> # vX.Y.Z)", i+1, line))
+		}
 	}
 	if len(w.Permissions) != 1 || w.Permissions["contents"] != "read" {
 		v = append(v, fmt.Sprintf("top-level permissions must be exactly contents: read, got %v", w.Permissions))
@@ -139,7 +171,13 @@ func CheckCommon(w *Workflow, daggerVersion string) []string {
 		for i, s := range j.Steps {
 			where := fmt.Sprintf("job %s step %d (%s)", name, i+1, s.Name+s.Uses)
 			if s.Uses != "" && !strings.HasPrefix(s.Uses, "./") && !pinnedRe.MatchString(s.Uses) {
-				v = append(v, fmt.Sprintf("%s: action %q is not pinned to a release tag or commit", where, s.Uses))
+				v = append(v, fmt.Sprintf("%s: action %q is not pinned to a full commit SHA", where, s.Uses))
+			}
+			if s.Uses != "" && assumesRole && !firstParty(action(s.Uses)) && action(s.Uses) != "aws-actions/configure-aws-credentials" {
+				v = append(v, fmt.Sprintf("%s: third-party action %s runs after the AWS credentials are set: run it before configure-aws-credentials", where, action(s.Uses)))
+			}
+			if action(s.Uses) == "actions/setup-go" || strings.Contains(s.Run, "go build") || strings.Contains(s.Run, "go run") {
+				v = append(v, fmt.Sprintf("%s: a Go toolchain in the job; the workflows stay tiny and take summaries from the module", where))
 			}
 			if exprRe.MatchString(s.Run) {
 				v = append(v, fmt.Sprintf("%s: run script contains ${{ }}; pass values through env:", where))
@@ -161,6 +199,7 @@ func CheckCommon(w *Workflow, daggerVersion string) []string {
 				}
 			}
 		}
+		v = append(v, checkReports(name, j)...)
 		idToken := j.Permissions["id-token"]
 		switch {
 		case assumesRole && idToken != "write":
@@ -180,62 +219,116 @@ func CheckCommon(w *Workflow, daggerVersion string) []string {
 	return v
 }
 
+// exportRe finds a dagger call that exports a report directory.
+var exportRe = regexp.MustCompile(`(plan|deploy|integration-test)\b[^\n]*\n?[^\n]*files export --path (\S+)`)
+
+// checkReports wants every exported report published to the job summary
+// whether the step passed or not, and every exported deploy or gate result
+// turned into the job's pass or fail by `dagger call verdict` after that.
+func checkReports(name string, j Job) []string {
+	var v []string
+	for i, s := range j.Steps {
+		m := exportRe.FindStringSubmatch(s.Run)
+		if m == nil {
+			continue
+		}
+		fn, dir := m[1], m[2]
+		summary := slices.IndexFunc(j.Steps, func(s Step) bool {
+			return strings.Contains(s.Run, "cat "+dir+"/github/summary.md >> \"$GITHUB_STEP_SUMMARY\"")
+		})
+		switch {
+		case summary < 0:
+			v = append(v, fmt.Sprintf("job %s exports %s but never appends %s/github/summary.md to the job summary", name, dir, dir))
+		case summary < i:
+			v = append(v, fmt.Sprintf("job %s publishes the summary before it exists", name))
+		case !strings.Contains(j.Steps[summary].If, "always()"):
+			v = append(v, fmt.Sprintf("job %s publishes the summary of %s only on success (if: always() && hashFiles(...)): a red run would show nothing", name, dir))
+		}
+		if fn == "plan" {
+			continue
+		}
+		verdict := slices.IndexFunc(j.Steps, func(s Step) bool {
+			return strings.Contains(s.Run, "call verdict --report "+dir+"/result.json")
+		})
+		switch {
+		case verdict < 0:
+			v = append(v, fmt.Sprintf("job %s exports the %s report but no step fails the job on it (dagger call verdict --report %s/result.json)", name, fn, dir))
+		case verdict < summary:
+			v = append(v, fmt.Sprintf("job %s runs the verdict before publishing the summary: a failure would hide why", name))
+		}
+	}
+	return v
+}
+
 // CheckTest returns the violations of test.yml's gates.
 func CheckTest(w *Workflow) []string {
 	var v []string
 	if _, ok := w.On["pull_request"]; !ok {
-		v = append(v, "test.yml must run on pull_request (the preview)")
+		v = append(v, "test.yml must run on pull_request (the module check and the preview)")
 	}
 	if push, ok := w.On["push"]; !ok || !slices.Equal(push.Branches, []string{"develop"}) {
 		v = append(v, "test.yml must run on push to develop only")
 	}
 	v = append(v, checkConcurrency(w, nil, "deploy-test")...)
 
-	preview, ok := w.Jobs["preview"]
-	switch {
-	case !ok:
-		v = append(v, "test.yml has no preview job")
-	default:
+	job := func(name string) (Job, bool) {
+		j, ok := w.Jobs[name]
+		if !ok {
+			v = append(v, "test.yml has no "+name+" job")
+		}
+		return j, ok
+	}
+	if mod, ok := job("module"); ok {
+		if !strings.Contains(mod.If, "github.event_name == 'pull_request'") {
+			v = append(v, "module must run on pull requests")
+		}
+		if findRun(mod, "dagger --progress=plain functions") < 0 || findRun(mod, "dagger --progress=plain check") < 0 {
+			v = append(v, "module must run dagger functions and dagger check: the one place a real engine loads the module")
+		}
+		if mod.Permissions["id-token"] != "" {
+			v = append(v, "module needs no AWS role")
+		}
+	}
+	if preview, ok := job("preview"); ok {
 		if !strings.Contains(preview.If, "github.event_name == 'pull_request'") {
 			v = append(v, "preview must run on pull requests only")
 		}
 		if findRun(preview, "plan --env test") < 0 {
 			v = append(v, "preview does not plan the test environment")
 		}
-		if findRun(preview, "gha plan") < 0 {
-			v = append(v, "preview does not write the plan summary (gha plan)")
-		}
 	}
-
-	deploy, ok := w.Jobs["deploy"]
-	switch {
-	case !ok:
-		v = append(v, "test.yml has no deploy job")
-	default:
+	if deploy, ok := job("deploy"); ok {
 		if strings.TrimSpace(deploy.If) != "github.event_name == 'push'" {
 			v = append(v, fmt.Sprintf("deploy must run on push only, has if: %q", deploy.If))
 		}
 		if findRun(deploy, "deploy --env test") < 0 {
 			v = append(v, "deploy job does not deploy --env test")
 		}
+		if environment(deploy) != "test" {
+			v = append(v, "deploy must run in the GitHub environment test (its role trusts only that)")
+		}
 	}
-
-	it, ok := w.Jobs["integration-tests"]
-	switch {
-	case !ok:
-		v = append(v, "test.yml has no integration-tests job")
-	default:
+	if it, ok := job("integration-tests"); ok {
 		if !slices.Contains(needs(it), "deploy") {
 			v = append(v, "integration-tests must need deploy")
 		}
-		if findRun(it, "integration-test --url") < 0 {
+		run := findRun(it, "integration-test --url")
+		switch {
+		case run < 0:
 			v = append(v, "integration-tests does not run integration-test against the deployed URL")
+		case !strings.Contains(it.Steps[run].Run, `--image "$IMAGE"`):
+			v = append(v, `integration-tests must pass --image "$IMAGE": a passed gate signs the record prod requires`)
+		}
+		if environment(it) != "test" {
+			v = append(v, "integration-tests must run in the GitHub environment test: only the test deploy identity signs gate records")
 		}
 		up := findUses(it, "actions/upload-artifact")
-		if up < 0 || fmt.Sprint(it.Steps[up].With["name"]) != TestedArtifact {
+		verdict := findRun(it, "call verdict")
+		switch {
+		case up < 0 || fmt.Sprint(it.Steps[up].With["name"]) != TestedArtifact:
 			v = append(v, fmt.Sprintf("integration-tests must publish the tested digest as artifact %q", TestedArtifact))
-		} else if run := findRun(it, "integration-test --url"); run > up {
-			v = append(v, "integration-tests publishes the digest before the tests ran")
+		case verdict < 0 || verdict > up:
+			v = append(v, "integration-tests publishes the digest before the verdict on the tests")
 		}
 	}
 	return v
@@ -269,6 +362,14 @@ func CheckProd(w *Workflow, testName string) []string {
 		if co < 0 || !strings.Contains(fmt.Sprint(j.Steps[co].With["ref"]), "github.event.workflow_run.head_sha") {
 			v = append(v, "prod must check out workflow_run.head_sha (the tested commit), not GITHUB_SHA")
 		}
+		onDevelop := findRun(j, "/compare/")
+		deploy := findRun(j, "deploy --env prod")
+		switch {
+		case onDevelop < 0 || !strings.Contains(j.Steps[onDevelop].Run, "branches/develop") || j.Steps[onDevelop].If != "github.event_name != 'workflow_dispatch'":
+			v = append(v, "prod must confirm through the API that develop holds the tested commit, for every trigger but workflow_dispatch")
+		case deploy >= 0 && onDevelop > deploy:
+			v = append(v, "prod confirms the commit is on develop only after deploying it")
+		}
 		dl := findUses(j, "actions/download-artifact")
 		switch {
 		case dl < 0:
@@ -288,9 +389,13 @@ func CheckProd(w *Workflow, testName string) []string {
 				v = append(v, "prod needs actions: read to download the test run's artifact")
 			}
 		}
-		deploy := findRun(j, "deploy --env prod")
+		if find := findRun(j, "workflows/test.yml/runs?"); find < 0 || !strings.Contains(j.Steps[find].Run, "branch=develop") || !strings.Contains(j.Steps[find].Run, "event=push") {
+			v = append(v, "a push to main must take the digest of a successful push run of test.yml on develop")
+		}
 		if deploy < 0 || !strings.Contains(j.Steps[deploy].Run, `--image "$IMAGE"`) {
 			v = append(v, `prod must run deploy --env prod --image "$IMAGE" (the tested digest)`)
+		} else if !strings.Contains(j.Steps[deploy].Run, `--attestation-public-key "$ATTESTATION_PUBLIC_KEY"`) {
+			v = append(v, "prod must pass the attestation public key: without it no gate record can be verified")
 		}
 		for _, s := range j.Steps {
 			if strings.Contains(s.Run, "dagger") && (strings.Contains(s.Run, " build") || strings.Contains(s.Run, " publish")) {
@@ -309,6 +414,8 @@ func checkProdIf(cond string) []string {
 		"github.event.workflow_run.conclusion == 'success'",
 		"github.event.workflow_run.event == 'push'",
 		"github.event.workflow_run.head_branch == 'develop'",
+		// workflows: [test] matches by name: any workflow named test counts.
+		"github.event.workflow_run.path == '.github/workflows/test.yml'",
 		"github.event.workflow_run.head_repository.full_name == github.repository",
 	}
 	sawRun := false

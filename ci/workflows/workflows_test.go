@@ -2,9 +2,13 @@ package workflows
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/imageref/reftest"
 )
 
 type files struct {
@@ -76,7 +80,13 @@ func TestRemovingAGateFails(t *testing.T) {
 		{"conclusion guard", "prod", "github.event.workflow_run.conclusion == 'success' &&", "", "conclusion == 'success'"},
 		{"event guard", "prod", "github.event.workflow_run.event == 'push' &&", "", "event == 'push'"},
 		{"branch guard", "prod", "github.event.workflow_run.head_branch == 'develop' &&", "", "head_branch == 'develop'"},
+		// A run of another workflow that is also named test.
+		{"workflow path guard", "prod", "github.event.workflow_run.path == '.github/workflows/test.yml' &&", "", "path == '.github/workflows/test.yml'"},
 		{"same-repository guard", "prod", " &&\n        github.event.workflow_run.head_repository.full_name == github.repository)", ")", "head_repository.full_name"},
+		// A tag named develop passes head_branch: only the API knows the branch.
+		{"develop holds the commit", "prod", "branches/develop", "tags/develop", "develop holds the tested commit"},
+		{"develop check skipped for workflow_run", "prod", "if: github.event_name != 'workflow_dispatch'\n        env:\n          GH_TOKEN: ${{ github.token }}\n          REPO: ${{ github.repository }}\n          SHA: ${{ github.event_name == 'workflow_run'", "if: github.event_name == 'push'\n        env:\n          GH_TOKEN: ${{ github.token }}\n          REPO: ${{ github.repository }}\n          SHA: ${{ github.event_name == 'workflow_run'", "develop holds the tested commit"},
+		{"push lookup on any branch", "prod", "&branch=develop", "", "push run of test.yml on develop"},
 		{"guards or-ed instead of and-ed", "prod", "github.event.workflow_run.conclusion == 'success' &&", "github.event.workflow_run.conclusion == 'success' ||", "does not name its event"},
 		{"unguarded alternative", "prod", "(github.event_name == 'push' && github.ref == 'refs/heads/main')", "github.ref == 'refs/heads/main'", "does not name its event"},
 		{"no job condition", "prod", "    if: >-\n", "    x-if: >-\n", "no guarded workflow_run"},
@@ -88,20 +98,34 @@ func TestRemovingAGateFails(t *testing.T) {
 		{"artifact name", "prod", "name: tested-image", "name: image", "tested-image"},
 		{"actions read", "prod", "actions: read", "actions: none", "actions: read"},
 		{"prod deploys the digest", "prod", `--image "$IMAGE"`, "", "--image"},
+		{"prod without the attestation key", "prod", `--attestation-public-key "$ATTESTATION_PUBLIC_KEY" \`, `\`, "attestation public key"},
 		{"prod builds", "prod", "deploy --env prod", "build --revision x && dagger call deploy --env prod", "never build"},
 		{"dispatch input", "prod", "required: true", "required: false", "required image input"},
 		{"workflow_run source", "prod", "workflows: [test]", "workflows: [anything]", "workflow_run of"},
 		{"push branch", "prod", "branches: [main]", "branches: [main, feature]", "push to main"},
 		{"pull_request_target", "prod", "  workflow_dispatch:\n", "  pull_request_target:\n  workflow_dispatch:\n", "pull_request_target"},
 		{"top-level permissions", "prod", "permissions:\n  contents: read\n", "permissions:\n  contents: write\n", "top-level permissions"},
-		{"id-token without a role", "test", "    permissions:\n      contents: read\n    steps:", "    permissions:\n      contents: read\n      id-token: write\n    steps:", "assumes no AWS role"},
+		{"id-token without a role", "test", "    permissions:\n      contents: read\n    steps:", "    permissions:\n      contents: read\n      id-token: write\n    steps:", "needs no AWS role"},
 		{"role without id-token", "prod", "      id-token: write # OIDC: assume the production", "      # OIDC: assume the production", "lacks permissions id-token"},
 		{"long-lived keys", "prod", "role-to-assume: ${{ vars.AWS_ROLE_ARN }}", "aws-access-key-id: ${{ secrets.KEY }}", "role-to-assume"},
-		{"action on a branch", "prod", "actions/checkout@v4", "actions/checkout@main", "not pinned"},
+		{"action on a tag", "prod", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "actions/checkout@v7", "not pinned to a full commit SHA"},
+		{"action on a branch", "test", "dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77 # v8.4.1", "dagger/dagger-for-github@main", "not pinned"},
+		{"pin without its version", "prod", "@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1", "@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "release in a comment"},
+		{"third-party action after prod credentials", "prod", "          mask-aws-account-id: false\n", "          mask-aws-account-id: false\n      - uses: dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77 # v8.4.1\n        with:\n          version: \"0.21.9\"\n", "runs after the AWS credentials"},
 		{"expression in a script", "prod", `image=$INPUT_IMAGE;`, `image=${{ inputs.image }};`, "${{ }}"},
 		{"dagger version", "test", `version: "0.21.9"`, `version: "latest"`, "dagger-for-github version"},
+		{"a Go toolchain in a job", "test", "      - name: Functions\n", "      - uses: actions/setup-go@0123456789abcdef0123456789abcdef01234567 # v6.0.0\n      - name: Functions\n", "Go toolchain"},
+		{"summary only on success", "test", "if: always() && hashFiles('.deploy/github/summary.md') != ''", "if: success()", "only on success"},
+		{"no summary", "prod", `cat .deploy/github/summary.md >> "$GITHUB_STEP_SUMMARY"`, `true`, "never appends"},
+		{"no verdict", "test", "call verdict --report .deploy/result.json", "call version", "no step fails the job"},
+		{"verdict before the summary", "prod", "      - name: Summary\n        if: always() && hashFiles('.deploy/github/summary.md') != ''\n        run: |\n          cat .deploy/github/summary.md >> \"$GITHUB_STEP_SUMMARY\"\n          cat .deploy/github/commands\n      - name: Verdict\n        run: dagger --progress=plain call verdict --report .deploy/result.json\n",
+			"      - name: Verdict\n        run: dagger --progress=plain call verdict --report .deploy/result.json\n      - name: Summary\n        if: always() && hashFiles('.deploy/github/summary.md') != ''\n        run: |\n          cat .deploy/github/summary.md >> \"$GITHUB_STEP_SUMMARY\"\n          cat .deploy/github/commands\n", "verdict before publishing"},
+		{"module check gone", "test", "run: dagger --progress=plain check", "run: echo skipped", "dagger functions and dagger check"},
 		{"integration tests need deploy", "test", "    needs: deploy\n", "", "must need deploy"},
+		{"gate without the image", "test", `integration-test --url "$APP_URL" --image "$IMAGE"`, `integration-test --url "$APP_URL"`, "--image"},
+		{"gate outside the test environment", "test", "    # The test deploy identity signs the gate record, and only it may.\n    environment: test\n", "", "only the test deploy identity signs"},
 		{"tested digest artifact", "test", "name: tested-image", "name: image", "tested-image"},
+		{"digest published before the verdict", "test", "run: dagger --progress=plain call verdict --report .tests/result.json", "run: echo later", "before the verdict"},
 		{"test concurrency group", "test", "'deploy-test'", "format('deploy-test-{0}', github.ref)", "deploy-test"},
 		{"test cancel-in-progress", "test", "cancel-in-progress: false", "cancel-in-progress: true", "cancel-in-progress: false"},
 		{"deploy on pull requests", "test", "if: github.event_name == 'push'", "if: always()", "push only"},
@@ -184,5 +208,39 @@ func TestAlternatives(t *testing.T) {
 	got := alternatives("(a == 'x' && b || c) || (d && e)")
 	if want := "a == 'x' && b|c|d && e"; strings.Join(got, "|") != want {
 		t.Errorf("alternatives = %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
+// TestImageChecksUseTheOneParser holds every workflow's shell check of an
+// image reference to imageref.Pattern, and runs it with grep -E on the
+// shared table of good and bad references.
+func TestImageChecksUseTheOneParser(t *testing.T) {
+	t.Parallel()
+	f := readFiles(t)
+	n := 0
+	for name, text := range map[string]string{"test.yml": f.test, "prod.yml": f.prod} {
+		w, err := Parse([]byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ImagePatterns(w) {
+			n++
+			if p != imageref.Pattern {
+				t.Errorf("%s checks images with\n  %s\nnot imageref.Pattern\n  %s", name, p, imageref.Pattern)
+			}
+		}
+	}
+	if n < 2 {
+		t.Fatalf("found %d image checks in the workflows, want the test and prod ones", n)
+	}
+	for _, c := range reftest.Cases() {
+		if strings.Contains(c.Ref, "\n") {
+			continue // printf '%s' | grep reads lines; Parse refuses these
+		}
+		cmd := exec.Command("grep", "-Eq", imageref.Pattern)
+		cmd.Stdin = strings.NewReader(c.Ref)
+		if got := cmd.Run() == nil; got != c.Valid {
+			t.Errorf("the workflows' check on %q (%s) = %v, want %v", c.Ref, c.Name, got, c.Valid)
+		}
 	}
 }
