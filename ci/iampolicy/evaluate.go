@@ -166,8 +166,9 @@ func Evaluate(req Request, p Policies) Result {
 	}
 	noBoundary := "the permissions boundary allows no"
 	pAcct, rAcct := arnAccount(principal.ID), arnAccount(req.Resource)
-	if p.Resource != nil && principal.Type == "AWS" && pAcct != "" && rAcct != "" && pAcct != rAcct {
-		// 3a. Across accounts both sides must allow.
+	if principal.Type == "AWS" && pAcct != "" && rAcct != "" && pAcct != rAcct {
+		// 3a. Across accounts both sides must allow: without a resource
+		// policy of the resource's account, nothing is allowed.
 		switch {
 		case len(direct)+len(viaAccount) == 0:
 			return deny("the resource policy (another account) allows no")

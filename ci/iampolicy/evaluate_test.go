@@ -82,6 +82,11 @@ func TestEvaluate(t *testing.T) {
 			r.Resource = "arn:aws:ecr:us-east-1:111111111111:repository/x"
 			r.Action = "ecr:BatchGetImage"
 		}), iampolicy.Policies{Identity: []*iampolicy.Policy{allowAll}, Resource: named("repo", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+roleA+`"},"Action":"ecr:*"}}`)}, iampolicy.ImplicitDeny, ""},
+		{"cross-account without a resource policy", with(get, func(r *iampolicy.Request) {
+			r.Principal = iampolicy.AWSPrincipal(roleB)
+			r.Resource = "arn:aws:ecr:us-east-1:111111111111:repository/x"
+			r.Action = "ecr:BatchGetImage"
+		}), iampolicy.Policies{Identity: []*iampolicy.Policy{allowAll}}, iampolicy.ImplicitDeny, ""},
 		{"cross-account both allow", with(get, func(r *iampolicy.Request) {
 			r.Principal = iampolicy.AWSPrincipal(roleB)
 			r.Resource = "arn:aws:ecr:us-east-1:111111111111:repository/x"
