@@ -196,9 +196,11 @@ step "backend: missing settings are refused at init" backend_errors
 # --- bootstrap for real, then the test environment through the S3 backend ----------
 state_bucket=gangway-tfstate-$RANDOM$RANDOM
 env_state_bucket=$state_bucket-plainhttp
+# The single-account layout: both environments' roles in this one account.
+boot_vars=(-var state_bucket_name="$state_bucket" -var github_repository=example-org/gangway
+  -var 'environments={test="test",prod="production"}' -var force_destroy_state_bucket=true)
 bootstrap_apply() {
-  tfb boot apply -no-color -auto-approve -state="$work/bootstrap.tfstate" \
-    -var state_bucket_name="$state_bucket" -var github_repository=example-org/gangway -var force_destroy_state_bucket=true >"$work/bootstrap-apply.log" ||
+  tfb boot apply -no-color -auto-approve -state="$work/bootstrap.tfstate" "${boot_vars[@]}" >"$work/bootstrap-apply.log" ||
     { cat "$work/bootstrap-apply.log"; exit 1; }
   tfb boot output -no-color -state="$work/bootstrap.tfstate" -json deploy_role_arns
   # moto enforces the state bucket's TLS-only policy, and it speaks plain
@@ -285,8 +287,7 @@ destroy_test() {
   local left
   left=$(tf s3-test state list)
   [ -z "$left" ] || { echo "resources left in state after destroy: $left" >&2; exit 1; }
-  tfb boot destroy -no-color -auto-approve -state="$work/bootstrap.tfstate" \
-    -var state_bucket_name="$state_bucket" -var github_repository=example-org/gangway -var force_destroy_state_bucket=true >"$work/bootstrap-destroy.log" ||
+  tfb boot destroy -no-color -auto-approve -state="$work/bootstrap.tfstate" "${boot_vars[@]}" >"$work/bootstrap-destroy.log" ||
     { cat "$work/bootstrap-destroy.log"; exit 1; }
 }
 step "destroy test and bootstrap" destroy_test

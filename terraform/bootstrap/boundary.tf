@@ -1,16 +1,24 @@
-# The permissions boundary of every gangway-<env>-* role that a deploy role
-# creates: the most such a role can ever do, whatever policies the deploy
-# role (or a change to terraform/) gives it. Without it, a deploy role that
-# may write IAM policies could mint itself an administrator role.
-# It equals what the EC2 host needs: the SSM agent, pulling its own
-# environment's image, reading its own bucket and its own DB secret.
+# The permissions boundary of every role a deploy role creates (the host
+# role gangway-<env>-host): the most such a role can ever do, whatever
+# policies the deploy role (or a change to terraform/) gives it. Without
+# it, a deploy role that may write IAM policies could mint itself an
+# administrator role.
+#
+# It equals what the EC2 host needs, each statement scoped to its own
+# environment: the SSM agent, pulling its own image, reading its own
+# bucket, its own DB secret and its own parameters (/gangway/<env>/..., the
+# digest a booting host serves), and writing its own logs
+# (/gangway/<env>/...).
 
 data "aws_iam_policy_document" "host_boundary" {
-  for_each = local.deploy_envs
+  for_each = local.envs
 
   statement {
     sid = "SsmAgent"
-    # The actions of the AWS-managed AmazonSSMManagedInstanceCore policy.
+    # What the agent needs from AmazonSSMManagedInstanceCore, without its
+    # ssm:GetParameter(s) on every parameter (SsmOwnParameters below). The
+    # agent calls these for the instance it runs on; they have no resource
+    # of an environment to scope by.
     actions = [
       "ec2messages:AcknowledgeMessage",
       "ec2messages:DeleteMessage",
@@ -23,8 +31,6 @@ data "aws_iam_policy_document" "host_boundary" {
       "ssm:GetDeployablePatchSnapshotForInstance",
       "ssm:GetDocument",
       "ssm:GetManifest",
-      "ssm:GetParameter",
-      "ssm:GetParameters",
       "ssm:ListAssociations",
       "ssm:ListInstanceAssociations",
       "ssm:PutComplianceItems",
@@ -42,6 +48,16 @@ data "aws_iam_policy_document" "host_boundary" {
   }
 
   statement {
+    sid = "SsmOwnParameters"
+    # GetParametersByPath names the path itself as its resource.
+    actions = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+    resources = [
+      "${local.ssm}:parameter/gangway/${each.key}",
+      "${local.ssm}:parameter/gangway/${each.key}/*",
+    ]
+  }
+
+  statement {
     sid       = "EcrLogin"
     actions   = ["ecr:GetAuthorizationToken"]
     resources = ["*"]
@@ -50,40 +66,50 @@ data "aws_iam_policy_document" "host_boundary" {
   statement {
     sid       = "EcrPullOwnRepository"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = ["arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${local.names[each.key]}"]
+    resources = ["${local.ecr}:repository/${local.names[each.key].repository}"]
   }
 
   statement {
-    sid       = "S3ReadOwnBucket"
-    actions   = ["s3:ListBucket", "s3:GetObject"]
-    resources = ["arn:${local.partition}:s3:::${local.names[each.key]}-app-*"]
+    sid       = "S3ListOwnBucket"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.names[each.key].app_bucket}"]
   }
 
   statement {
     sid       = "S3ReadOwnObjects"
     actions   = ["s3:GetObject"]
-    resources = ["arn:${local.partition}:s3:::${local.names[each.key]}-app-*/*"]
+    resources = ["arn:${local.partition}:s3:::${local.names[each.key].app_bucket}/*"]
   }
 
   statement {
     sid     = "ReadOwnDbSecret"
     actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    # RDS names its managed secrets rds!db-<uuid> and tags them with the
-    # instance they belong to; the tag tells test's secret from prod's.
-    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account_id}:secret:rds!*"]
+    # RDS names its managed secrets rds!db-<uuid> (the uuid is unknown
+    # until the database exists) and tags each with the instance it
+    # belongs to, a tag only RDS can set (aws: prefix): the tag tells
+    # test's secret from prod's.
+    resources = ["${local.secrets}:secret:rds!*"]
 
     condition {
       test     = "StringEquals"
       variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
-      values   = ["arn:${local.partition}:rds:${var.region}:${local.account_id}:db:${local.names[each.key]}"]
+      values   = [local.db_arn[each.key]]
     }
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    resources = ["${local.logs}:log-group:/gangway/${each.key}/*"]
   }
 }
 
 resource "aws_iam_policy" "host_boundary" {
-  for_each = local.deploy_envs
+  for_each = local.envs
 
-  name        = "${local.names[each.key]}-host-boundary"
+  name        = local.names[each.key].boundary
   description = "Permissions boundary for gangway ${each.key} roles created by the deploy role"
-  policy      = data.aws_iam_policy_document.host_boundary[each.key].json
+  policy      = data.aws_iam_policy_document.host_boundary[each.key].minified_json
+
+  tags = { Environment = each.key }
 }

@@ -1,37 +1,20 @@
-# A read-only role for the pull-request preview (terraform plan of test).
-# Pull-request jobs run code that has not been reviewed yet, so they get no
-# deploy role: GitHub gives them the subject repo:OWNER/REPO:pull_request,
-# which only this role trusts. It can read the test state and lock it for
-# the plan, and describe what the plan refreshes; it can change nothing else.
+# One read-only role per environment, gangway-<env>-plan, for plans that
+# are shown before anything is applied: the pull-request preview of test,
+# the prod plan the approver sees, drift checks (trust: github.tf). It
+# reads its environment's state, takes and releases the state lock, writes
+# saved plans under gangway/<env>/plans/ (SSE-KMS with the environment's
+# plans key, kms.tf), and reads what a refresh of terraform/ reads. It can
+# write nothing else: not the state, not any resource.
 
-data "aws_iam_policy_document" "plan_trust" {
-  count = var.create_plan_role ? 1 : 0
-
-  statement {
-    sid     = "GitHubActionsPullRequest"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.oidc_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_host}:sub"
-      values   = ["repo:${var.github_repository}:pull_request"]
-    }
-  }
+locals {
+  # Bucket-level reads of a refresh of the app bucket's resources.
+  s3_bucket_read_actions = [for a in local.s3_bucket_manage_actions : a if can(regex("^s3:(Get|List)", a))]
 }
 
 data "aws_iam_policy_document" "plan" {
-  count = var.create_plan_role ? 1 : 0
+  for_each = var.create_plan_role ? local.envs : {}
+
+  source_policy_documents = [data.aws_iam_policy_document.other_environment[each.key].json]
 
   statement {
     sid       = "StateBucketList"
@@ -40,26 +23,69 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
-    sid       = "StateRead"
-    actions   = ["s3:GetObject"]
-    resources = ["${local.state_bucket}/gangway/test/*"]
+    sid     = "StateRead"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${local.state_bucket}/${local.names[each.key].state_prefix}/terraform.tfstate",
+      "${local.state_bucket}/${local.names[each.key].state_prefix}/terraform.tfstate.tflock",
+    ]
   }
 
   statement {
     sid       = "StateLock"
     actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = ["${local.state_bucket}/gangway/test/terraform.tfstate.tflock"]
+    resources = ["${local.state_bucket}/${local.names[each.key].state_prefix}/terraform.tfstate.tflock"]
+  }
+
+  statement {
+    sid       = "SavePlans"
+    actions   = ["s3:PutObject"]
+    resources = ["${local.state_bucket}/${local.names[each.key].state_prefix}/plans/*"]
+
+    # Only SSE-KMS (a saved plan holds every value of the configuration),
+    # and only with the environment's plans key (DenyOtherKmsKeys).
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }
+  }
+
+  statement {
+    sid       = "DenyOtherKmsKeys"
+    effect    = "Deny"
+    actions   = ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+    resources = ["*"]
+
+    # The plans key is told by its alias, so that this stays known at plan
+    # time; a key without that alias (such as aws/s3) is refused.
+    condition {
+      test     = "ForAllValues:StringNotEquals"
+      variable = "kms:ResourceAliases"
+      values   = ["alias/${local.names[each.key].prefix}-plans"]
+    }
   }
 
   statement {
     sid = "Describe"
     actions = [
       "ec2:Describe*",
+      "kms:DescribeKey",
+      "logs:DescribeLogGroups",
+      "rds:DescribeDBEngineVersions",
       "rds:DescribeDBInstances",
+      "rds:DescribeDBSnapshots",
       "rds:DescribeDBSubnetGroups",
       "rds:ListTagsForResource",
+      "ssm:DescribeParameters",
     ]
     resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [var.region]
+    }
   }
 
   statement {
@@ -70,14 +96,14 @@ data "aws_iam_policy_document" "plan" {
 
   statement {
     sid       = "AppBucketRead"
-    actions   = ["s3:Get*", "s3:ListBucket"]
-    resources = ["arn:${local.partition}:s3:::gangway-test-app-*"]
+    actions   = local.s3_bucket_read_actions
+    resources = ["arn:${local.partition}:s3:::${local.names[each.key].app_bucket}"]
   }
 
   statement {
     sid       = "EcrRead"
-    actions   = ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:ListTagsForResource"]
-    resources = ["arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/gangway-test"]
+    actions   = ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource"]
+    resources = ["${local.ecr}:repository/${local.names[each.key].repository}"]
   }
 
   statement {
@@ -87,28 +113,45 @@ data "aws_iam_policy_document" "plan" {
       "iam:GetRole",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
       "iam:ListRolePolicies",
     ]
     resources = [
-      "arn:${local.partition}:iam::${local.account_id}:role/gangway-test-*",
-      "arn:${local.partition}:iam::${local.account_id}:instance-profile/gangway-test-*",
+      "${local.iam}:role/${local.names[each.key].host_role}",
+      "${local.iam}:role/${local.names[each.key].host_role}-*",
+      "${local.iam}:instance-profile/${local.names[each.key].host_role}",
+      "${local.iam}:instance-profile/${local.names[each.key].host_role}-*",
+    ]
+  }
+
+  statement {
+    sid     = "OwnParametersAndLogsRead"
+    actions = ["logs:ListTagsForResource", "logs:ListTagsLogGroup", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource"]
+    resources = [
+      "${local.ssm}:parameter/gangway/${each.key}",
+      "${local.ssm}:parameter/gangway/${each.key}/*",
+      "${local.logs}:log-group:/gangway/${each.key}/*",
     ]
   }
 }
 
 resource "aws_iam_role" "plan" {
-  count = var.create_plan_role ? 1 : 0
+  for_each = var.create_plan_role ? local.envs : {}
 
-  name                 = "gangway-plan"
-  description          = "gangway read-only plan of test for pull requests of ${var.github_repository}"
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust[0].json
+  name                 = local.names[each.key].plan_role
+  description          = "gangway ${each.key} read-only plan role of ${var.github_repository}"
+  assume_role_policy   = data.aws_iam_policy_document.plan_trust[each.key].json
   max_session_duration = 3600
+
+  tags = { Environment = each.key }
+
+  depends_on = [aws_iam_openid_connect_provider.github]
 }
 
 resource "aws_iam_role_policy" "plan" {
-  count = var.create_plan_role ? 1 : 0
+  for_each = var.create_plan_role ? local.envs : {}
 
-  name   = "gangway-plan"
-  role   = aws_iam_role.plan[0].id
-  policy = data.aws_iam_policy_document.plan[0].json
+  name   = local.names[each.key].plan_role
+  role   = aws_iam_role.plan[each.key].name
+  policy = data.aws_iam_policy_document.plan[each.key].minified_json
 }

@@ -1,51 +1,157 @@
-# One deploy role per environment, assumable only by GitHub Actions jobs of
-# this repository that run in that environment's GitHub environment. Its
-# permissions are what the pipeline does for that environment:
-#   - plan/apply/destroy terraform/ (state object, network, host, RDS, S3,
-#     ECR, IAM for gangway-<env>-* only);
-#   - push images to its own ECR repository (prod may also read gangway-test:
+# One deploy role per environment, gangway-<env>-deploy, assumable only by
+# the deploy job of that environment (github.tf). Its permissions are what
+# the pipeline does for that environment, and no more:
+#   - plan/apply/destroy terraform/: its own state objects, the network and
+#     host (EC2), RDS gangway-<env>, the app bucket, ECR gangway-<env>, the
+#     host role and profile gangway-<env>-host (under a permissions
+#     boundary), its SSM parameters and log groups;
+#   - push images to its own repository (prod: pull from test's repository,
 #     the promote step copies the tested digest from there);
-#   - SSM Run Command on instances tagged Environment=<env>, App=gangway.
-# The EC2 statement is the widest one: networking resources have no name
-# to scope by before they exist, so it is limited to the region, and
-# instance stop/terminate/modify to instances tagged with the environment.
+#   - SSM Run Command (AWS-RunShellScript) on its own environment's hosts;
+#   - test only: sign the integration gate's attestation (kms.tf).
+#
+# EC2 is scoped by the Environment tag that terraform/ puts on every
+# resource (provider default_tags): a resource can be created in the
+# region, tagged only at creation and only with its own environment, and
+# every change to an existing resource needs that tag. No role may change
+# an Environment tag once set (isolation.tf), so "belongs to test" cannot
+# be forged by re-tagging.
 
 locals {
-  deploy_envs = var.github_environments
-  # gangway-test -> gangway-test-*; used for IAM, S3 and RDS names.
-  names = { for env in keys(local.deploy_envs) : env => "gangway-${env}" }
-}
+  # Actions that create EC2 resources; CreateTags is allowed only as part
+  # of one of them (ec2:CreateAction) and only with the own Environment tag.
+  ec2_create_actions = [
+    "ec2:AllocateAddress",
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:CreateInternetGateway",
+    "ec2:CreateRouteTable",
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateSubnet",
+    "ec2:CreateVpc",
+    "ec2:RunInstances",
+  ]
 
-data "aws_iam_policy_document" "deploy_trust" {
-  for_each = local.deploy_envs
+  # Actions on existing resources (including parents named in a create,
+  # such as the VPC of a new subnet): only on resources tagged with the
+  # role's environment.
+  ec2_own_resource_actions = [
+    "ec2:AssociateAddress",
+    "ec2:AssociateRouteTable",
+    "ec2:AttachInternetGateway",
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:CreateRoute",
+    "ec2:CreateRouteTable",
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateSubnet",
+    "ec2:DeleteInternetGateway",
+    "ec2:DeleteRoute",
+    "ec2:DeleteRouteTable",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteSubnet",
+    "ec2:DeleteVpc",
+    "ec2:DetachInternetGateway",
+    "ec2:DisassociateAddress",
+    "ec2:DisassociateRouteTable",
+    "ec2:ModifyInstanceAttribute",
+    "ec2:ModifyInstanceMetadataOptions",
+    "ec2:ModifySecurityGroupRules",
+    "ec2:ModifySubnetAttribute",
+    "ec2:ModifyVpcAttribute",
+    "ec2:RebootInstances",
+    "ec2:ReleaseAddress",
+    "ec2:ReplaceRoute",
+    "ec2:ReplaceRouteTableAssociation",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:RunInstances",
+    "ec2:StartInstances",
+    "ec2:StopInstances",
+    "ec2:TerminateInstances",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+  ]
 
-  statement {
-    sid     = "GitHubActionsEnvironment"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
+  # What the AWS provider calls to create, refresh and delete the app
+  # bucket of terraform/storage.tf (aws_s3_bucket and its public access
+  # block, ownership controls, encryption, versioning, lifecycle and
+  # policy resources; tags come from default_tags). The Get*/List* are what
+  # a refresh of aws_s3_bucket reads.
+  s3_bucket_manage_actions = [
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketLocation",
+    "s3:GetBucketLogging",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketWebsite",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:ListBucket",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+  ]
 
-    principals {
-      type        = "Federated"
-      identifiers = [local.oidc_arn]
-    }
+  # ECR repository gangway-<env> (terraform/storage.tf) and pushing to it.
+  ecr_repository_actions = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:CreateRepository",
+    "ecr:DeleteLifecyclePolicy",
+    "ecr:DeleteRepository",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:GetLifecyclePolicy",
+    "ecr:InitiateLayerUpload",
+    "ecr:ListImages",
+    "ecr:ListTagsForResource",
+    "ecr:PutImage",
+    "ecr:PutImageScanningConfiguration",
+    "ecr:PutImageTagMutability",
+    "ecr:PutLifecyclePolicy",
+    "ecr:TagResource",
+    "ecr:UntagResource",
+    "ecr:UploadLayerPart",
+  ]
 
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_host}:sub"
-      values   = ["repo:${var.github_repository}:environment:${each.value}"]
-    }
-  }
+  # What prod needs to copy a digest out of test's repository.
+  ecr_pull_actions = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:ListImages",
+  ]
 }
 
 data "aws_iam_policy_document" "deploy" {
-  for_each = local.deploy_envs
+  for_each = local.envs
 
-  # --- Terraform state: only this environment's key (and its lock file).
+  # The role's inline policy: the explicit denies (isolation.tf), state,
+  # reads, IAM for the host role, promotion and the rollout.
+  source_policy_documents = [data.aws_iam_policy_document.deploy_guards[each.key].json]
+
+  # --- Terraform state: only this environment's prefix (state, lock file,
+  # saved plans). Saved plans are SSE-KMS with the environment's plans key,
+  # which lets this role decrypt (kms.tf).
   statement {
     sid       = "StateBucketList"
     actions   = ["s3:ListBucket"]
@@ -55,7 +161,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "StateObjects"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${local.state_bucket}/gangway/${each.key}/*"]
+    resources = ["${local.state_bucket}/${local.names[each.key].state_prefix}/*"]
   }
 
   # --- Reads that AWS does not scope by resource (refresh, data sources).
@@ -63,64 +169,19 @@ data "aws_iam_policy_document" "deploy" {
     sid = "Describe"
     actions = [
       "ec2:Describe*",
-      "rds:DescribeDBInstances",
-      "rds:DescribeDBSubnetGroups",
-      "rds:DescribeDBEngineVersions",
-      "rds:DescribeDBSnapshots",
-      "rds:ListTagsForResource",
+      "ecr:GetAuthorizationToken",
       "kms:DescribeKey",
+      "logs:DescribeLogGroups",
+      "rds:DescribeDBEngineVersions",
+      "rds:DescribeDBInstances",
+      "rds:DescribeDBSnapshots",
+      "rds:DescribeDBSubnetGroups",
+      "rds:ListTagsForResource",
       "ssm:DescribeInstanceInformation",
+      "ssm:DescribeParameters",
       "ssm:GetCommandInvocation",
       "ssm:ListCommandInvocations",
       "ssm:ListCommands",
-      "ecr:GetAuthorizationToken",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "AmiParameter"
-    actions   = ["ssm:GetParameter", "ssm:GetParameters"]
-    resources = ["arn:${local.partition}:ssm:${var.region}::parameter/aws/service/ami-amazon-linux-latest/*"]
-  }
-
-  # --- Network and host.
-  statement {
-    sid = "Ec2Manage"
-    actions = [
-      "ec2:AllocateAddress",
-      "ec2:AssociateAddress",
-      "ec2:AssociateRouteTable",
-      "ec2:AttachInternetGateway",
-      "ec2:AuthorizeSecurityGroupEgress",
-      "ec2:AuthorizeSecurityGroupIngress",
-      "ec2:CreateInternetGateway",
-      "ec2:CreateRoute",
-      "ec2:CreateRouteTable",
-      "ec2:CreateSecurityGroup",
-      "ec2:CreateSubnet",
-      "ec2:CreateTags",
-      "ec2:CreateVpc",
-      "ec2:DeleteInternetGateway",
-      "ec2:DeleteRoute",
-      "ec2:DeleteRouteTable",
-      "ec2:DeleteSecurityGroup",
-      "ec2:DeleteSubnet",
-      "ec2:DeleteTags",
-      "ec2:DeleteVpc",
-      "ec2:DetachInternetGateway",
-      "ec2:DisassociateAddress",
-      "ec2:DisassociateRouteTable",
-      "ec2:ModifySecurityGroupRules",
-      "ec2:ModifySubnetAttribute",
-      "ec2:ModifyVpcAttribute",
-      "ec2:ReleaseAddress",
-      "ec2:ReplaceRoute",
-      "ec2:RevokeSecurityGroupEgress",
-      "ec2:RevokeSecurityGroupIngress",
-      "ec2:RunInstances",
-      "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-      "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
     ]
     resources = ["*"]
 
@@ -132,103 +193,23 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid = "Ec2OwnInstances"
-    actions = [
-      "ec2:ModifyInstanceAttribute",
-      "ec2:ModifyInstanceMetadataOptions",
-      "ec2:StartInstances",
-      "ec2:StopInstances",
-      "ec2:TerminateInstances",
-    ]
-    resources = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:instance/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Environment"
-      values   = [each.key]
-    }
-  }
-
-  # --- Database (RDS names it; the managed password secret is rds!...).
-  statement {
-    sid = "Rds"
-    actions = [
-      "rds:AddTagsToResource",
-      "rds:CreateDBInstance",
-      "rds:CreateDBSnapshot",
-      "rds:CreateDBSubnetGroup",
-      "rds:DeleteDBInstance",
-      "rds:DeleteDBSubnetGroup",
-      "rds:ModifyDBInstance",
-      "rds:ModifyDBSubnetGroup",
-      "rds:RebootDBInstance",
-      "rds:RemoveTagsFromResource",
-    ]
-    resources = [
-      "arn:${local.partition}:rds:${var.region}:${local.account_id}:db:${local.names[each.key]}",
-      "arn:${local.partition}:rds:${var.region}:${local.account_id}:subgrp:${local.names[each.key]}",
-      "arn:${local.partition}:rds:${var.region}:${local.account_id}:snapshot:${local.names[each.key]}-*",
-      "arn:${local.partition}:rds:${var.region}:${local.account_id}:pg:default.postgres*",
-      "arn:${local.partition}:rds:${var.region}:${local.account_id}:og:default:postgres-*",
-    ]
-  }
-
-  statement {
-    sid = "RdsManagedPasswordSecret"
-    # RDS creates and rotates the secret with the caller's rights; reading
-    # the value (GetSecretValue) is deliberately not granted.
-    actions = [
-      "secretsmanager:CreateSecret",
-      "secretsmanager:DeleteSecret",
-      "secretsmanager:DescribeSecret",
-      "secretsmanager:RotateSecret",
-      "secretsmanager:TagResource",
-    ]
-    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account_id}:secret:rds!*"]
-  }
-
-  # --- The app bucket.
-  statement {
-    sid     = "AppBucket"
-    actions = ["s3:*"]
-    resources = [
-      "arn:${local.partition}:s3:::${local.names[each.key]}-app-*",
-    ]
-  }
-
-  statement {
-    sid = "AppBucketObjects"
-    # Only for emptying a test bucket on destroy (force_destroy).
-    actions = ["s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion"]
-    resources = [
-      "arn:${local.partition}:s3:::${local.names[each.key]}-app-*/*",
-    ]
-  }
-
-  # --- ECR: manage and push to its own repository.
-  statement {
-    sid       = "EcrOwnRepository"
-    actions   = ["ecr:*"]
-    resources = ["arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${local.names[each.key]}"]
+    sid       = "AmiParameter"
+    actions   = ["ssm:GetParameter", "ssm:GetParameters"]
+    resources = ["arn:${local.partition}:ssm:${var.region}::parameter/aws/service/ami-amazon-linux-latest/*"]
   }
 
   dynamic "statement" {
-    for_each = each.key == "prod" ? ["gangway-test"] : []
+    for_each = each.key == "prod" ? [local.promotion_source_repository_arn] : []
 
     content {
-      sid = "EcrReadTestForPromote"
-      actions = [
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:BatchGetImage",
-        "ecr:DescribeImages",
-        "ecr:GetDownloadUrlForLayer",
-      ]
-      resources = ["arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${statement.value}"]
+      sid       = "EcrPullTestForPromotion"
+      actions   = local.ecr_pull_actions
+      resources = [statement.value]
     }
   }
 
-  # --- IAM for the host role and profile of this environment only. Roles
-  # can be created, and given policies, only with the environment's
+  # --- IAM: only the host role and instance profile of this environment.
+  # Roles are created, and given policies, only with the environment's
   # permissions boundary (boundary.tf), which no statement lets it remove.
   statement {
     sid = "IamHostRole"
@@ -249,12 +230,13 @@ data "aws_iam_policy_document" "deploy" {
       "iam:UntagInstanceProfile",
       "iam:UntagRole",
       "iam:UpdateAssumeRolePolicy",
-      "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]
     resources = [
-      "arn:${local.partition}:iam::${local.account_id}:role/${local.names[each.key]}-*",
-      "arn:${local.partition}:iam::${local.account_id}:instance-profile/${local.names[each.key]}-*",
+      "${local.iam}:role/${local.names[each.key].host_role}",
+      "${local.iam}:role/${local.names[each.key].host_role}-*",
+      "${local.iam}:instance-profile/${local.names[each.key].host_role}",
+      "${local.iam}:instance-profile/${local.names[each.key].host_role}-*",
     ]
   }
 
@@ -266,19 +248,25 @@ data "aws_iam_policy_document" "deploy" {
       "iam:DetachRolePolicy",
       "iam:PutRolePolicy",
     ]
-    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${local.names[each.key]}-*"]
+    resources = [
+      "${local.iam}:role/${local.names[each.key].host_role}",
+      "${local.iam}:role/${local.names[each.key].host_role}-*",
+    ]
 
     condition {
       test     = "StringEquals"
       variable = "iam:PermissionsBoundary"
-      values   = [aws_iam_policy.host_boundary[each.key].arn]
+      values   = [local.boundary_arn[each.key]]
     }
   }
 
   statement {
-    sid       = "IamAttachOnlySsmCore"
-    actions   = ["iam:AttachRolePolicy"]
-    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${local.names[each.key]}-*"]
+    sid     = "IamAttachOnlySsmCore"
+    actions = ["iam:AttachRolePolicy"]
+    resources = [
+      "${local.iam}:role/${local.names[each.key].host_role}",
+      "${local.iam}:role/${local.names[each.key].host_role}-*",
+    ]
 
     condition {
       test     = "ArnEquals"
@@ -289,23 +277,26 @@ data "aws_iam_policy_document" "deploy" {
     condition {
       test     = "StringEquals"
       variable = "iam:PermissionsBoundary"
-      values   = [aws_iam_policy.host_boundary[each.key].arn]
+      values   = [local.boundary_arn[each.key]]
     }
   }
 
   statement {
     sid       = "PassHostRoleToEc2"
     actions   = ["iam:PassRole"]
-    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${local.names[each.key]}-host"]
+    resources = ["${local.iam}:role/${local.names[each.key].host_role}"]
 
+    # RunInstances passes it to EC2; AddRoleToInstanceProfile checks
+    # PassRole without a target service.
     condition {
-      test     = "StringEquals"
+      test     = "StringEqualsIfExists"
       variable = "iam:PassedToService"
       values   = ["ec2.amazonaws.com"]
     }
   }
 
-  # --- Rollout: Run Command on this environment's hosts only.
+  # --- Rollout: Run Command (AWS-RunShellScript only) on this
+  # environment's hosts only.
   statement {
     sid       = "SsmRunShellScript"
     actions   = ["ssm:SendCommand"]
@@ -315,7 +306,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "SsmOwnInstances"
     actions   = ["ssm:SendCommand"]
-    resources = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:instance/*"]
+    resources = ["${local.ec2}:instance/*"]
 
     condition {
       test     = "StringEquals"
@@ -331,19 +322,318 @@ data "aws_iam_policy_document" "deploy" {
   }
 }
 
-resource "aws_iam_role" "deploy" {
-  for_each = local.deploy_envs
+# The network and the host (managed policy gangway-<env>-deploy-ec2).
+data "aws_iam_policy_document" "deploy_ec2" {
+  for_each = local.envs
 
-  name                 = "${local.names[each.key]}-deploy"
-  description          = "gangway ${each.key} deploy role for GitHub Actions environment ${each.value} of ${var.github_repository}"
+  # --- EC2: creating. The new resource itself has no tag yet; what it is
+  # created in (VPC, subnet, security group) is checked by Ec2OwnResources.
+  statement {
+    sid       = "Ec2CreateNetwork"
+    actions   = ["ec2:AllocateAddress", "ec2:CreateInternetGateway", "ec2:CreateVpc"]
+    resources = ["${local.ec2}:elastic-ip/*", "${local.ec2}:internet-gateway/*", "${local.ec2}:vpc/*"]
+  }
+
+  statement {
+    sid       = "Ec2CreateInVpc"
+    actions   = ["ec2:CreateRouteTable", "ec2:CreateSecurityGroup", "ec2:CreateSubnet"]
+    resources = ["${local.ec2}:route-table/*", "${local.ec2}:security-group/*", "${local.ec2}:subnet/*"]
+  }
+
+  statement {
+    sid     = "Ec2CreateSecurityGroupRules"
+    actions = ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress"]
+    # The rule is new; its security group must be the environment's.
+    resources = ["${local.ec2}:security-group-rule/*"]
+  }
+
+  statement {
+    sid     = "Ec2RunInstances"
+    actions = ["ec2:RunInstances"]
+    # The new instance, its volume and network interface, and the Amazon
+    # Linux image (owned by Amazon: no account in its ARN). The subnet and
+    # security group are checked by Ec2OwnResources; no key pair is
+    # allowed, so no instance can be started with one.
+    resources = [
+      "${local.ec2}:instance/*",
+      "${local.ec2}:network-interface/*",
+      "${local.ec2}:volume/*",
+      "arn:${local.partition}:ec2:${var.region}::image/*",
+    ]
+  }
+
+  statement {
+    sid       = "Ec2TagOnCreate"
+    actions   = ["ec2:CreateTags"]
+    resources = ["${local.ec2}:*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = [for a in local.ec2_create_actions : trimprefix(a, "ec2:")]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid = "Ec2ClaimDefaultSecurityGroup"
+    # A new VPC's default security group is created by AWS without tags;
+    # terraform/ adopts it (aws_default_security_group) by tagging it, then
+    # empties it. Only a group without any Environment tag can be claimed,
+    # and only for this environment.
+    actions   = ["ec2:CreateTags"]
+    resources = ["${local.ec2}:security-group/*"]
+
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/Environment"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid = "Ec2TagOwnResources"
+    # Other tags of its own resources; the Environment key itself can never
+    # be changed (DenyEnvironmentTagChange).
+    actions   = ["ec2:CreateTags", "ec2:DeleteTags"]
+    resources = ["${local.ec2}:*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid       = "Ec2OwnResources"
+    actions   = local.ec2_own_resource_actions
+    resources = ["${local.ec2}:*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid = "Ec2OwnSecurityGroupRules"
+    # A rule is always changed through its security group, which
+    # Ec2OwnResources requires to be the environment's; the default
+    # group's original rules carry no tags.
+    actions = [
+      "ec2:ModifySecurityGroupRules",
+      "ec2:RevokeSecurityGroupEgress",
+      "ec2:RevokeSecurityGroupIngress",
+      "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+      "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+    ]
+    resources = ["${local.ec2}:security-group-rule/*"]
+  }
+}
+
+# Database, bucket, repository, parameters and logs (managed policy
+# gangway-<env>-deploy-data).
+data "aws_iam_policy_document" "deploy_data" {
+  for_each = local.envs
+
+  # --- Database (RDS names it; the managed password secret is rds!...).
+  statement {
+    sid = "Rds"
+    actions = [
+      "rds:AddTagsToResource",
+      "rds:CreateDBInstance",
+      "rds:CreateDBSnapshot",
+      "rds:CreateDBSubnetGroup",
+      "rds:DeleteDBInstance",
+      "rds:DeleteDBSubnetGroup",
+      "rds:ModifyDBInstance",
+      "rds:ModifyDBSubnetGroup",
+      "rds:RebootDBInstance",
+      "rds:RemoveTagsFromResource",
+    ]
+    resources = [
+      "${local.rds}:db:${local.names[each.key].db}",
+      "${local.rds}:subgrp:${local.names[each.key].db}",
+      "${local.rds}:snapshot:${local.names[each.key].db}-*",
+      "${local.rds}:pg:default.postgres*",
+      "${local.rds}:og:default:postgres-*",
+    ]
+  }
+
+  statement {
+    sid = "RdsManagedPasswordSecretCreate"
+    # RDS creates the secret of manage_master_user_password with the
+    # caller's rights. Reading its value is deliberately not granted.
+    actions   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+    resources = ["${local.secrets}:secret:rds!*"]
+  }
+
+  statement {
+    sid       = "RdsManagedPasswordSecretOwn"
+    actions   = ["secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:RotateSecret"]
+    resources = ["${local.secrets}:secret:rds!*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
+      values   = [local.db_arn[each.key]]
+    }
+  }
+
+  # --- The app bucket: managed, never read. Only test may empty it
+  # (force_destroy); prod has no access to the objects at all.
+  statement {
+    sid       = "AppBucket"
+    actions   = local.s3_bucket_manage_actions
+    resources = ["arn:${local.partition}:s3:::${local.names[each.key].app_bucket}"]
+  }
+
+  dynamic "statement" {
+    for_each = each.key == "test" ? [local.names[each.key].app_bucket] : []
+
+    content {
+      sid       = "AppBucketEmptyOnDestroy"
+      actions   = ["s3:ListBucketVersions"]
+      resources = ["arn:${local.partition}:s3:::${statement.value}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.key == "test" ? [local.names[each.key].app_bucket] : []
+
+    content {
+      sid       = "AppObjectsDeleteOnDestroy"
+      actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+      resources = ["arn:${local.partition}:s3:::${statement.value}/*"]
+    }
+  }
+
+  # --- ECR: manage and push to its own repository.
+  statement {
+    sid       = "EcrOwnRepository"
+    actions   = local.ecr_repository_actions
+    resources = ["${local.ecr}:repository/${local.names[each.key].repository}"]
+  }
+
+  dynamic "statement" {
+    # The test repository admits the prod deploy role (README.md: the
+    # repository policy terraform/ puts on gangway-test).
+    for_each = each.key == "test" ? [local.names[each.key].repository] : []
+
+    content {
+      sid       = "EcrOwnRepositoryPolicy"
+      actions   = ["ecr:DeleteRepositoryPolicy", "ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy"]
+      resources = ["${local.ecr}:repository/${statement.value}"]
+    }
+  }
+
+  # --- The environment's SSM parameters (/gangway/<env>/..., e.g. the
+  # digest a booting host serves) and log groups (/gangway/<env>/...).
+  statement {
+    sid = "SsmOwnParameters"
+    actions = [
+      "ssm:AddTagsToResource",
+      "ssm:DeleteParameter",
+      "ssm:DeleteParameters",
+      "ssm:GetParameter",
+      "ssm:GetParameters",
+      "ssm:GetParametersByPath",
+      "ssm:ListTagsForResource",
+      "ssm:PutParameter",
+      "ssm:RemoveTagsFromResource",
+    ]
+    resources = [
+      "${local.ssm}:parameter/gangway/${each.key}",
+      "${local.ssm}:parameter/gangway/${each.key}/*",
+    ]
+  }
+
+  statement {
+    sid = "LogsOwnGroups"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:DeleteRetentionPolicy",
+      "logs:ListTagsForResource",
+      "logs:ListTagsLogGroup",
+      "logs:PutRetentionPolicy",
+      "logs:TagLogGroup",
+      "logs:TagResource",
+      "logs:UntagLogGroup",
+      "logs:UntagResource",
+    ]
+    resources = ["${local.logs}:log-group:/gangway/${each.key}/*"]
+  }
+}
+
+resource "aws_iam_role" "deploy" {
+  for_each = local.envs
+
+  name                 = local.names[each.key].deploy_role
+  description          = "gangway ${each.key} deploy role: ${local.deploy_workflow[each.key]} in GitHub environment ${each.value} on ${local.deploy_branches[each.key]} of ${var.github_repository}"
   assume_role_policy   = data.aws_iam_policy_document.deploy_trust[each.key].json
   max_session_duration = 3600
+
+  tags = { Environment = each.key }
+
+  # The trust policy names the provider by its ARN (known at plan time);
+  # IAM wants it to exist.
+  depends_on = [aws_iam_openid_connect_provider.github]
 }
 
 resource "aws_iam_role_policy" "deploy" {
-  for_each = local.deploy_envs
+  for_each = local.envs
 
-  name   = "${local.names[each.key]}-deploy"
-  role   = aws_iam_role.deploy[each.key].id
-  policy = data.aws_iam_policy_document.deploy[each.key].json
+  name   = local.names[each.key].deploy_role
+  role   = aws_iam_role.deploy[each.key].name
+  policy = data.aws_iam_policy_document.deploy[each.key].minified_json
+}
+
+# IAM allows 10,240 characters of inline policy per role and 6,144 per
+# managed policy: the guards and the core stay inline, the EC2 and data
+# statements are two managed policies of the environment. The deploy roles
+# cannot change any of them (DenyPipelineRoleChanges).
+locals {
+  deploy_managed_policies = {
+    ec2  = data.aws_iam_policy_document.deploy_ec2
+    data = data.aws_iam_policy_document.deploy_data
+  }
+  deploy_policy_attachments = merge([
+    for env in keys(local.envs) : {
+      for part in keys(local.deploy_managed_policies) : "${env}-${part}" => { env = env, part = part }
+    }
+  ]...)
+}
+
+resource "aws_iam_policy" "deploy" {
+  for_each = local.deploy_policy_attachments
+
+  name        = "${local.names[each.value.env].deploy_role}-${each.value.part}"
+  description = "gangway ${each.value.env} deploy role: ${each.value.part} permissions"
+  policy      = local.deploy_managed_policies[each.value.part][each.value.env].minified_json
+
+  tags = { Environment = each.value.env }
+}
+
+resource "aws_iam_role_policy_attachment" "deploy" {
+  for_each = local.deploy_policy_attachments
+
+  role = aws_iam_role.deploy[each.value.env].name
+  # Built from the name, like every ARN here (known at plan time).
+  policy_arn = "${local.iam}:policy/${local.names[each.value.env].deploy_role}-${each.value.part}"
+
+  depends_on = [aws_iam_policy.deploy]
 }

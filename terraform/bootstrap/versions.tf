@@ -1,8 +1,8 @@
 # Bootstrap: what must exist before the pipeline can run terraform/ at all.
-# Applied rarely, by a person with administrator credentials, with LOCAL
-# state (this configuration creates the bucket the main state lives in).
-# Keep terraform.tfstate somewhere safe, or move it into the new bucket
-# afterwards (see README, "Bootstrapping a real AWS account").
+# Applied rarely, once per AWS account, by a person with administrator
+# credentials, with LOCAL state (this configuration creates the bucket the
+# main state lives in). Keep terraform.tfstate somewhere safe, or move it
+# into the new bucket afterwards (see README.md in this directory).
 terraform {
   required_version = ">= 1.11.0"
 

@@ -1,0 +1,362 @@
+package iampolicy_test
+
+// Loading the real policy documents of terraform/bootstrap: one
+// `terraform plan` per layout against one moto_server, read back with
+// `terraform show -json`. The bootstrap builds every ARN from names, so
+// every trust, identity, boundary and key policy is known at plan time.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gangway-dev/gangway/ci/iampolicy"
+	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/tf/tftest"
+)
+
+const (
+	region = "us-east-1"
+	repo   = "example-org/gangway"
+)
+
+// layoutSpec is one way of bootstrapping: which account, which variables.
+type layoutSpec struct {
+	name    string
+	account string
+	envs    map[string]string // pipeline environment → GitHub environment
+	extra   []string          // more -var arguments
+}
+
+var layoutSpecs = []layoutSpec{
+	{name: "test-account", account: "111111111111", envs: map[string]string{"test": "test"}},
+	{name: "prod-account", account: "222222222222", envs: map[string]string{"prod": "production"},
+		extra: []string{"-var", "promotion_source_repository_arn=arn:aws:ecr:" + region + ":111111111111:repository/gangway-test"}},
+	{name: "single", account: "333333333333", envs: map[string]string{"test": "test", "prod": "production"}},
+}
+
+// rawLayout holds one layout's policy documents as JSON, by key:
+//
+//	trust:ROLE  inline:ROLE  managed:POLICY  key:attestation  key:plans-ENV  bucket:state
+//
+// and which managed policies each role has attached.
+type rawLayout struct {
+	spec     layoutSpec
+	docs     map[string]string
+	attached map[string][]string // role → managed policy names
+}
+
+func (r *rawLayout) clone() *rawLayout {
+	c := &rawLayout{spec: r.spec, docs: map[string]string{}, attached: map[string][]string{}}
+	for k, v := range r.docs {
+		c.docs[k] = v
+	}
+	for k, v := range r.attached {
+		c.attached[k] = append([]string(nil), v...)
+	}
+	return c
+}
+
+// loadBootstrap plans terraform/bootstrap in every layout. It needs
+// terraform with the mirrored provider and moto_server: missing, the test
+// fails under CI=true and is skipped otherwise.
+func loadBootstrap(t *testing.T) map[string]*rawLayout {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("plans terraform/bootstrap against moto_server; skipped with -short")
+	}
+	cliConfig := tftest.CLIConfig(t)
+	moto := localworld.MotoT(t)
+
+	dir := copyBootstrap(t)
+	// The caller's AWS and Terraform settings stay out: only moto's.
+	var environ []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "TF_") {
+			environ = append(environ, kv)
+		}
+	}
+	environ = append(environ, "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "TF_INPUT=0",
+		"CHECKPOINT_DISABLE=1", "TF_DATA_DIR="+filepath.Join(dir, ".terraform"), "AWS_EC2_METADATA_DISABLED=true")
+	environ = append(environ, moto.Env()...)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	if _, err := terraform(ctx, dir, environ, "init", "-no-color", "-input=false"); err != nil {
+		t.Fatalf("terraform init: %v", err)
+	}
+	t.Logf("terraform init: %.1fs", time.Since(start).Seconds())
+
+	out := map[string]*rawLayout{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(layoutSpecs))
+	for i, spec := range layoutSpecs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			began := time.Now()
+			raw, err := planLayout(ctx, dir, environ, moto.Endpoint, spec)
+			t.Logf("plan and show of layout %s: %.1fs", spec.name, time.Since(began).Seconds())
+			if err != nil {
+				errs[i] = fmt.Errorf("layout %s: %w", spec.name, err)
+				return
+			}
+			mu.Lock()
+			out[spec.name] = raw
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// copyBootstrap copies the configuration (not its tests or state) into a
+// temporary directory, so that nothing is written into the worktree.
+func copyBootstrap(t *testing.T) string {
+	t.Helper()
+	_, self, _, _ := runtime.Caller(0)
+	src := filepath.Join(filepath.Dir(self), "..", "..", "terraform", "bootstrap")
+	dst := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(src, "*.tf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no terraform files in %s (%v)", src, err)
+	}
+	for _, f := range append(files, filepath.Join(src, ".terraform.lock.hcl")) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+func terraform(ctx context.Context, dir string, environ []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "terraform", append([]string{"-chdir=" + dir}, args...)...)
+	cmd.Env = environ
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("terraform %s: %w\n%s%s", args[0], err, stdout.String(), stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+// planLayout plans the bootstrap as the given account: moto answers
+// AssumeRoleWithWebIdentity for a role in any account with credentials of
+// that account, which is how one moto_server plays several accounts.
+func planLayout(ctx context.Context, dir string, environ []string, endpoint string, spec layoutSpec) (*rawLayout, error) {
+	creds, err := motoAccountCredentials(ctx, endpoint, spec.account)
+	if err != nil {
+		return nil, err
+	}
+	env := append(append([]string(nil), environ...), creds...)
+	envs, _ := json.Marshal(spec.envs)
+	plan := filepath.Join(dir, spec.name+".tfplan")
+	args := []string{"plan", "-no-color", "-input=false", "-lock=false", "-out=" + plan,
+		"-var", "state_bucket_name=gangway-tfstate-" + spec.account,
+		"-var", "github_repository=" + repo,
+		"-var", "environments=" + string(envs)}
+	if _, err := terraform(ctx, dir, env, append(args, spec.extra...)...); err != nil {
+		return nil, err
+	}
+	js, err := terraform(ctx, dir, env, "show", "-json", plan)
+	if err != nil {
+		return nil, err
+	}
+	return rawFromPlan(js, spec)
+}
+
+func motoAccountCredentials(ctx context.Context, endpoint, account string) ([]string, error) {
+	form := url.Values{
+		"Action":           {"AssumeRoleWithWebIdentity"},
+		"Version":          {"2011-06-15"},
+		"RoleArn":          {"arn:aws:iam::" + account + ":role/bootstrap-admin"},
+		"RoleSessionName":  {"bootstrap"},
+		"WebIdentityToken": {"unused"},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("assuming a role in account %s on moto: %w", account, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var out struct {
+		Credentials struct {
+			AccessKeyID     string `xml:"AccessKeyId"`
+			SecretAccessKey string `xml:"SecretAccessKey"`
+			SessionToken    string `xml:"SessionToken"`
+		} `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
+	}
+	if err := xml.Unmarshal(body, &out); err != nil || out.Credentials.AccessKeyID == "" {
+		return nil, fmt.Errorf("assuming a role in account %s on moto: %s %s (%v)", account, resp.Status, body, err)
+	}
+	c := out.Credentials
+	return []string{"AWS_ACCESS_KEY_ID=" + c.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey, "AWS_SESSION_TOKEN=" + c.SessionToken}, nil
+}
+
+// rawFromPlan collects the policy documents from `terraform show -json`.
+func rawFromPlan(js []byte, spec layoutSpec) (*rawLayout, error) {
+	var plan struct {
+		PlannedValues struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Type    string         `json:"type"`
+					Name    string         `json:"name"`
+					Index   any            `json:"index"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"planned_values"`
+	}
+	if err := json.Unmarshal(js, &plan); err != nil {
+		return nil, fmt.Errorf("reading the plan: %w", err)
+	}
+	raw := &rawLayout{spec: spec, docs: map[string]string{}, attached: map[string][]string{}}
+	str := func(v map[string]any, k string) (string, error) {
+		s, ok := v[k].(string)
+		if !ok || s == "" {
+			return "", fmt.Errorf("%s is not known at plan time", k)
+		}
+		return s, nil
+	}
+	for _, r := range plan.PlannedValues.RootModule.Resources {
+		var key, attr, doc string
+		var err error
+		switch r.Type {
+		case "aws_iam_role":
+			var name string
+			if name, err = str(r.Values, "name"); err == nil {
+				key, attr = "trust:"+name, "assume_role_policy"
+			}
+		case "aws_iam_role_policy":
+			var role string
+			if role, err = str(r.Values, "role"); err == nil {
+				key, attr = "inline:"+role, "policy"
+			}
+		case "aws_iam_policy":
+			var name string
+			if name, err = str(r.Values, "name"); err == nil {
+				key, attr = "managed:"+name, "policy"
+			}
+		case "aws_kms_key":
+			key, attr = "key:"+r.Name, "policy"
+			if s, ok := r.Index.(string); ok {
+				key += "-" + s
+			}
+		case "aws_s3_bucket_policy":
+			key, attr = "bucket:"+r.Name, "policy"
+		case "aws_iam_role_policy_attachment":
+			role, err1 := str(r.Values, "role")
+			arn, err2 := str(r.Values, "policy_arn")
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("%s: role and policy ARN must be known at plan time", r.Address)
+			}
+			raw.attached[role] = append(raw.attached[role], arn[strings.LastIndex(arn, "/")+1:])
+			continue
+		default:
+			continue
+		}
+		if err == nil {
+			doc, err = str(r.Values, attr)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Address, err)
+		}
+		if _, dup := raw.docs[key]; dup {
+			return nil, fmt.Errorf("two documents for %s", key)
+		}
+		raw.docs[key] = doc
+	}
+	for _, names := range raw.attached {
+		sort.Strings(names)
+	}
+	return raw, nil
+}
+
+// layout is a parsed rawLayout.
+type layout struct {
+	name     string
+	account  string
+	envs     map[string]string
+	roles    map[string]*role
+	managed  map[string]*iampolicy.Policy
+	keys     map[string]*iampolicy.Policy
+	stateBkt *iampolicy.Policy
+}
+
+type role struct {
+	name     string
+	arn      string
+	trust    *iampolicy.Policy
+	identity []*iampolicy.Policy
+}
+
+func (r *rawLayout) parse() (*layout, error) {
+	l := &layout{name: r.spec.name, account: r.spec.account, envs: r.spec.envs,
+		roles: map[string]*role{}, managed: map[string]*iampolicy.Policy{}, keys: map[string]*iampolicy.Policy{}}
+	parsed := map[string]*iampolicy.Policy{}
+	for key, doc := range r.docs {
+		p, err := iampolicy.Parse([]byte(doc))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		p.Name = key
+		parsed[key] = p
+	}
+	for key, p := range parsed {
+		kind, name, _ := strings.Cut(key, ":")
+		switch kind {
+		case "trust":
+			ro := &role{name: name, arn: "arn:aws:iam::" + r.spec.account + ":role/" + name, trust: p}
+			if inline := parsed["inline:"+name]; inline != nil {
+				ro.identity = append(ro.identity, inline)
+			}
+			for _, m := range r.attached[name] {
+				mp := parsed["managed:"+m]
+				if mp == nil {
+					return nil, fmt.Errorf("role %s: attached policy %s is not in the plan", name, m)
+				}
+				ro.identity = append(ro.identity, mp)
+			}
+			l.roles[name] = ro
+		case "managed":
+			l.managed[name] = p
+		case "key":
+			l.keys[name] = p
+		case "bucket":
+			if name == "state" {
+				l.stateBkt = p
+			}
+		}
+	}
+	return l, nil
+}
