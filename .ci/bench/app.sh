@@ -14,8 +14,11 @@
 # the same records, and must answer the same bytes before anything is
 # measured. Within each round the service and its comparator run one after
 # the other (A B A B ...), so that a busy moment of the machine hits both.
-# Prints requests/s and p50/p99 latency per run, the medians over the rounds,
-# and the ratios service/comparator with PASS or BELOW next to the targets.
+# Prints requests/s, p50/p99 latency and the CPU each program used per
+# request (user+system, from /proc; PostgreSQL's not included) per run, the
+# medians over the rounds, and the ratios service/comparator with PASS or
+# BELOW next to the targets. On a busy machine req/s swings with what else
+# runs; CPU per request hardly does, so its ratio tells the two apart.
 #
 #   bash .ci/bench/app.sh                        # 3 rounds of 10s per target
 #   RUNS=5 DURATION=20s bash .ci/bench/app.sh
@@ -101,9 +104,14 @@ go build -o "$tmp/barehealth" ./internal/bench/cmd/barehealth
 go build -o "$tmp/rawread" ./internal/bench/cmd/rawread
 start_comparator barehealth -version bench
 bare=$COMPARATOR_URL
+bare_pid=${pids[-1]}
 # The service's pool size (DB_MAX_CONNS, default 10) for the raw loop too.
 DATABASE_URL=$(cat "$tmp/dburl") start_comparator rawread -max-conns "${DB_MAX_CONNS:-10}"
 raw=$COMPARATOR_URL
+raw_pid=${pids[-1]}
+# The service itself is devserver's child.
+svc_pid=$(pgrep -P "$DEV_PID" -x app | head -1)
+[ -n "$svc_pid" ] || { echo "cannot find the service's process under devserver ($DEV_PID)" >&2; exit 1; }
 
 # 60 records, so that every /db/read?limit=50 returns a full page of 50.
 for i in $(seq 60); do
@@ -129,38 +137,47 @@ to_ms() {
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 med() { tr ' ' '\n' <<<"$1" | grep . | median; }
+hz=$(getconf CLK_TCK)
+# cpu_ticks PID prints the user+system CPU time PID has used, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 
 wrk_args=(-t"$THREADS" -c"$CONNECTIONS" --latency)
-declare -A url script rps p50 p99
+declare -A url script pid rps p50 p99 cpu
 url[health/service]=$svc/health
 url[health/barehealth]=$bare/health
 url[read/service]="$svc/db/read?limit=50"
 url[read/rawread]="$raw/db/read?limit=50"
 url[create/service]=$svc/db/create
 script[create/service]=$tmp/create.lua
+pid[health/service]=$svc_pid; pid[read/service]=$svc_pid; pid[create/service]=$svc_pid
+pid[health/barehealth]=$bare_pid; pid[read/rawread]=$raw_pid
 failed=0
 
 # measure KEY ROUND runs wrk once against KEY (endpoint/target), prints a
 # row and records the figures. Non-2xx answers or no answers at all mark
 # the whole benchmark as failed.
 measure() {
-  local key=$1 round=$2 out r a b bad sock
+  local key=$1 round=$2 out r a b bad sock t0 t1 n c
   local args=("${wrk_args[@]}" -d"$DURATION")
   [ -n "${script[$key]:-}" ] && args+=(-s "${script[$key]}")
+  t0=$(cpu_ticks "${pid[$key]}")
   out=$(wrk "${args[@]}" "${url[$key]}") || { echo "wrk failed against ${url[$key]}" >&2; failed=1; return 0; }
+  t1=$(cpu_ticks "${pid[$key]}")
+  n=$(awk '/ requests in / { print $1 }' <<<"$out")
+  c=$(awk -v d="$((t1 - t0))" -v hz="$hz" -v n="${n:-0}" 'BEGIN { printf "%.1f", (n > 0) ? d * 1e6 / hz / n : 0 }')
   r=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   a=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
   b=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
   bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")
   bad=${bad:-0}
   sock=$(awk '/Socket errors:/ { $1 = $2 = ""; print }' <<<"$out")
-  printf '%-8s %-11s %5s %11s %9s %9s %8s %s\n' "${key%/*}" "${key#*/}" "$round" "$r" "$a" "$b" "$bad" "$sock"
+  printf '%-8s %-11s %5s %11s %9s %9s %11s %8s %s\n' "${key%/*}" "${key#*/}" "$round" "$r" "$a" "$b" "$c" "$bad" "$sock"
   if [ "$bad" != 0 ] || awk -v r="${r:-0}" 'BEGIN { exit !(r + 0 == 0) }'; then
     echo "  ^ error: $bad non-2xx responses, or no requests served" >&2
     failed=1
   fi
-  rps[$key]+="$r "; p50[$key]+="$a "; p99[$key]+="$b "
+  rps[$key]+="$r "; p50[$key]+="$a "; p99[$key]+="$b "; cpu[$key]+="$c "
 }
 
 echo
@@ -173,7 +190,7 @@ for key in health/service health/barehealth read/service read/rawread create/ser
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" ${script[$key]:+-s "${script[$key]}"} "${url[$key]}" >/dev/null
 done
 echo
-printf '%-8s %-11s %5s %11s %9s %9s %8s %s\n' endpoint target round "req/s" "p50 ms" "p99 ms" non-2xx "socket errors"
+printf '%-8s %-11s %5s %11s %9s %9s %11s %8s %s\n' endpoint target round "req/s" "p50 ms" "p99 ms" "cpu us/req" non-2xx "socket errors"
 for pair in health/barehealth read/rawread; do
   endpoint=${pair%/*}
   for round in $(seq "$RUNS"); do
@@ -187,9 +204,10 @@ done
 
 echo
 echo "medians over $RUNS round(s):"
-printf '%-8s %-11s %11s %9s %9s\n' endpoint target "req/s" "p50 ms" "p99 ms"
+printf '%-8s %-11s %11s %9s %9s %11s\n' endpoint target "req/s" "p50 ms" "p99 ms" "cpu us/req"
 for key in health/service health/barehealth read/service read/rawread create/service; do
-  printf '%-8s %-11s %11s %9s %9s\n' "${key%/*}" "${key#*/}" "$(med "${rps[$key]:-}")" "$(med "${p50[$key]:-}")" "$(med "${p99[$key]:-}")"
+  printf '%-8s %-11s %11s %9s %9s %11s\n' "${key%/*}" "${key#*/}" "$(med "${rps[$key]:-}")" "$(med "${p50[$key]:-}")" \
+    "$(med "${p99[$key]:-}")" "$(med "${cpu[$key]:-}")"
 done
 
 echo
@@ -204,6 +222,12 @@ for pair in "health/barehealth 0.80 /health" "read/rawread 0.50 /db/read?limit=5
   got=$(ratio "$(med "${rps[$endpoint/service]:-}")" "$(med "${rps[$key]:-}")")
   verdict=$(awk -v g="$got" -v t="$target" 'BEGIN { print (g >= t) ? "PASS" : "BELOW" }')
   printf '%-18s %5s  target >= %s  %-5s  [%s]\n' "$label" "$got" "$target" "$verdict" "${per% }"
+done
+echo "CPU per request, comparator/service (medians; 1.00 = the service spends no more CPU than its comparator):"
+for pair in "health/barehealth /health" "read/rawread /db/read?limit=50"; do
+  read -r key label <<<"$pair"
+  endpoint=${key%/*}
+  printf '%-18s %5s\n' "$label" "$(ratio "$(med "${cpu[$key]:-}")" "$(med "${cpu[$endpoint/service]:-}")")"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
