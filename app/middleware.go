@@ -13,20 +13,14 @@ type ctxKey int
 
 const requestKey ctxKey = iota
 
-// requestInfo is what the middleware puts into a request's context.
-type requestInfo struct {
-	id     string
-	logger *slog.Logger // the server's logger, without the id
-}
-
 var discardLogger = slog.New(slog.DiscardHandler)
 
 // loggerFrom returns the request's logger (with its request id). It is
 // built when a handler asks for one, which only error paths do: a
 // logger.With for every request cost 3% of the CPU under load.
 func loggerFrom(ctx context.Context) *slog.Logger {
-	if ri, ok := ctx.Value(requestKey).(*requestInfo); ok {
-		return ri.logger.With("request_id", ri.id)
+	if rs, ok := ctx.Value(requestKey).(*requestState); ok {
+		return rs.logger.With("request_id", rs.id)
 	}
 	return discardLogger
 }
@@ -50,20 +44,6 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// withRequestID gives each request an id: the caller's X-Request-Id when it
-// is acceptable, a random one otherwise. It is echoed in the response.
-func withRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !validRequestID(id) {
-			id = newRequestID()
-		}
-		w.Header().Set("X-Request-Id", id)
-		r.Header.Set("X-Request-Id", id)
-		next.ServeHTTP(w, r)
-	})
-}
-
 // newRequestID returns 16 random hex digits. crypto/rand stays: under load
 // it was 0.5% of the CPU (the kernel's vDSO getrandom), not worth a weaker
 // source.
@@ -73,21 +53,26 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// statusRecorder remembers the status and size of a response.
-type statusRecorder struct {
+// requestState is one request's bookkeeping: its id, the status and size of
+// its response, and the server's logger. It wraps the ResponseWriter and is
+// the context value that loggerFrom reads, so that the whole of it is one
+// allocation per request.
+type requestState struct {
 	http.ResponseWriter
+	id     string
+	logger *slog.Logger // the server's, without the id
 	status int
 	bytes  int
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
+func (s *requestState) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusRecorder) Write(b []byte) (int, error) {
+func (s *requestState) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
@@ -96,11 +81,13 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+func (s *requestState) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// logRequests logs one line per request, except successful /health probes,
-// and puts the request's id into the context for loggerFrom. Query strings
-// are not logged.
+// withRequestIDAndLog gives each request an id, echoed as X-Request-Id (the
+// caller's X-Request-Id when it is acceptable, a random one otherwise),
+// puts it into the context for loggerFrom, and logs one line per request
+// once it is answered, except successful /health probes. Query strings are
+// not logged.
 //
 // Load balancers and container health checks call /health all the time.
 // Under load, the JSON access line of each probe (its encoding and its
@@ -108,22 +95,32 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // beyond net/http itself; a line per probe tells nothing that a failing one
 // would not. Failed probes (any status from 300 up) are still logged, as is
 // every request to any other endpoint.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+//
+// The id and the log line are one middleware around one requestState, and
+// the id is no longer copied into the request's headers: with the log line
+// gone, this bookkeeping was what remained of the chain's cost, and
+// BenchmarkHealth went from 16 to 13 allocations and about 30% less time
+// over the routes alone.
+func withRequestIDAndLog(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &requestInfo{id: r.Header.Get("X-Request-Id"), logger: logger}
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestKey, ri)))
-		status := rec.status
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		rs := &requestState{ResponseWriter: w, id: id, logger: logger}
+		next.ServeHTTP(rs, r.WithContext(context.WithValue(r.Context(), requestKey, rs)))
+		status := rs.status
 		if status == 0 {
 			status = http.StatusOK // what net/http sends when a handler writes nothing
 		}
 		if status < 300 && r.URL.Path == "/health" {
 			return
 		}
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", ri.id),
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id),
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
-			slog.Int("bytes", rec.bytes), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+			slog.Int("bytes", rs.bytes), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 	})
 }
 
@@ -139,7 +136,7 @@ func recoverPanics(next http.Handler) http.Handler {
 				panic(v)
 			}
 			loggerFrom(r.Context()).Error("handler panicked", "panic", v)
-			if rec, ok := w.(*statusRecorder); !ok || rec.status == 0 {
+			if rs, ok := w.(*requestState); !ok || rs.status == 0 {
 				writeError(w, r, http.StatusInternalServerError, "internal error")
 			}
 		}()

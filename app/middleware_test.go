@@ -155,11 +155,11 @@ func TestFailuresAreLoggedWithTheRequestID(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	h := logRequests(logger, recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := withRequestIDAndLog(logger, recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		loggerFrom(r.Context()).Warn("about to fail")
 		panic("boom")
 	})))
-	if got := serveWithID(withRequestID(h), "GET", "/health", "probe-7").StatusCode; got != 500 {
+	if got := serveWithID(h, "GET", "/health", "probe-7").StatusCode; got != 500 {
 		t.Fatalf("status = %d, want 500", got)
 	}
 	want := map[string]bool{"about to fail": false, "handler panicked": false, "request": false}
