@@ -45,8 +45,8 @@ func validRequestID(id string) bool {
 }
 
 // newRequestID returns 16 random hex digits. crypto/rand stays: under load
-// it was 0.5% of the CPU (the kernel's vDSO getrandom), not worth a weaker
-// source.
+// it is under 1% of the CPU (the kernel's vDSO getrandom), not worth a
+// weaker source.
 func newRequestID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
