@@ -18,7 +18,8 @@
 # request (user+system, from /proc; PostgreSQL's not included) per run, the
 # medians over the rounds, and the ratios service/comparator with PASS or
 # BELOW next to the targets. On a busy machine req/s swings with what else
-# runs; CPU per request hardly does, so its ratio tells the two apart.
+# runs; CPU per request varies far less, so its ratio tells a slower
+# program from a busy moment.
 #
 #   bash .ci/bench/app.sh                        # 3 rounds of 10s per target
 #   RUNS=5 DURATION=20s bash .ci/bench/app.sh
@@ -27,7 +28,8 @@
 #       go tool pprof -top /tmp/prof/app /tmp/prof/health.pprof
 #
 # Settings: RUNS (3), DURATION (10s), THREADS (2), CONNECTIONS (64), WARMUP
-# (2s, one unmeasured run per target first), PROFILE_DIR, PROFILE_SECONDS (5).
+# (2s, one unmeasured run per target before its rounds), PROFILE_DIR,
+# PROFILE_SECONDS (5).
 # Not part of .ci/run, and never a timed assertion: it exits non-zero only on
 # errors (something does not start, answers differ, non-2xx responses), not
 # on a ratio below its target. Figures depend on the machine, which wrk, the
