@@ -14,6 +14,9 @@ type config struct {
 	Port            int    // PORT (default 8000; 0 picks a free port)
 	Version         string // APP_VERSION (default "dev")
 	ShutdownTimeout time.Duration
+	// DebugAddr is DEBUG_ADDR: a loopback host:port where net/http/pprof
+	// is served; "" (the default) = no debug listener.
+	DebugAddr string
 
 	// DBConnString is the PostgreSQL connection string without the
 	// password when it comes from DB_SECRET_ARN; "" = no database configured.
@@ -36,6 +39,7 @@ type config struct {
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		Host:               getenv("LISTEN_HOST"),
+		DebugAddr:          getenv("DEBUG_ADDR"),
 		Version:            getenv("APP_VERSION"),
 		DBSecretARN:        getenv("DB_SECRET_ARN"),
 		DBPassword:         getenv("DB_PASSWORD"),
@@ -66,6 +70,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.Host != "" && net.ParseIP(c.Host) == nil && c.Host != "localhost" {
 		return c, fmt.Errorf("LISTEN_HOST must be an IP address or localhost")
+	}
+	if err := validDebugAddr(c.DebugAddr); err != nil {
+		return c, err
 	}
 
 	if u := getenv("DATABASE_URL"); u != "" {

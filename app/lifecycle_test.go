@@ -175,6 +175,7 @@ func TestConfigurationErrors(t *testing.T) {
 		{"secret without host", map[string]string{"DB_SECRET_ARN": "arn:x", "AWS_REGION": "us-east-1"}, "set DB_HOST"},
 		{"bucket without region", map[string]string{"S3_BUCKET": "b"}, "AWS_REGION is required"},
 		{"listen host", map[string]string{"LISTEN_HOST": "example.com"}, "LISTEN_HOST"},
+		{"debug addr not loopback", map[string]string{"DEBUG_ADDR": "0.0.0.0:6060"}, "DEBUG_ADDR must be a loopback"},
 		{"bad database url", map[string]string{"DATABASE_URL": "postgres://u:hunter2@[::1"}, "not valid"},
 		{"bad flag", map[string]string{"FLAG": "-nope"}, "flag provided but not defined"},
 	}

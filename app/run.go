@@ -97,6 +97,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if cfg.DebugAddr != "" {
+		dln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listening on DEBUG_ADDR %s: %w", cfg.DebugAddr, err)
+		}
+		dsrv := newDebugServer()
+		go func() { _ = dsrv.Serve(dln) }()
+		defer dsrv.Close()
+		logger.Warn("debug listener serving net/http/pprof (DEBUG_ADDR)", "debug_addr", dln.Addr().String())
+	}
 	logger.Info("listening", "addr", ln.Addr().String())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

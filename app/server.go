@@ -35,8 +35,7 @@ func NewServer(logger *slog.Logger, version string, db recordStore, objects obje
 	addRoutes(mux, version, db, objects, bucket)
 	var h http.Handler = mux
 	h = recoverPanics(h)
-	h = logRequests(logger, h)
-	h = withRequestID(h)
+	h = withRequestIDAndLog(logger, h)
 	h = commonHeaders(h)
 	return h
 }

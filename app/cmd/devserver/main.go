@@ -5,6 +5,7 @@
 //
 //	go run ./app/cmd/devserver            # from the repository root; Ctrl-C stops everything
 //	go run ./app/cmd/devserver -port 0 -url-file /tmp/url
+//	go run ./app/cmd/devserver -database-url-file /tmp/db   # also the database URL, for benchmarks
 //
 // It prints APP_URL=… on stdout once /health answers, and on SIGINT or
 // SIGTERM stops the service (gracefully), moto_server and PostgreSQL, and
@@ -56,6 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	appBin := flags.String("app", "", "a built service binary to run (default: go build ./app from the current directory)")
 	urlFile := flags.String("url-file", "", "also write the service's base URL to this file once it is ready")
 	version := flags.String("version", "dev-local", "APP_VERSION for the service")
+	dbURLFile := flags.String("database-url-file", "", "also write the service's database URL (with its password) to this file, mode 0600, for tools such as the benchmark's comparators")
 	if err := flags.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -120,6 +122,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := waitHealthy(ctx, base, exited); err != nil {
 		_ = app.Process.Signal(syscall.SIGTERM)
 		return err
+	}
+	if *dbURLFile != "" {
+		if err := os.WriteFile(*dbURLFile, []byte(pg.URLFor(dbName, password, dbName)+"\n"), 0o600); err != nil {
+			return err
+		}
 	}
 	if *urlFile != "" {
 		if err := os.WriteFile(*urlFile, []byte(base+"\n"), 0o644); err != nil {
