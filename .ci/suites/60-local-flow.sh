@@ -62,7 +62,6 @@ def expect(cond, what):
         problems.append(what)
 def stages(rep):
     return {s["name"]: s["result"] for s in rep["stages"]}
-digest = lambda ref: ref.split("@", 1)[1] if "@" in ref else ""
 
 def steps(rep, key):
     return {s["name"]: s["result"] for s in (rep.get(key) or {}).get("steps", [])}
@@ -76,14 +75,16 @@ for name in ("first", "changed"):
     expect(rep["prod_deploy"]["ok"] and rep["test_deploy"]["ok"], f"{name}: deploy reports not ok")
     expect(set(stages(rep).values()) == {"passed"}, f"{name}: stages {stages(rep)}")
     expect(rep["tests"] and all(t["result"] == "pass" for t in rep["tests"]), f"{name}: integration tests {rep['tests']}")
-    # Build once, promote the digest: prod runs exactly what test tested.
-    expect(digest(rep["test_image"]) == rep["digest"] == digest(rep["prod_image"]) == digest(rep["prod_image_after"]),
-           f"{name}: digests differ: test {rep['test_image']}, prod {rep['prod_image']}, serving {rep['prod_image_after']}")
+    # Build once, promote the digest: prod runs exactly what test tested
+    # (the deploy reports name the images; the flow parsed the digest).
+    expect(rep["prod_deploy"]["promoted_from"] == rep["test_image"] and rep["test_image"].endswith("@" + rep["digest"])
+           and rep["prod_image"].endswith("@" + rep["digest"]) and rep["prod_image_after"] == rep["prod_image"],
+           f"{name}: images differ: test {rep['test_image']}, prod {rep['prod_image']}, serving {rep['prod_image_after']}")
     expect("gangway-prod@" in rep["prod_image"], f"{name}: prod image {rep['prod_image']} is not in the prod repository")
 
 c = r["changed"]
 expect(c["digest"] != r["first"]["digest"], "changed: the second release has the first one's digest")
-expect(digest(c["prod_image_before"]) == r["first"]["digest"], f"changed: prod before {c['prod_image_before']}, want the first release")
+expect(c["prod_image_before"] == r["first"]["prod_image"], f"changed: prod before {c['prod_image_before']}, want the first release")
 load = c.get("prod_load") or {}
 expect(load.get("requests", 0) > 100, f"changed: the request loop sent {load.get('requests')} requests")
 expect(load.get("failed") == 0, f"changed: {load.get('failed')} failed requests during the rollout: {load.get('errors')}")
