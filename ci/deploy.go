@@ -63,9 +63,22 @@ func (m *Gangway) Deploy(
 	// Do not run the integration suite after a test deploy (for a pipeline that runs integration-test as its own step).
 	// +optional
 	skipIntegrationTests bool,
+	// Apply the plan a reviewer approved instead of planning: the run it was stored for (plan --store-as).
+	// +optional
+	planRun string,
+	// The SHA-256 of that stored plan (plan's bundle_sha256): a plan edited after review is refused.
+	// +optional
+	planDigest string,
+	// The source revision this deploy runs; a stored plan made from another commit is refused.
+	// +optional
+	commit string,
 ) (*Report, error) {
 	s := &moduleSteps{m: m, plans: map[string]*dagger.Directory{}, readyTimeout: "120s"}
-	rep, _ := deploy.Run(ctx, s, deploy.Request{Env: env, Image: image, Revision: revision, SkipIntegrationTests: skipIntegrationTests})
+	req := deploy.Request{Env: env, Image: image, Revision: revision, SkipIntegrationTests: skipIntegrationTests}
+	if planRun != "" || planDigest != "" {
+		req.Reviewed = &deploy.ReviewedPlan{Run: planRun, SHA256: planDigest, Commit: commit}
+	}
+	rep, _ := deploy.Run(ctx, s, req)
 	return newReport(rep)
 }
 
@@ -105,10 +118,24 @@ func (s *moduleSteps) Attest(ctx context.Context, image imageref.Ref, checks int
 }
 
 func (s *moduleSteps) Plan(ctx context.Context, env string) (tf.PlanOutput, error) {
-	args, err := steps.PlanArgs(steps.TerraformDir, env, workDir+"/"+planFile, workDir+"/"+planSummary)
+	args, err := steps.PlanArgs(steps.TerraformDir, env, workDir+"/"+planFile, workDir+"/"+planSummary, steps.PlanOptions{})
 	if err != nil {
 		return tf.PlanOutput{}, err
 	}
+	return s.planIn(ctx, args)
+}
+
+func (s *moduleSteps) FetchPlan(ctx context.Context, env string, rp deploy.ReviewedPlan) (tf.PlanOutput, error) {
+	args, err := steps.FetchPlanArgs(steps.TerraformDir, env, rp.Run, rp.SHA256, rp.Commit, workDir)
+	if err != nil {
+		return tf.PlanOutput{}, err
+	}
+	return s.planIn(ctx, args)
+}
+
+// planIn runs a command that leaves a plan in workDir and prints its
+// description, and keeps that directory for Apply.
+func (s *moduleSteps) planIn(ctx context.Context, args []string) (tf.PlanOutput, error) {
 	run, err := s.m.cli(ctx, args, nil)
 	if err != nil {
 		return tf.PlanOutput{}, err
@@ -118,7 +145,7 @@ func (s *moduleSteps) Plan(ctx context.Context, env string) (tf.PlanOutput, erro
 	}
 	var out tf.PlanOutput
 	if err := json.Unmarshal([]byte(run.stdout), &out); err != nil {
-		return tf.PlanOutput{}, fmt.Errorf("pipeline plan printed no plan JSON: %w", err)
+		return tf.PlanOutput{}, fmt.Errorf("pipeline %s printed no plan JSON: %w", args[1], err)
 	}
 	s.plans[out.PlanFile] = run.work
 	return out, nil

@@ -126,8 +126,17 @@ func (m *Gangway) Plan(
 	ctx context.Context,
 	// Environment: test or prod.
 	env string,
+	// Also store the plan for a later job (deploy --plan-run), encrypted in the state bucket under this run's name, e.g. "$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"; its digest is result's bundle_sha256.
+	// +optional
+	storeAs string,
+	// The source revision being planned, recorded in the plan's binding: a stored plan is applied only by a deploy of the same commit.
+	// +optional
+	commit string,
+	// Take no state lock: a preview under a role that may only read the state (a pull request's view of prod).
+	// +optional
+	noLock bool,
 ) (*Plan, error) {
-	args, err := steps.PlanArgs(steps.TerraformDir, env, workDir+"/"+planFile, workDir+"/"+planSummary)
+	args, err := steps.PlanArgs(steps.TerraformDir, env, workDir+"/"+planFile, workDir+"/"+planSummary, steps.PlanOptions{StoreAs: storeAs, Commit: commit, NoLock: noLock})
 	if err != nil {
 		return nil, err
 	}

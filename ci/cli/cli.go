@@ -49,6 +49,7 @@ func commands() []command {
 	return []command{
 		bootstrapCommand(),
 		planCommand(),
+		fetchPlanCommand(),
 		applyCommand(),
 		outputsCommand(),
 		ecrLoginCommand(),
@@ -57,6 +58,7 @@ func commands() []command {
 		promoteCommand(),
 		rolloutCommand(),
 		rollbackCommand(),
+		driftCommand(),
 		ghaCommand(),
 		localCommand(),
 	}

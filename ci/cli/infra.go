@@ -69,6 +69,8 @@ type tfFlags struct {
 	stateBucket string
 	lockTimeout time.Duration
 	terraform   string
+	commit      string
+	noLock      bool
 }
 
 func (f *tfFlags) register(fs *flag.FlagSet) {
@@ -78,6 +80,7 @@ func (f *tfFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
 	fs.DurationVar(&f.lockTimeout, "lock-timeout", 5*time.Minute, "how long to wait for a state lock held by another run before failing (never broken)")
 	fs.StringVar(&f.terraform, "terraform", "", "terraform binary (default: terraform on $PATH)")
+	fs.StringVar(&f.commit, "commit", "", "the source revision being planned or applied (recorded in a plan's binding; a reviewed plan is applied only under the same commit)")
 }
 
 // validate checks what can be checked before any call: the environment
@@ -112,12 +115,9 @@ func (f *tfFlags) runner(ctx context.Context, io IO) (*tf.Runner, *awsSession, e
 	if err != nil {
 		return nil, nil, err
 	}
-	bucket := f.stateBucket
-	if bucket == "" {
-		bucket = io.Getenv("TF_STATE_BUCKET")
-	}
-	if bucket == "" {
-		bucket = tf.DefaultStateBucket(sess.identity.Account, sess.settings.Region)
+	bucket, err := f.bucket(io, sess)
+	if err != nil {
+		return nil, nil, err
 	}
 	r, err := tf.New(tf.Config{
 		Dir:          f.dir,
@@ -127,12 +127,37 @@ func (f *tfFlags) runner(ctx context.Context, io IO) (*tf.Runner, *awsSession, e
 		ExecPath:     f.terraform,
 		Environ:      terraformEnviron(io.Getenv, sess.settings),
 		Log:          io.Stderr,
-		StateObjects: s3.NewFromConfig(sess.cfg, func(o *s3.Options) { o.UsePathStyle = sess.settings.Emulated() }),
+		StateObjects: sess.s3(),
+		StateOwner:   sess.identity.Account,
+		Commit:       f.commit,
+		NoLock:       f.noLock,
 	})
 	if err != nil {
 		return nil, nil, &UsageError{Err: err}
 	}
 	return r, sess, nil
+}
+
+// bucket is the state bucket: --state-bucket, else $TF_STATE_BUCKET, else
+// (outside CI only) the conventional name for the account and region. In
+// CI the name must be given: a predictable name could be another account's
+// bucket, and every call also names the owner (ExpectedBucketOwner).
+func (f *tfFlags) bucket(io IO, sess *awsSession) (string, error) {
+	if f.stateBucket != "" {
+		return f.stateBucket, nil
+	}
+	if b := io.Getenv("TF_STATE_BUCKET"); b != "" {
+		return b, nil
+	}
+	if io.Getenv("CI") == "true" || io.Getenv("GITHUB_ACTIONS") == "true" || io.Getenv("GITLAB_CI") == "true" {
+		return "", usagef("no state bucket: in CI set TF_STATE_BUCKET (or --state-bucket) to the bucket the bootstrap created; the conventional name is not trusted there")
+	}
+	return tf.DefaultStateBucket(sess.identity.Account, sess.settings.Region), nil
+}
+
+// s3 is an S3 client for the session (path-style against an emulator).
+func (s *awsSession) s3() *s3.Client {
+	return s3.NewFromConfig(s.cfg, func(o *s3.Options) { o.UsePathStyle = s.settings.Emulated() })
 }
 
 // passedToTerraform are the variables terraform and its AWS provider may

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gangway-dev/gangway/ci/planstore"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
 
@@ -18,8 +19,20 @@ func planCommand() command {
 			f.register(fs)
 			out := fs.String("out", "", "plan file to write (default gangway-<env>.tfplan); its binding is written to FILE.binding.json")
 			md := fs.String("summary-md", "", "also write the Markdown summary to this file")
+			fs.BoolVar(&f.noLock, "no-lock", false, "plan without taking the state lock: a preview under a role that may only read the state")
+			storeAs := fs.String("store-as", "", "also store the plan for a later job to apply, encrypted in the state bucket under gangway/<env>/plans/RUN.tfplan.tar (RUN: e.g. the CI run id and attempt)")
 			return func(ctx context.Context, io IO) error {
-				r, _, err := f.runner(ctx, io)
+				if f.noLock && *storeAs != "" {
+					return usagef("--no-lock and --store-as do not go together: a plan stored for applying takes the lock")
+				}
+				var key string
+				if *storeAs != "" {
+					var err error
+					if key, err = planstore.Key(f.env, *storeAs); err != nil {
+						return &UsageError{Err: fmt.Errorf("--store-as: %w", err)}
+					}
+				}
+				r, sess, err := f.runner(ctx, io)
 				if err != nil {
 					return err
 				}
@@ -36,7 +49,20 @@ func planCommand() command {
 						return fmt.Errorf("writing the Markdown summary: %w", err)
 					}
 				}
-				return writeJSON(io.Stdout, tf.NewPlanOutput(f.env, p))
+				out := tf.NewPlanOutput(f.env, p)
+				if key != "" {
+					bundle, sum, err := planstore.Pack(out)
+					if err != nil {
+						return err
+					}
+					store := planstore.Store{S3: sess.s3(), Bucket: r.Bucket(), Owner: sess.identity.Account}
+					if err := store.Put(ctx, f.env, key, bundle, sum); err != nil {
+						return err
+					}
+					out.StoredKey, out.BundleSHA256 = key, sum
+					io.Log.Info("plan stored for review", "key", key, "sha256", sum)
+				}
+				return writeJSON(io.Stdout, out)
 			}
 		},
 	}

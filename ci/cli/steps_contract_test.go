@@ -24,11 +24,15 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 	ok := func(args []string) func() ([]string, error) { return func() ([]string, error) { return args, nil } }
 	lines := map[string]func() ([]string, error){
 		"plan": func() ([]string, error) {
-			return steps.PlanArgs(steps.TerraformDir, "test", "/work/plan.tfplan", "/work/plan.md")
+			return steps.PlanArgs(steps.TerraformDir, "test", "/work/plan.tfplan", "/work/plan.md", steps.PlanOptions{StoreAs: "1-1", Commit: "abc"})
+		},
+		"fetch-plan": func() ([]string, error) {
+			return steps.FetchPlanArgs(steps.TerraformDir, "prod", "1-1", strings.Repeat("a", 64), "abc", "/work/plan")
 		},
 		"apply":         func() ([]string, error) { return steps.ApplyArgs(steps.TerraformDir, "test", "/work/apply.tfplan") },
 		"outputs":       func() ([]string, error) { return steps.OutputsArgs(steps.TerraformDir, "test") },
 		"verify-tested": ok(steps.VerifyTestedArgs(img)),
+		"drift":         func() ([]string, error) { return steps.DriftArgs(steps.TerraformDir, "prod", "/work/drift.md") },
 		"attest":        ok(steps.AttestArgs(img, 17, "abc")),
 		"promote":       ok(steps.PromoteArgs(img, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod")),
 		"rollout":       func() ([]string, error) { return steps.RolloutArgs("prod", img) },

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/envname"
@@ -24,6 +25,20 @@ type Request struct {
 	// SkipIntegrationTests leaves the gate of a test deploy to a later
 	// step (a workflow that runs integration-test as its own job).
 	SkipIntegrationTests bool
+	// Reviewed, when set, is the plan a reviewer approved: it is applied
+	// instead of a new plan, exactly as stored.
+	Reviewed *ReviewedPlan
+}
+
+// ReviewedPlan names a plan stored by an earlier job (pipeline plan
+// --store-as) and what its review approved.
+type ReviewedPlan struct {
+	// Run is the name it was stored under.
+	Run string
+	// SHA256 is the digest of the stored bundle, from the plan job.
+	SHA256 string
+	// Commit is the revision this job deploys; the plan must be from it.
+	Commit string
 }
 
 // TestRepository is the last path component of the test environment's
@@ -35,6 +50,11 @@ const TestRepository = "gangway-test"
 func CheckRequest(req Request) error {
 	if err := envname.Validate(req.Env); err != nil {
 		return err
+	}
+	if rp := req.Reviewed; rp != nil {
+		if rp.Run == "" || len(rp.SHA256) != 64 || strings.Trim(rp.SHA256, "0123456789abcdef") != "" {
+			return errors.New("a reviewed plan needs the run it was stored for and its 64-hex sha256 (the plan job's bundle_sha256)")
+		}
 	}
 	switch {
 	case req.Env == "prod" && req.Image == "":
@@ -138,6 +158,11 @@ func (r *run) step(name string, fn func() (string, error)) error {
 	return nil
 }
 
+// skipStep records a step that did not need to run.
+func (r *run) skipStep(name, why string) {
+	r.report.Steps = append(r.report.Steps, StepRecord{Name: name, Result: Skipped, Detail: why})
+}
+
 // plannedSteps is the whole sequence for the report's environment, so that
 // steps after a failure are recorded as skipped.
 func (r *run) plannedSteps() []string {
@@ -190,16 +215,26 @@ func (r *run) deploy(ctx context.Context, req Request) error {
 	var plan tf.PlanOutput
 	if err := r.step(StepPlan, func() (string, error) {
 		var err error
-		plan, err = r.steps.Plan(ctx, req.Env)
+		if req.Reviewed != nil {
+			plan, err = r.steps.FetchPlan(ctx, req.Env, *req.Reviewed)
+		} else {
+			plan, err = r.steps.Plan(ctx, req.Env)
+		}
 		if err != nil {
 			return "", err
 		}
 		rep.Plan = &plan
+		if req.Reviewed != nil {
+			return "the reviewed plan (sha256 " + req.Reviewed.SHA256[:12] + "): " + plan.Summary.Headline(), nil
+		}
 		return plan.Summary.Headline(), nil
 	}); err != nil {
 		return err
 	}
-	if err := r.step(StepApply, func() (string, error) {
+	if !plan.HasChanges {
+		// Nothing to apply: the deploy is a rollout only.
+		r.skipStep(StepApply, "no changes")
+	} else if err := r.step(StepApply, func() (string, error) {
 		a, err := r.steps.Apply(ctx, plan)
 		if err != nil {
 			return "", err

@@ -30,6 +30,8 @@ type fakeSteps struct {
 	suite []byte
 	// promoteTo, when set, is where Promote claims to have copied.
 	promoteTo string
+	// noChanges makes plans change nothing.
+	noChanges bool
 }
 
 var _ Steps = (*fakeSteps)(nil)
@@ -49,8 +51,15 @@ func (f *fakeSteps) VerifyTested(_ context.Context, image imageref.Ref) error {
 }
 
 func (f *fakeSteps) Plan(_ context.Context, env string) (tf.PlanOutput, error) {
-	return tf.PlanOutput{Env: env, PlanFile: "/plans/" + env, HasChanges: true, PlanSHA256: "abc",
+	return tf.PlanOutput{Env: env, PlanFile: "/plans/" + env, HasChanges: !f.noChanges, PlanSHA256: "abc",
 		Summary: tf.Summary{Add: 1, Resources: []tf.ResourceChange{{Address: "aws_s3_bucket.app", Action: tf.ActionCreate}}}}, f.call(StepPlan)
+}
+
+func (f *fakeSteps) FetchPlan(_ context.Context, env string, rp ReviewedPlan) (tf.PlanOutput, error) {
+	if err := f.call("fetch-plan"); err != nil {
+		return tf.PlanOutput{}, err
+	}
+	return tf.PlanOutput{Env: env, PlanFile: "/plans/" + env, HasChanges: !f.noChanges, BundleSHA256: rp.SHA256}, nil
 }
 
 func (f *fakeSteps) Apply(_ context.Context, plan tf.PlanOutput) (tf.ApplyOutput, error) {
@@ -367,4 +376,48 @@ func assertFiles(t *testing.T, rep *Report) map[string][]byte {
 		t.Errorf("Verdict = %v for OK = %v", err, rep.OK)
 	}
 	return files
+}
+
+// TestReviewedPlanIsAppliedAsStored deploys prod from a reviewed plan: it is
+// fetched instead of planned; a plan with no changes makes the deploy a
+// rollout only; a bad reference runs nothing.
+func TestReviewedPlanIsAppliedAsStored(t *testing.T) {
+	t.Parallel()
+	reviewed := &ReviewedPlan{Run: "42-1", SHA256: hex64, Commit: "abc"}
+	cases := []struct {
+		name      string
+		noChanges bool
+		reviewed  *ReviewedPlan
+		wantCalls string
+		wantErr   string
+	}{
+		{"changes", false, reviewed, "verify-tested fetch-plan apply outputs promote rollout", ""},
+		{"no changes: rollout only", true, reviewed, "verify-tested fetch-plan outputs promote rollout", ""},
+		{"no digest", false, &ReviewedPlan{Run: "42-1"}, "", "64-hex sha256"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := &fakeSteps{noChanges: c.noChanges}
+			rep, err := Run(context.Background(), f, Request{Env: "prod", Image: tested, Reviewed: c.reviewed})
+			if got := strings.Join(f.calls, " "); got != c.wantCalls {
+				t.Errorf("calls = %q, want %q", got, c.wantCalls)
+			}
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("Run error = %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.noChanges {
+				if s := rep.Steps[3]; s.Name != StepApply || s.Result != Skipped || s.Detail != "no changes" {
+					t.Errorf("apply step = %+v, want skipped for no changes", s)
+				}
+			}
+			assertFiles(t, rep)
+		})
+	}
 }

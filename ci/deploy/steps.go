@@ -19,6 +19,10 @@ type Steps interface {
 	// Plan plans env and keeps the saved plan (and its binding) where
 	// Apply finds it by PlanFile.
 	Plan(ctx context.Context, env string) (tf.PlanOutput, error)
+	// FetchPlan fetches the plan a reviewer approved (stored by another
+	// job) where Apply finds it, refusing one that was edited, made for
+	// another environment or under another commit.
+	FetchPlan(ctx context.Context, env string, reviewed ReviewedPlan) (tf.PlanOutput, error)
 	// Apply applies exactly the saved plan; the binding refuses a plan
 	// whose state moved on.
 	Apply(ctx context.Context, plan tf.PlanOutput) (tf.ApplyOutput, error)

@@ -78,6 +78,7 @@ func TestPublishPlan(t *testing.T) {
 			"replace<<"+d+"\n1\n"+d+"\n")
 	check(t, "summary", summary, "### Terraform plan for `test`\n\n"+
 		"**1 to add, 0 to change, 0 to destroy, 1 to replace.**\n\n"+
+		"> [!WARNING]\n> **Replaces** (destroys, then creates) `aws_instance.app`.\n\n"+
 		"| action | resource |\n| --- | --- |\n"+
 		"| replace | `aws_instance.app` |\n"+
 		"| create | `aws_s3_bucket.data` |\n\n")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/tf"
@@ -36,11 +37,36 @@ func ForPlan(in tf.PlanOutput) Report {
 			{"replace", strconv.Itoa(s.Replace)},
 		},
 	}
+	if in.StoredKey != "" {
+		r.Outputs = append(r.Outputs, Output{"stored_key", in.StoredKey}, Output{"bundle_sha256", in.BundleSHA256})
+	}
 	if s.Destroy > 0 || s.Replace > 0 {
 		r.Annotations = append(r.Annotations, Annotation{
 			Level:   LevelWarning,
 			Title:   "Terraform plan for " + in.Env,
 			Message: fmt.Sprintf("The plan destroys %d and replaces %d resource(s): review it before applying.", s.Destroy, s.Replace),
+		})
+	}
+	return r
+}
+
+// ForDrift builds the report of a drift check: its Markdown, an output
+// drifted=true|false, and one error annotation naming the drifted resources.
+func ForDrift(d tf.Drift) Report {
+	r := Report{
+		Summary: d.Markdown(),
+		Outputs: []Output{{"env", d.Env}, {"drifted", strconv.FormatBool(d.Drifted)}},
+	}
+	if d.Drifted {
+		var names []string
+		for _, res := range d.Resources {
+			names = append(names, res.Address)
+		}
+		r.Annotations = append(r.Annotations, Annotation{
+			Level: LevelError,
+			Title: "Drift of " + d.Env,
+			Message: fmt.Sprintf("%d resource(s) changed outside Terraform: %s. Apply the configuration to put them back, or change the configuration to keep them.",
+				len(names), strings.Join(names, ", ")),
 		})
 	}
 	return r

@@ -36,6 +36,15 @@ func version(ctx context.Context, root string, run int) string {
 	return fmt.Sprintf("%s.run%d", v, run)
 }
 
+// commit is the checkout's revision ("" outside git).
+func commit(ctx context.Context, root string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // buildContext copies what the image recipe reads (go.mod, go.sum, app/)
 // from root into dir, the same tree the Dagger module hands DockerBuild.
 // With broken, the copy of breakFile carries the defect; the source tree is

@@ -17,6 +17,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/testjson"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // Options configure one run of the local flow.
@@ -62,6 +63,10 @@ type flow struct {
 	env    map[string]string // what every pipeline step sees
 	hosts  map[string]*rollout.LocalHost
 	images []string // local image references to remove at cleanup
+	// commit is the checkout's revision, recorded in the reviewed plan.
+	commit string
+	// prodPlan is the stored plan the approval is for.
+	prodPlan *tf.PlanOutput
 }
 
 // Run runs the whole flow and returns its report. The error is nil only when
@@ -148,7 +153,22 @@ func (f *flow) run(ctx context.Context) error {
 		f.skip("approval", "deploy-prod")
 		return err
 	}
-	// prod.yml: the approval, then the deploy of the tested digest.
+	// prod.yml: the plan job (its summary and the digest are what the
+	// reviewer approves), the approval, then the deploy job, which applies
+	// exactly that plan and promotes the tested digest.
+	if err := f.stage(ctx, "prod-plan", func(ctx context.Context) (string, error) {
+		plan, err := s.StorePlan(ctx, "prod", fmt.Sprintf("local-run%d", f.world.state.Runs), f.commit)
+		if err != nil {
+			return "", err
+		}
+		f.prodPlan = &plan
+		f.report.ProdPlan = &plan
+		f.logf("%s\nTo deploy: %s (tested and attested on test)", plan.Summary.Markdown("prod"), f.report.TestImage)
+		return fmt.Sprintf("%s; stored, sha256 %s", plan.Summary.Headline(), plan.BundleSHA256[:12]), nil
+	}); err != nil {
+		f.skip("approval", "deploy-prod")
+		return err
+	}
 	if err := f.stage(ctx, "approval", f.approve); err != nil {
 		f.skip("deploy-prod")
 		return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // Stage results.
@@ -55,8 +56,10 @@ type Report struct {
 	TestDeploy *deploy.Report `json:"test_deploy,omitempty"`
 	Gate       *deploy.Report `json:"gate,omitempty"`
 	ProdDeploy *deploy.Report `json:"prod_deploy,omitempty"`
-	Tests      []TestResult   `json:"tests,omitempty"`
-	Load       *LoadResult    `json:"prod_load,omitempty"`
+	// ProdPlan is the stored plan the approval was for.
+	ProdPlan *tf.PlanOutput `json:"prod_plan,omitempty"`
+	Tests    []TestResult   `json:"tests,omitempty"`
+	Load     *LoadResult    `json:"prod_load,omitempty"`
 	// ProdRolloutSeconds is how long the production rollout took, from
 	// starting the script to its result (pull, health gate, switch, drain).
 	ProdRolloutSeconds float64 `json:"prod_rollout_seconds,omitempty"`
@@ -97,7 +100,8 @@ var timelineLabels = map[string][2]string{
 	"preview":           {"Preview: terraform plan for test", "Preview ready"},
 	"deploy-test":       {"Test workflow starts: deploy to test", "Test deployment completes"},
 	"integration-tests": {"Integration tests start", "Integration tests"},
-	"approval":          {"Production workflow triggered: waiting for manual approval", "Approval"},
+	"prod-plan":         {"Production workflow triggered: plan for prod", "Production plan stored for review"},
+	"approval":          {"Waiting for manual approval of the plan and the digest", "Approval"},
 	"deploy-prod":       {"Production deployment starts", "Production deployment"},
 }
 

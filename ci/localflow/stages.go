@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/attest"
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/planstore"
 	"github.com/gangway-dev/gangway/ci/rollout"
 )
 
@@ -49,6 +51,7 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 		f.hosts[env] = rollout.AttachLocalHost(hs)
 	}
 	f.report.Version = version(ctx, f.opts.Root, w.state.Runs)
+	f.commit = commit(ctx, f.opts.Root)
 	if f.opts.Break {
 		f.report.Version += "-broken"
 	}
@@ -68,6 +71,9 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 	}
 	for _, env := range envname.Known {
 		if err := f.step(ctx, env, nil, "bootstrap", "--bucket", stateBucket); err != nil {
+			return "", err
+		}
+		if err := ensurePlansKey(ctx, f.world.state.Motos[env].Endpoint, env); err != nil {
 			return "", err
 		}
 	}
@@ -112,28 +118,52 @@ func terraformCLIConfig(dir string) (string, error) {
 // ensureAttestationKey makes sure test's account has the attestation
 // signing key (what the bootstrap creates there) and returns its public key.
 func ensureAttestationKey(ctx context.Context, endpoint string) ([]byte, error) {
-	api := kms.NewFromConfig(aws.Config{
+	api := motoKMS(endpoint)
+	err := ensureKey(ctx, api, attest.DefaultKey, &kms.CreateKeyInput{
+		KeySpec: kmstypes.KeySpecEccNistP256, KeyUsage: kmstypes.KeyUsageTypeSignVerify,
+		Description: aws.String("gangway: signs the records of passed integration gates"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return attest.KMSSigner{API: api, Key: attest.DefaultKey}.PublicKeyPEM(ctx)
+}
+
+// ensurePlansKey makes sure env's account has the key its saved plans are
+// encrypted with, as the bootstrap creates it. (moto stores SSE-KMS objects
+// under any key id; the key exists so the world matches AWS.)
+func ensurePlansKey(ctx context.Context, endpoint, env string) error {
+	return ensureKey(ctx, motoKMS(endpoint), planstore.KMSKey(env), &kms.CreateKeyInput{
+		Description: aws.String("gangway " + env + ": encrypts saved Terraform plans"),
+	})
+}
+
+func motoKMS(endpoint string) *kms.Client {
+	return kms.NewFromConfig(aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: aws.String(endpoint),
 	})
-	if _, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(attest.DefaultKey)}); err != nil {
-		var nf *kmstypes.NotFoundException
-		if !errors.As(err, &nf) {
-			return nil, fmt.Errorf("looking up the attestation key: %w", err)
-		}
-		k, err := api.CreateKey(ctx, &kms.CreateKeyInput{
-			KeySpec: kmstypes.KeySpecEccNistP256, KeyUsage: kmstypes.KeyUsageTypeSignVerify,
-			Description: aws.String("gangway: signs the records of passed integration gates"),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("creating the attestation key: %w", err)
-		}
-		if _, err := api.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(attest.DefaultKey), TargetKeyId: k.KeyMetadata.KeyId}); err != nil {
-			return nil, fmt.Errorf("naming the attestation key: %w", err)
-		}
+}
+
+// ensureKey creates the key named alias unless it exists.
+func ensureKey(ctx context.Context, api *kms.Client, alias string, in *kms.CreateKeyInput) error {
+	_, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(alias)})
+	var nf *kmstypes.NotFoundException
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &nf):
+		return fmt.Errorf("looking up %s: %w", alias, err)
 	}
-	return attest.KMSSigner{API: api, Key: attest.DefaultKey}.PublicKeyPEM(ctx)
+	k, err := api.CreateKey(ctx, in)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", alias, err)
+	}
+	if _, err := api.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: k.KeyMetadata.KeyId}); err != nil {
+		return fmt.Errorf("naming %s: %w", alias, err)
+	}
+	return nil
 }
 
 // localRepo maps an ECR repository URL to the same repository on the local
@@ -143,10 +173,15 @@ func (f *flow) localRepo(ecrURL string) string {
 	return f.world.state.RegistryHost + "/" + name
 }
 
-// approve is the production environment's required reviewer.
+// approve is the production environment's required reviewer: it
+// approves the stored plan and the digest together.
 func (f *flow) approve(ctx context.Context) (string, error) {
 	a := Approver{Approved: f.opts.Approve, In: f.opts.Stdin, Out: f.opts.Out}
-	if err := a.Approve(f.report.TestImage); err != nil {
+	what := f.report.TestImage
+	if p := f.prodPlan; p != nil {
+		what = fmt.Sprintf("%s with the prod plan above (%s, sha256 %s)", f.report.TestImage, p.Summary.Headline(), p.BundleSHA256[:12])
+	}
+	if err := a.Approve(what); err != nil {
 		return "", err
 	}
 	if f.opts.Approve {
@@ -171,7 +206,11 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 		}
 		load = StartLoad(host.URL, 4, 10*time.Minute)
 	}
-	rep, err := deploy.Run(ctx, localSteps{f: f}, deploy.Request{Env: "prod", Image: f.report.TestImage, Revision: f.report.Version})
+	req := deploy.Request{Env: "prod", Image: f.report.TestImage, Revision: f.report.Version}
+	if p := f.prodPlan; p != nil {
+		req.Reviewed = &deploy.ReviewedPlan{Run: strings.TrimSuffix(path.Base(p.StoredKey), ".tfplan.tar"), SHA256: p.BundleSHA256, Commit: f.commit}
+	}
+	rep, err := deploy.Run(ctx, localSteps{f: f}, req)
 	f.report.ProdDeploy = rep
 	f.report.ProdImage = rep.Image
 	for _, st := range rep.Steps {

@@ -49,7 +49,31 @@ func (s localSteps) Plan(ctx context.Context, env string) (tf.PlanOutput, error)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return tf.PlanOutput{}, err
 	}
-	args, err := steps.PlanArgs(s.tfDir(), env, filepath.Join(dir, env+".tfplan"), filepath.Join(dir, env+".md"))
+	args, err := steps.PlanArgs(s.tfDir(), env, filepath.Join(dir, env+".tfplan"), filepath.Join(dir, env+".md"), steps.PlanOptions{})
+	if err != nil {
+		return tf.PlanOutput{}, err
+	}
+	var out tf.PlanOutput
+	return out, s.cli(ctx, env, &out, args)
+}
+
+// StorePlan is the prod workflow's plan job: plan env and store the plan
+// for the approval, as prod.yml does before its deploy job.
+func (s localSteps) StorePlan(ctx context.Context, env, run, commit string) (tf.PlanOutput, error) {
+	dir := filepath.Join(s.f.opts.Dir, "plans")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return tf.PlanOutput{}, err
+	}
+	args, err := steps.PlanArgs(s.tfDir(), env, filepath.Join(dir, env+"-review.tfplan"), filepath.Join(dir, env+"-review.md"), steps.PlanOptions{StoreAs: run, Commit: commit})
+	if err != nil {
+		return tf.PlanOutput{}, err
+	}
+	var out tf.PlanOutput
+	return out, s.cli(ctx, env, &out, args)
+}
+
+func (s localSteps) FetchPlan(ctx context.Context, env string, rp deploy.ReviewedPlan) (tf.PlanOutput, error) {
+	args, err := steps.FetchPlanArgs(s.tfDir(), env, rp.Run, rp.SHA256, rp.Commit, filepath.Join(s.f.opts.Dir, "plans", "fetched"))
 	if err != nil {
 		return tf.PlanOutput{}, err
 	}

@@ -148,7 +148,7 @@ func consumeFlags(c Call, words []string, i int, fn string, args []*Arg, constru
 		}
 		given[a.CLIName] = true
 		if a.Type.Kind == KindScalar && a.Type.Name == "bool" {
-			if hasValue && value != "true" && value != "false" {
+			if hasValue && value != "true" && value != "false" && !strings.HasPrefix(value, "$") {
 				return i, fmt.Errorf("%s: %s %s: a boolean flag takes true or false", c, fn, name)
 			}
 			continue // a bare boolean flag takes no value

@@ -2,6 +2,7 @@ package modcheck
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -30,6 +31,10 @@ var reservedArgNames = map[string]bool{
 	"v": true, "quiet": true, "q": true, "silent": true, "s": true, "interactive": true, "i": true, "web": true,
 	"w": true, "mod": true, "m": true, "help": true, "h": true,
 }
+
+// digitSplit finds a CLI name where strcase cut a number off a word
+// (planSha256 becomes plan-sha-256): valid, but nobody types it right.
+var digitSplit = regexp.MustCompile(`[a-z]-[0-9]`)
 
 // Lint checks every function, argument, field and pragma of m against the
 // rules of the v0.21 Go SDK codegen and engine, and against the project's
@@ -116,6 +121,9 @@ func lintFunction(m *Module, where string, fn *Function, add func(string, string
 		}
 		if GraphQLName(a.GoName) == "id" {
 			add(aw, "the name %q is reserved by the engine", a.GoName)
+		}
+		if digitSplit.MatchString(a.CLIName) {
+			add(aw, "the CLI spells it --%s (the engine splits digits off a word): rename it so the flag reads as written", a.CLIName)
 		}
 		if reservedArgNames[a.CLIName] {
 			add(aw, "--%s collides with a flag of the dagger CLI itself", a.CLIName)

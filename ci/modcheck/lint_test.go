@@ -84,6 +84,7 @@ func (m *M) Good(
 		{"second result not error", strings.Replace(good, "(*dagger.Container, error) {\n\treturn nil, nil", "(*dagger.Container, string) {\n\treturn nil, \"\"", 1), "second result must be error"},
 		{"context not first", strings.Replace(strings.Replace(good, "\tctx context.Context,\n", "", 1), "name string,", "name string,\n\tctx context.Context,", 1), "context.Context must be the first"},
 		{"reserved name", strings.Replace(good, "func (m *M) Good(", "func (m *M) ID(", 1), "reserved"},
+		{"a number split off a word", strings.Replace(good, "name string,", "nameSha256 string,", 1), "--name-sha-256"},
 		{"flag collides with the CLI", strings.Replace(good, "name string,", "output string,", 1), "collides with a flag of the dagger CLI"},
 		{"check with a required argument", strings.Replace(strings.Replace(good, `+cache="never"`, "+check", 1), "// +default=\"x\"\n", "", 1), "never runs"},
 	}

@@ -18,13 +18,46 @@ const TerraformDir = "terraform"
 // flow runs the same line in-process without args[0]. dir is the Terraform
 // configuration directory (TerraformDir in the module's containers).
 
+// PlanOptions are plan's optional settings.
+type PlanOptions struct {
+	// StoreAs stores the plan for a later job, under the run's name.
+	StoreAs string
+	// Commit is the source revision, recorded in the plan's binding.
+	Commit string
+	// NoLock takes no state lock (a preview under a read-only role).
+	NoLock bool
+}
+
 // PlanArgs is `pipeline plan`: a saved plan at out (its binding beside it)
 // and its Markdown summary at summary, for env.
-func PlanArgs(dir, env, out, summary string) ([]string, error) {
+func PlanArgs(dir, env, out, summary string, o PlanOptions) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
 	}
-	return []string{CLI, "plan", "--env", env, "--dir", dir, "--out", out, "--summary-md", summary}, nil
+	args := []string{CLI, "plan", "--env", env, "--dir", dir, "--out", out, "--summary-md", summary}
+	if o.StoreAs != "" {
+		args = append(args, "--store-as", o.StoreAs)
+	}
+	if o.Commit != "" {
+		args = append(args, "--commit", o.Commit)
+	}
+	if o.NoLock {
+		args = append(args, "--no-lock")
+	}
+	return args, nil
+}
+
+// FetchPlanArgs is `pipeline fetch-plan`: the plan stored for run, checked
+// against the reviewed digest and the commit, written into out.
+func FetchPlanArgs(dir, env, run, sha256, commit, out string) ([]string, error) {
+	if err := envname.Validate(env); err != nil {
+		return nil, err
+	}
+	args := []string{CLI, "fetch-plan", "--env", env, "--dir", dir, "--run", run, "--sha256", sha256, "--out", out}
+	if commit != "" {
+		args = append(args, "--commit", commit)
+	}
+	return args, nil
 }
 
 // ApplyArgs is `pipeline apply` of exactly planFile (the CLI refuses a plan
@@ -46,6 +79,15 @@ func OutputsArgs(dir, env string) ([]string, error) {
 		return nil, err
 	}
 	return []string{CLI, "outputs", "--env", env, "--dir", dir}, nil
+}
+
+// DriftArgs is `pipeline drift`: compare env with its state, the report on
+// stdout and as Markdown at summary.
+func DriftArgs(dir, env, summary string) ([]string, error) {
+	if err := envname.Validate(env); err != nil {
+		return nil, err
+	}
+	return []string{CLI, "drift", "--env", env, "--dir", dir, "--summary-md", summary}, nil
 }
 
 // VerifyTestedArgs is `pipeline verify-tested`: fail unless a record

@@ -26,8 +26,12 @@ func TestArgs(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{"plan", func() ([]string, error) { return PlanArgs("tf", "test", "/w/p.tfplan", "/w/p.md") }, CLI + " plan --env test --dir tf --out /w/p.tfplan --summary-md /w/p.md", ""},
-		{"plan bad env", func() ([]string, error) { return PlanArgs("tf", "staging", "a", "b") }, "", "unknown environment"},
+		{"plan", func() ([]string, error) { return PlanArgs("tf", "test", "/w/p.tfplan", "/w/p.md", PlanOptions{}) }, CLI + " plan --env test --dir tf --out /w/p.tfplan --summary-md /w/p.md", ""},
+		{"plan stored", func() ([]string, error) {
+			return PlanArgs("tf", "prod", "/w/p.tfplan", "/w/p.md", PlanOptions{StoreAs: "123-1", Commit: "abc"})
+		}, CLI + " plan --env prod --dir tf --out /w/p.tfplan --summary-md /w/p.md --store-as 123-1 --commit abc", ""},
+		{"plan bad env", func() ([]string, error) { return PlanArgs("tf", "staging", "a", "b", PlanOptions{}) }, "", "unknown environment"},
+		{"fetch-plan", func() ([]string, error) { return FetchPlanArgs("tf", "prod", "123-1", hex64, "abc", "/w") }, CLI + " fetch-plan --env prod --dir tf --run 123-1 --sha256 " + hex64 + " --out /w --commit abc", ""},
 		{"apply plan", func() ([]string, error) { return ApplyArgs("tf", "test", "/w/p.tfplan") }, CLI + " apply --env test --dir tf --plan /w/p.tfplan", ""},
 		{"apply fresh", func() ([]string, error) { return ApplyArgs("tf", "prod", "") }, CLI + " apply --env prod --dir tf", ""},
 		{"apply empty env", func() ([]string, error) { return ApplyArgs("tf", "", "") }, "", "empty"},

@@ -24,6 +24,9 @@ type Binding struct {
 	State      State     `json:"state"`
 	PlanSHA256 string    `json:"plan_sha256"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Commit is the source revision the plan was made from, when known: a
+	// reviewed plan is applied only by a job running the same commit.
+	Commit string `json:"commit,omitempty"`
 }
 
 // BindingPath returns where the binding of planFile is kept: beside it.

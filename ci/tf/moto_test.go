@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/localworld"
@@ -302,4 +303,68 @@ func TestMissingProvider(t *testing.T) {
 	if !strings.Contains(err.Error(), "filesystem_mirror") {
 		t.Errorf("error %q does not say how to fix it", err)
 	}
+}
+
+// TestDrift applies the fixture, changes the marker parameter behind
+// Terraform's back through the emulator's API, and expects the refresh-only
+// plan to name the resource and the attribute; an environment never applied
+// is an error, not "no drift".
+func TestDrift(t *testing.T) {
+	localworld.SkipShort(t, "terraform and moto_server")
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	r := w.runner(t, "test")
+	if _, err := r.Drift(ctx); err == nil || !strings.Contains(err.Error(), "has no state") {
+		t.Fatalf("Drift of a never-applied environment = %v, want an error saying so", err)
+	}
+	if _, _, err := r.PlanAndApply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.Drift(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Drifted {
+		t.Fatalf("drift right after apply: %+v", d)
+	}
+	cfg, err := awsenv.Load(ctx, func(k string) string {
+		return map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}[k]
+	}, awsenv.Settings{Region: "us-east-1", Endpoint: endpointOf(w.environ)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ssm.NewFromConfig(cfg).PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String("/gangway/test/marker"), Value: aws.String("changed-by-hand"), Overwrite: aws.Bool(true),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = r.Drift(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Drifted || len(d.Resources) != 1 || d.Resources[0].Address != "aws_ssm_parameter.marker" {
+		t.Fatalf("drift = %+v, want the marker parameter", d)
+	}
+	var found bool
+	for _, a := range d.Resources[0].Attributes {
+		if a.Name == "value" || a.Name == "insecure_value" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("drifted attributes %+v lack the value", d.Resources[0].Attributes)
+	}
+	if md := d.Markdown(); !strings.Contains(md, "aws_ssm_parameter.marker") || !strings.Contains(md, "changed outside Terraform") {
+		t.Errorf("Markdown:\n%s", md)
+	}
+}
+
+func endpointOf(environ []string) string {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "AWS_ENDPOINT_URL="); ok {
+			return v
+		}
+	}
+	return ""
 }

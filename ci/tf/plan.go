@@ -26,7 +26,7 @@ func (r *Runner) planOptions(out string) []tfexec.PlanOption {
 	opts := []tfexec.PlanOption{
 		tfexec.Out(out),
 		tfexec.Var("environment=" + r.cfg.Env),
-		tfexec.Lock(true),
+		tfexec.Lock(!r.cfg.NoLock),
 		tfexec.LockTimeout(lockTimeoutArg(r.cfg.LockTimeout)),
 	}
 	if vf := r.varFile(); vf != "" {
@@ -88,6 +88,7 @@ func (r *Runner) Plan(ctx context.Context, out string) (*PlanResult, error) {
 		State:      before,
 		PlanSHA256: sum,
 		CreatedAt:  time.Now().UTC().Truncate(time.Second),
+		Commit:     r.cfg.Commit,
 	}
 	if err := WriteBinding(out, b); err != nil {
 		return nil, err

@@ -12,6 +12,13 @@ type PlanOutput struct {
 	// PlanSHA256 is the plan file's digest, as its binding records it: what
 	// a reviewer approves and what apply checks.
 	PlanSHA256 string `json:"plan_sha256"`
+	// StoredKey and BundleSHA256 say where the plan was stored for a later
+	// job (planstore) and the digest of what was stored, which travels to
+	// that job; empty when it was not stored.
+	StoredKey    string `json:"stored_key,omitempty"`
+	BundleSHA256 string `json:"bundle_sha256,omitempty"`
+	// Commit is the source revision the plan was made from, when given.
+	Commit string `json:"commit,omitempty"`
 }
 
 // NewPlanOutput describes a plan made by Runner.Plan.
@@ -19,6 +26,7 @@ func NewPlanOutput(env string, p *PlanResult) PlanOutput {
 	return PlanOutput{
 		Env: env, PlanFile: p.PlanFile, BindingFile: BindingPath(p.PlanFile),
 		HasChanges: p.HasChanges, Summary: p.Summary, State: p.Binding.State, PlanSHA256: p.Binding.PlanSHA256,
+		Commit: p.Binding.Commit,
 	}
 }
 

@@ -72,7 +72,11 @@ func (r *Runner) PullState(ctx context.Context) (State, error) {
 // one the pipeline uses) from S3. No object means no state.
 func (r *Runner) readStateObject(ctx context.Context) (State, error) {
 	key := StateKey(r.cfg.Env)
-	out, err := r.cfg.StateObjects.GetObject(ctx, &s3.GetObjectInput{Bucket: &r.cfg.Backend.Bucket, Key: &key})
+	in := &s3.GetObjectInput{Bucket: &r.cfg.Backend.Bucket, Key: &key}
+	if r.cfg.StateOwner != "" {
+		in.ExpectedBucketOwner = &r.cfg.StateOwner
+	}
+	out, err := r.cfg.StateObjects.GetObject(ctx, in)
 	var nsk *s3types.NoSuchKey
 	if errors.As(err, &nsk) {
 		return State{}, nil

@@ -93,6 +93,21 @@ func (s Summary) Markdown(env string) string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "**%s.**\n", s.Headline())
+	var destroyed, replaced []string
+	for _, r := range s.Resources {
+		switch r.Action {
+		case ActionDelete:
+			destroyed = append(destroyed, "`"+r.Address+"`")
+		case ActionReplace:
+			replaced = append(replaced, "`"+r.Address+"`")
+		}
+	}
+	if len(destroyed) > 0 {
+		fmt.Fprintf(&b, "\n> [!CAUTION]\n> **Destroys** %s.\n", strings.Join(destroyed, ", "))
+	}
+	if len(replaced) > 0 {
+		fmt.Fprintf(&b, "\n> [!WARNING]\n> **Replaces** (destroys, then creates) %s.\n", strings.Join(replaced, ", "))
+	}
 	if len(s.Resources) > 0 {
 		b.WriteString("\n| action | resource |\n| --- | --- |\n")
 		for _, r := range s.Resources {

@@ -48,6 +48,8 @@ func TestSummarize(t *testing.T) {
 	}
 	wantMD := "### Terraform plan for `test`\n\n" +
 		"**1 to add, 1 to change, 1 to destroy, 2 to replace.**\n\n" +
+		"> [!CAUTION]\n> **Destroys** `aws_iam_role.old`.\n\n" +
+		"> [!WARNING]\n> **Replaces** (destroys, then creates) `aws_instance.app`, `module.net.aws_subnet.a[0]`.\n\n" +
 		"| action | resource |\n| --- | --- |\n" +
 		"| delete | `aws_iam_role.old` |\n" +
 		"| replace | `aws_instance.app` |\n" +

@@ -50,6 +50,14 @@ type Config struct {
 	// StateObjects, when set, reads the state's lineage and serial from
 	// the S3 backend directly instead of running terraform state pull.
 	StateObjects StateObjects
+	// StateOwner, when set, is the account that must own the state bucket
+	// for those reads (ExpectedBucketOwner).
+	StateOwner string
+	// Commit is the source revision, recorded in a plan's binding.
+	Commit string
+	// NoLock plans without taking the state lock: a preview by a role that
+	// may only read (it can never be applied by such a role anyway).
+	NoLock bool
 }
 
 // Runner runs terraform commands for one Config.
@@ -101,7 +109,9 @@ func New(cfg Config) (*Runner, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	t.SetStdout(log)
+	// The JSON that terraform-exec parses goes through stdout too: keep it
+	// out of the human log.
+	t.SetStdout(&jsonFilter{w: log})
 	t.SetStderr(log)
 	return &Runner{cfg: cfg, tf: t}, nil
 }
@@ -182,3 +192,6 @@ func ctxErr(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// Bucket is the state bucket of the runner's backend.
+func (r *Runner) Bucket() string { return r.cfg.Backend.Bucket }

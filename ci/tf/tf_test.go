@@ -165,3 +165,19 @@ func TestParseOutputs(t *testing.T) {
 		t.Errorf("OutputNames = %s, want %s", got, want)
 	}
 }
+
+func TestJSONFilterKeepsOnlyHumanOutput(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	f := &jsonFilter{w: &out}
+	in := "Initializing the backend...\n{\n  \"terraform_version\": \"1.11.4\",\n  \"platform\": \"linux_amd64\"\n}\n" +
+		`{"format_version":"1.2","planned_values":{}}` + "\nPlan: 1 to add, 0 to change, 0 to destroy.\n{ not json\n"
+	for _, chunk := range []string{in[:7], in[7:40], in[40:]} { // writes split anywhere
+		if _, err := f.Write([]byte(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := out.String(), "Initializing the backend...\nPlan: 1 to add, 0 to change, 0 to destroy.\n{ not json\n"; got != want {
+		t.Errorf("filtered output = %q, want %q", got, want)
+	}
+}

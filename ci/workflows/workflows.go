@@ -30,6 +30,27 @@ type Trigger struct {
 	Workflows []string         `yaml:"workflows"`
 	Types     []string         `yaml:"types"`
 	Inputs    map[string]Input `yaml:"inputs"`
+	// Crons holds `schedule:` entries, the one trigger written as a list.
+	Crons []string `yaml:"-"`
+}
+
+// UnmarshalYAML accepts both trigger shapes: a mapping (push, workflow_run,
+// ...) and the list of `cron:` entries `schedule:` takes.
+func (t *Trigger) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.SequenceNode {
+		var entries []struct {
+			Cron string `yaml:"cron"`
+		}
+		if err := n.Decode(&entries); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			t.Crons = append(t.Crons, e.Cron)
+		}
+		return nil
+	}
+	type plain Trigger
+	return n.Decode((*plain)(t))
 }
 
 // Input is a workflow_dispatch input.
@@ -52,6 +73,7 @@ type Job struct {
 	Permissions map[string]string `yaml:"permissions"`
 	Concurrency *Concurrency      `yaml:"concurrency"`
 	Steps       []Step            `yaml:"steps"`
+	Outputs     map[string]string `yaml:"outputs"`
 }
 
 // Step is one step.
@@ -211,16 +233,21 @@ func CheckCommon(w *Workflow, daggerVersion string) []string {
 			v = append(v, fmt.Sprintf("job %s has no permissions block of its own", name))
 		}
 		for k, p := range j.Permissions {
-			if p == "write" && k != "id-token" {
-				v = append(v, fmt.Sprintf("job %s has %s: write; nothing here writes to GitHub", name, k))
+			switch {
+			case p != "write" || k == "id-token":
+			case k == "pull-requests" && findRun(j, "call preview-comment") >= 0:
+				// the preview job updates its one comment
+			default:
+				v = append(v, fmt.Sprintf("job %s has %s: write; nothing there writes to GitHub", name, k))
 			}
 		}
 	}
 	return v
 }
 
-// exportRe finds a dagger call that exports a report directory.
-var exportRe = regexp.MustCompile(`(plan|deploy|integration-test)\b[^\n]*\n?[^\n]*files export --path (\S+)`)
+// exportRe finds a dagger call that exports a report directory, in a run
+// script whose line continuations are joined.
+var exportRe = regexp.MustCompile(`\s(plan|deploy|integration-test|drift)\s[^\n]*files export --path (\S+)`)
 
 // checkReports wants every exported report published to the job summary
 // whether the step passed or not, and every exported deploy or gate result
@@ -228,7 +255,7 @@ var exportRe = regexp.MustCompile(`(plan|deploy|integration-test)\b[^\n]*\n?[^\n
 func checkReports(name string, j Job) []string {
 	var v []string
 	for i, s := range j.Steps {
-		m := exportRe.FindStringSubmatch(s.Run)
+		m := exportRe.FindStringSubmatch(strings.ReplaceAll(s.Run, "\\\n", " "))
 		if m == nil {
 			continue
 		}
@@ -296,6 +323,18 @@ func CheckTest(w *Workflow) []string {
 		if findRun(preview, "plan --env test") < 0 {
 			v = append(v, "preview does not plan the test environment")
 		}
+		switch prod := findRun(preview, "plan --env prod"); {
+		case prod < 0:
+			v = append(v, "preview does not plan the prod environment")
+		case !strings.Contains(preview.Steps[prod].Run, "--no-lock") || strings.Contains(preview.Steps[prod].Run, "--store-as"):
+			v = append(v, "preview plans prod with --no-lock and stores nothing: a pull request's code may change nothing of prod")
+		}
+		if environment(preview) != "" {
+			v = append(v, "preview must not use a deployment environment")
+		}
+		if findRun(preview, "call preview-comment") < 0 {
+			v = append(v, "preview must keep its one pull-request comment (dagger call preview-comment)")
+		}
 	}
 	if deploy, ok := job("deploy"); ok {
 		if strings.TrimSpace(deploy.If) != "github.event_name == 'push'" {
@@ -348,55 +387,25 @@ func CheckProd(w *Workflow, testName string) []string {
 	if push, ok := w.On["push"]; !ok || !slices.Equal(push.Branches, []string{"main"}) {
 		v = append(v, "prod.yml must run on push to main only")
 	}
-	if len(w.Jobs) != 1 {
-		v = append(v, fmt.Sprintf("prod.yml must have exactly one job, has %d", len(w.Jobs)))
+	v = append(v, checkConcurrency(w, nil, "deploy-production")...)
+	if len(w.Jobs) != 2 {
+		v = append(v, fmt.Sprintf("prod.yml must have exactly the jobs plan and deploy, has %d", len(w.Jobs)))
 	}
-	for name, j := range w.Jobs {
-		if env := environment(j); env != "production" {
-			v = append(v, fmt.Sprintf("job %s must use environment production (the approval), uses %q", name, env))
-		}
-		v = append(v, checkConcurrency(w, j.Concurrency, "deploy-production")...)
-		v = append(v, checkProdIf(j.If)...)
-
-		co := findUses(j, "actions/checkout")
-		if co < 0 || !strings.Contains(fmt.Sprint(j.Steps[co].With["ref"]), "github.event.workflow_run.head_sha") {
-			v = append(v, "prod must check out workflow_run.head_sha (the tested commit), not GITHUB_SHA")
-		}
-		onDevelop := findRun(j, "/compare/")
-		deploy := findRun(j, "deploy --env prod")
-		switch {
-		case onDevelop < 0 || !strings.Contains(j.Steps[onDevelop].Run, "branches/develop") || j.Steps[onDevelop].If != "github.event_name != 'workflow_dispatch'":
-			v = append(v, "prod must confirm through the API that develop holds the tested commit, for every trigger but workflow_dispatch")
-		case deploy >= 0 && onDevelop > deploy:
-			v = append(v, "prod confirms the commit is on develop only after deploying it")
-		}
-		dl := findUses(j, "actions/download-artifact")
-		switch {
-		case dl < 0:
-			v = append(v, "prod must download the tested digest from the test run")
-		default:
-			s := j.Steps[dl]
-			if fmt.Sprint(s.With["name"]) != TestedArtifact {
-				v = append(v, fmt.Sprintf("prod downloads artifact %v, want %q", s.With["name"], TestedArtifact))
-			}
-			if !strings.Contains(fmt.Sprint(s.With["run-id"]), "github.event.workflow_run.id") {
-				v = append(v, "prod must download the artifact of the triggering run (run-id: workflow_run.id)")
-			}
-			if s.With["github-token"] == nil {
-				v = append(v, "downloading another run's artifact needs github-token")
-			}
-			if j.Permissions["actions"] != "read" {
-				v = append(v, "prod needs actions: read to download the test run's artifact")
-			}
-		}
-		if find := findRun(j, "workflows/test.yml/runs?"); find < 0 || !strings.Contains(j.Steps[find].Run, "branch=develop") || !strings.Contains(j.Steps[find].Run, "event=push") {
-			v = append(v, "a push to main must take the digest of a successful push run of test.yml on develop")
-		}
-		if deploy < 0 || !strings.Contains(j.Steps[deploy].Run, `--image "$IMAGE"`) {
-			v = append(v, `prod must run deploy --env prod --image "$IMAGE" (the tested digest)`)
-		} else if !strings.Contains(j.Steps[deploy].Run, `--attestation-public-key "$ATTESTATION_PUBLIC_KEY"`) {
-			v = append(v, "prod must pass the attestation public key: without it no gate record can be verified")
-		}
+	plan, okPlan := w.Jobs["plan"]
+	deploy, okDeploy := w.Jobs["deploy"]
+	if !okPlan {
+		v = append(v, "prod.yml has no plan job: the reviewer would approve a digest without seeing the production plan")
+	}
+	if !okDeploy {
+		v = append(v, "prod.yml has no deploy job")
+	}
+	if okPlan {
+		v = append(v, checkProdPlan(plan)...)
+	}
+	if okDeploy {
+		v = append(v, checkProdDeploy(deploy)...)
+	}
+	for _, j := range w.Jobs {
 		for _, s := range j.Steps {
 			if strings.Contains(s.Run, "dagger") && (strings.Contains(s.Run, " build") || strings.Contains(s.Run, " publish")) {
 				v = append(v, "prod must never build or publish an image: it promotes the tested digest")
@@ -404,6 +413,148 @@ func CheckProd(w *Workflow, testName string) []string {
 		}
 	}
 	return v
+}
+
+// checkProdPlan holds the plan job: guarded, before the approval, under
+// the read-only plan role, on the tested commit, storing the plan for this
+// run only.
+func checkProdPlan(j Job) []string {
+	var v []string
+	v = append(v, checkProdIf(j.If)...)
+	if environment(j) != "" {
+		v = append(v, "the plan job must run without an environment: its plan is what the reviewer approves")
+	}
+	if role := roleOf(j); role != "${{ vars.PROD_PLAN_ROLE_ARN }}" {
+		v = append(v, fmt.Sprintf("the plan job must plan under the read-only prod plan role (vars.PROD_PLAN_ROLE_ARN), not %s", role))
+	}
+	co := findUses(j, "actions/checkout")
+	if co < 0 || !strings.Contains(fmt.Sprint(j.Steps[co].With["ref"]), "github.event.workflow_run.head_sha") {
+		v = append(v, "prod must check out workflow_run.head_sha (the tested commit), not GITHUB_SHA")
+	}
+	onDevelop := findRun(j, "/compare/")
+	if onDevelop < 0 || !strings.Contains(j.Steps[onDevelop].Run, "branches/develop") || j.Steps[onDevelop].If != "github.event_name != 'workflow_dispatch'" {
+		v = append(v, "prod must confirm through the API that develop holds the tested commit, for every trigger but workflow_dispatch")
+	}
+	dl := findUses(j, "actions/download-artifact")
+	switch {
+	case dl < 0:
+		v = append(v, "prod must download the tested digest from the test run")
+	default:
+		s := j.Steps[dl]
+		if fmt.Sprint(s.With["name"]) != TestedArtifact {
+			v = append(v, fmt.Sprintf("prod downloads artifact %v, want %q", s.With["name"], TestedArtifact))
+		}
+		if !strings.Contains(fmt.Sprint(s.With["run-id"]), "github.event.workflow_run.id") {
+			v = append(v, "prod must download the artifact of the triggering run (run-id: workflow_run.id)")
+		}
+		if s.With["github-token"] == nil {
+			v = append(v, "downloading another run's artifact needs github-token")
+		}
+		if j.Permissions["actions"] != "read" {
+			v = append(v, "the plan job needs actions: read to download the test run's artifact")
+		}
+	}
+	if find := findRun(j, "workflows/test.yml/runs?"); find < 0 || !strings.Contains(j.Steps[find].Run, "branch=develop") || !strings.Contains(j.Steps[find].Run, "event=push") {
+		v = append(v, "a push to main must take the digest of a successful push run of test.yml on develop")
+	}
+	p := findRun(j, "plan --env prod")
+	switch {
+	case p < 0:
+		v = append(v, "the plan job does not plan prod")
+	case !strings.Contains(j.Steps[p].Run, `--store-as "$RUN"`) || !strings.Contains(j.Steps[p].Run, `--commit "$SHA"`):
+		v = append(v, `the plan job must store its plan for this run (--store-as "$RUN") from the tested commit (--commit "$SHA")`)
+	case !strings.Contains(j.Steps[p].Env["RUN"], "steps.image.outputs.run"):
+		v = append(v, "the plan job must store the plan under this run's name")
+	}
+	if img := slices.IndexFunc(j.Steps, func(s Step) bool { return s.ID == "image" }); img < 0 || !strings.Contains(j.Steps[img].Env["RUN"], "github.run_id") || !strings.Contains(j.Steps[img].Env["RUN"], "github.run_attempt") {
+		v = append(v, "the stored plan's name must be this run's id and attempt")
+	}
+	return v
+}
+
+// checkProdDeploy holds the deploy job: after the plan job, behind the
+// approval, the reviewer check first, then exactly the reviewed plan.
+func checkProdDeploy(j Job) []string {
+	var v []string
+	if !slices.Contains(needs(j), "plan") {
+		v = append(v, "the deploy job must need the plan job: an apply without a reviewed plan")
+	}
+	if env := environment(j); env != "production" {
+		v = append(v, fmt.Sprintf("the deploy job must use environment production (the approval), uses %q", env))
+	}
+	if role := roleOf(j); role != "${{ vars.AWS_ROLE_ARN }}" {
+		v = append(v, fmt.Sprintf("the deploy job must assume the prod deploy role (the environment's AWS_ROLE_ARN), not %s", role))
+	}
+	co := findUses(j, "actions/checkout")
+	if co < 0 || fmt.Sprint(j.Steps[co].With["ref"]) != "${{ needs.plan.outputs.commit }}" {
+		v = append(v, "the deploy job must check out the commit the plan job planned")
+	}
+	gate := findRun(j, "call approval-gate")
+	creds := findUses(j, "aws-actions/configure-aws-credentials")
+	deploy := findRun(j, "deploy --env prod")
+	switch {
+	case gate < 0:
+		v = append(v, "the deploy job must check that production requires a reviewer (dagger call approval-gate) before anything else")
+	case creds >= 0 && gate > creds || deploy >= 0 && gate > deploy:
+		v = append(v, "the approval gate must run before the job takes credentials or deploys")
+	case j.Steps[gate].If != "":
+		v = append(v, "the approval gate must run unconditionally (no if:)")
+	case !strings.Contains(j.Steps[gate].Env["ALLOW"], "vars.ALLOW_PROD_WITHOUT_REVIEW == 'true'"):
+		v = append(v, "the only way past the approval gate is the repository variable ALLOW_PROD_WITHOUT_REVIEW=true")
+	}
+	if deploy < 0 {
+		return append(v, "the deploy job does not deploy prod")
+	}
+	s := j.Steps[deploy]
+	for flag, from := range map[string]string{
+		`--image "$IMAGE"`:             "IMAGE=${{ needs.plan.outputs.image }}",
+		`--plan-run "$RUN"`:            "RUN=${{ needs.plan.outputs.run }}",
+		`--plan-digest "$PLAN_SHA256"`: "PLAN_SHA256=${{ needs.plan.outputs.sha256 }}",
+		`--commit "$SHA"`:              "SHA=${{ needs.plan.outputs.commit }}",
+		`--attestation-public-key "$ATTESTATION_PUBLIC_KEY"`: "ATTESTATION_PUBLIC_KEY=${{ vars.ATTESTATION_PUBLIC_KEY }}",
+	} {
+		name, value, _ := strings.Cut(from, "=")
+		if !strings.Contains(s.Run, flag) || s.Env[name] != value {
+			v = append(v, fmt.Sprintf("the deploy must pass %s with %s: exactly what the plan job made and the reviewer approved", flag, from))
+		}
+	}
+	return v
+}
+
+// CheckDrift returns the violations of drift.yml's gates.
+func CheckDrift(w *Workflow) []string {
+	var v []string
+	if s, ok := w.On["schedule"]; !ok || len(s.Crons) == 0 {
+		v = append(v, "drift.yml must run on a schedule (a cron entry)")
+	}
+	if _, ok := w.On["workflow_dispatch"]; !ok {
+		v = append(v, "drift.yml must also run by hand (workflow_dispatch)")
+	}
+	j, ok := w.Jobs["drift"]
+	if !ok {
+		return append(v, "drift.yml has no drift job")
+	}
+	if !strings.Contains(w.Raw, "env: [test, prod]") {
+		v = append(v, "drift.yml must check both environments (matrix env: [test, prod])")
+	}
+	if role := roleOf(j); !strings.Contains(role, "PLAN_ROLE_ARN") || strings.Contains(role, "AWS_ROLE_ARN") {
+		v = append(v, fmt.Sprintf("drift must run under the read-only plan roles, not %s", role))
+	}
+	if environment(j) != "" {
+		v = append(v, "drift must not use a deployment environment")
+	}
+	if findRun(j, `drift --env "$ENV"`) < 0 {
+		v = append(v, "the drift job does not run drift")
+	}
+	return v
+}
+
+// roleOf is the role the job's configure-aws-credentials assumes.
+func roleOf(j Job) string {
+	if i := findUses(j, "aws-actions/configure-aws-credentials"); i >= 0 {
+		return fmt.Sprint(j.Steps[i].With["role-to-assume"])
+	}
+	return ""
 }
 
 // checkProdIf checks the job condition: every alternative names its event,

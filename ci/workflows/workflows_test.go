@@ -12,8 +12,8 @@ import (
 )
 
 type files struct {
-	test, prod    string // file contents
-	daggerVersion string
+	test, prod, drift string // file contents
+	daggerVersion     string
 }
 
 func readFiles(t *testing.T) files {
@@ -33,7 +33,7 @@ func readFiles(t *testing.T) files {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return files{test: read("test.yml"), prod: read("prod.yml"), daggerVersion: v}
+	return files{test: read("test.yml"), prod: read("prod.yml"), drift: read("drift.yml"), daggerVersion: v}
 }
 
 // violations runs every gate on the two workflow texts.
@@ -47,11 +47,17 @@ func violations(t *testing.T, f files) []string {
 	if err != nil {
 		t.Fatalf("prod.yml: %v", err)
 	}
+	drift, err := Parse([]byte(f.drift))
+	if err != nil {
+		t.Fatalf("drift.yml: %v", err)
+	}
 	var v []string
 	v = append(v, CheckCommon(test, f.daggerVersion)...)
 	v = append(v, CheckTest(test)...)
 	v = append(v, CheckCommon(prod, f.daggerVersion)...)
 	v = append(v, CheckProd(prod, test.Name)...)
+	v = append(v, CheckCommon(drift, f.daggerVersion)...)
+	v = append(v, CheckDrift(drift)...)
 	return v
 }
 
@@ -73,7 +79,7 @@ func TestRemovingAGateFails(t *testing.T) {
 	orig := readFiles(t)
 	cases := []struct {
 		name      string
-		file      string // "test" or "prod"
+		file      string // "test", "prod" or "drift"
 		old, new  string
 		wantInVio string
 	}{
@@ -93,12 +99,25 @@ func TestRemovingAGateFails(t *testing.T) {
 		{"environment", "prod", "environment: production", "environment: prod-no-reviewers", "environment production"},
 		{"prod concurrency group", "prod", "group: deploy-production", "group: deploy-${{ github.ref }}", "deploy-production"},
 		{"prod cancel-in-progress", "prod", "cancel-in-progress: false", "cancel-in-progress: true", "cancel-in-progress: false"},
-		{"tested commit", "prod", "github.event.workflow_run.head_sha ||", "github.sha ||", "head_sha"},
+		{"tested commit", "prod", "ref: ${{ github.event_name == 'workflow_run' && github.event.workflow_run.head_sha || github.sha }}", "ref: ${{ github.sha }}", "head_sha"},
 		{"tested digest run id", "prod", "github.event.workflow_run.id ||", "github.run_id ||", "workflow_run.id"},
 		{"artifact name", "prod", "name: tested-image", "name: image", "tested-image"},
-		{"actions read", "prod", "actions: read", "actions: none", "actions: read"},
+		{"actions read", "prod", "actions: read # download", "actions: none # download", "actions: read"},
+		// Issue 12's gates on the new jobs.
+		{"an apply without the plan job", "prod", "    needs: plan\n", "", "need the plan job"},
+		{"an apply of a plan from another run", "prod", "RUN: ${{ needs.plan.outputs.run }}", "RUN: ${{ github.run_id }}", "--plan-run"},
+		{"an apply of an unreviewed digest", "prod", "PLAN_SHA256: ${{ needs.plan.outputs.sha256 }}", "PLAN_SHA256: latest", "--plan-digest"},
+		{"an apply without the reviewer check", "prod", "          dagger --progress=plain call approval-gate", "          echo skipped approval-gate", "approval-gate"},
+		{"approval gate after the credentials", "prod", "      - name: Approval gate\n        env:\n          GH_TOKEN: ${{ github.token }}\n          REPO: ${{ github.repository }}\n          ALLOW: ${{ vars.ALLOW_PROD_WITHOUT_REVIEW == 'true' }}\n        run: |\n          dagger --progress=plain call approval-gate --github-token env://GH_TOKEN --repository \"$REPO\" --allow-without-review=\"$ALLOW\"\n      - uses: aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3\n        with:\n          role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n          aws-region: ${{ vars.AWS_REGION }}\n          mask-aws-account-id: false\n", "      - uses: aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3\n        with:\n          role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n          aws-region: ${{ vars.AWS_REGION }}\n          mask-aws-account-id: false\n      - name: Approval gate\n        env:\n          GH_TOKEN: ${{ github.token }}\n          REPO: ${{ github.repository }}\n          ALLOW: ${{ vars.ALLOW_PROD_WITHOUT_REVIEW == 'true' }}\n        run: |\n          dagger --progress=plain call approval-gate --github-token env://GH_TOKEN --repository \"$REPO\" --allow-without-review=\"$ALLOW\"\n", "before the job takes credentials"},
+		{"approval gate skipped", "prod", "      - name: Approval gate\n", "      - name: Approval gate\n        if: false\n", "unconditionally"},
+		{"a second way past the approval gate", "prod", "ALLOW: ${{ vars.ALLOW_PROD_WITHOUT_REVIEW == 'true' }}", "ALLOW: true", "ALLOW_PROD_WITHOUT_REVIEW"},
+		{"plan job in the protected environment", "prod", "    runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n      actions: read # download", "    runs-on: ubuntu-24.04\n    environment: production\n    permissions:\n      contents: read\n      actions: read # download", "without an environment"},
+		{"plan under the deploy role", "prod", "role-to-assume: ${{ vars.PROD_PLAN_ROLE_ARN }}", "role-to-assume: ${{ vars.AWS_ROLE_ARN }}", "read-only prod plan role"},
+		{"plan not stored", "prod", `plan --env prod --store-as "$RUN"`, "plan --env prod", "--store-as"},
+		{"plan stored under another run", "prod", "RUN: ${{ github.run_id }}-${{ github.run_attempt }}", "RUN: latest", "this run's id and attempt"},
+		{"deploy checks out another commit", "prod", "ref: ${{ needs.plan.outputs.commit }}", "ref: main", "the commit the plan job planned"},
 		{"prod deploys the digest", "prod", `--image "$IMAGE"`, "", "--image"},
-		{"prod without the attestation key", "prod", `--attestation-public-key "$ATTESTATION_PUBLIC_KEY" \`, `\`, "attestation public key"},
+		{"prod without the attestation key", "prod", `--attestation-public-key "$ATTESTATION_PUBLIC_KEY" \`, `\`, "--attestation-public-key"},
 		{"prod builds", "prod", "deploy --env prod", "build --revision x && dagger call deploy --env prod", "never build"},
 		{"dispatch input", "prod", "required: true", "required: false", "required image input"},
 		{"workflow_run source", "prod", "workflows: [test]", "workflows: [anything]", "workflow_run of"},
@@ -111,7 +130,7 @@ func TestRemovingAGateFails(t *testing.T) {
 		{"action on a tag", "prod", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "actions/checkout@v7", "not pinned to a full commit SHA"},
 		{"action on a branch", "test", "dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77 # v8.4.1", "dagger/dagger-for-github@main", "not pinned"},
 		{"pin without its version", "prod", "@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1", "@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "release in a comment"},
-		{"third-party action after prod credentials", "prod", "          mask-aws-account-id: false\n", "          mask-aws-account-id: false\n      - uses: dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77 # v8.4.1\n        with:\n          version: \"0.21.9\"\n", "runs after the AWS credentials"},
+		{"third-party action after prod credentials", "prod", "          role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n          aws-region: ${{ vars.AWS_REGION }}\n          mask-aws-account-id: false\n", "          role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n          aws-region: ${{ vars.AWS_REGION }}\n          mask-aws-account-id: false\n      - uses: dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77 # v8.4.1\n        with:\n          version: \"0.21.9\"\n", "runs after the AWS credentials"},
 		{"expression in a script", "prod", `image=$INPUT_IMAGE;`, `image=${{ inputs.image }};`, "${{ }}"},
 		{"dagger version", "test", `version: "0.21.9"`, `version: "latest"`, "dagger-for-github version"},
 		{"a Go toolchain in a job", "test", "      - name: Functions\n", "      - uses: actions/setup-go@0123456789abcdef0123456789abcdef01234567 # v6.0.0\n      - name: Functions\n", "Go toolchain"},
@@ -130,17 +149,22 @@ func TestRemovingAGateFails(t *testing.T) {
 		{"test cancel-in-progress", "test", "cancel-in-progress: false", "cancel-in-progress: true", "cancel-in-progress: false"},
 		{"deploy on pull requests", "test", "if: github.event_name == 'push'", "if: always()", "push only"},
 		{"test push branch", "test", "  push:\n    branches: [develop]", "  push:\n    branches: [develop, main]", "push to develop"},
-		{"preview plan", "test", "plan --env test", "plan --env prod", "plan the test"},
+		{"preview plan", "test", "plan --env test", "plan --env staging", "plan the test"},
+		{"preview without prod", "test", "plan --env prod --no-lock", "plan --env test --no-lock", "plan the prod"},
+		{"preview locks prod", "test", "plan --env prod --no-lock", "plan --env prod", "--no-lock"},
+		{"preview without its comment", "test", "call preview-comment", "call nothing", "preview-comment"},
+		{"write permission elsewhere", "test", "      id-token: write # OIDC: assume the test deploy role\n    outputs:", "      id-token: write # OIDC: assume the test deploy role\n      pull-requests: write\n    outputs:", "nothing there writes"},
 		{"integration tests run", "test", "integration-test --url", "integration-test --skip", "integration-test against"},
+		{"drift never scheduled", "drift", "  schedule:\n    - cron: \"17 5 * * *\"\n", "", "on a schedule"},
+		{"drift of one environment", "drift", "env: [test, prod]", "env: [test]", "both environments"},
+		{"drift under a deploy role", "drift", "vars.PROD_PLAN_ROLE_ARN || vars.AWS_PLAN_ROLE_ARN", "vars.AWS_ROLE_ARN", "read-only plan roles"},
+		{"drift without a verdict", "drift", "call verdict --report .drift/result.json", "call version", "no step fails the job"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			f := orig
-			target := &f.prod
-			if c.file == "test" {
-				target = &f.test
-			}
+			target := map[string]*string{"test": &f.test, "prod": &f.prod, "drift": &f.drift}[c.file]
 			if !strings.Contains(*target, c.old) {
 				t.Fatalf("%s.yml no longer contains %q: update this case", c.file, c.old)
 			}
@@ -218,7 +242,7 @@ func TestImageChecksUseTheOneParser(t *testing.T) {
 	t.Parallel()
 	f := readFiles(t)
 	n := 0
-	for name, text := range map[string]string{"test.yml": f.test, "prod.yml": f.prod} {
+	for name, text := range map[string]string{"test.yml": f.test, "prod.yml": f.prod, "drift.yml": f.drift} {
 		w, err := Parse([]byte(text))
 		if err != nil {
 			t.Fatal(err)
