@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole flow on this machine, unattended, as the README's first command
 # runs it, four times in one kept world, checking each JSON report:
-#   1. first release: preview, test deploy, integration gate, approval, prod
+#   1. first release: preview, test deploy, integration gate, prod plan
+#      stored for review, approval, prod deploy of exactly that plan, and a
+#      drift check that must name the one change made behind Terraform's back
 #   2. a changed release: prod rolls over under a steady request loop with
 #      zero failed requests, and records written before it are read back
 #   3. no approval: the flow stops before prod and says how to approve
@@ -81,6 +83,17 @@ for name in ("first", "changed"):
            and rep["prod_image"].endswith("@" + rep["digest"]) and rep["prod_image_after"] == rep["prod_image"],
            f"{name}: images differ: test {rep['test_image']}, prod {rep['prod_image']}, serving {rep['prod_image_after']}")
     expect("gangway-prod@" in rep["prod_image"], f"{name}: prod image {rep['prod_image']} is not in the prod repository")
+    # Prod applied exactly the plan stored for review, named by its digest.
+    plan = rep.get("prod_plan") or {}
+    expect(plan.get("stored_key", "").startswith("gangway/prod/plans/local-run") and len(plan.get("bundle_sha256", "")) == 64,
+           f"{name}: no stored prod plan: {plan.get('stored_key')}")
+    prod_plan_step = next((s for s in rep["prod_deploy"]["steps"] if s["name"] == "plan"), {})
+    expect(plan.get("bundle_sha256", "-")[:12] in prod_plan_step.get("detail", ""),
+           f"{name}: prod's plan step {prod_plan_step.get('detail')!r} is not the reviewed plan {plan.get('bundle_sha256')}")
+    # The drift check names exactly the change made behind Terraform's back:
+    # Terraform's own work is never reported as drift.
+    drifted = [d["address"] for d in (rep.get("drift") or {}).get("resources", [])]
+    expect(drifted == ["aws_security_group.db"], f"{name}: drift reported {drifted}, want exactly aws_security_group.db")
 
 c = r["changed"]
 expect(c["digest"] != r["first"]["digest"], "changed: the second release has the first one's digest")

@@ -35,10 +35,15 @@ func applyCommand() command {
 					return tfFailure(io, f.env, err)
 				}
 				io.Log.Info("applied", "env", f.env, "state", a.After.String())
-				return writeJSON(io.Stdout, tf.ApplyOutput{
+				out := tf.ApplyOutput{
 					Env: f.env, Applied: true, PlanFile: a.PlanFile,
 					StateBefore: a.Before, StateAfter: a.After, Summary: summary,
-				})
+				}
+				if a.SettleError != "" {
+					io.Log.Warn("applied, but the state does not record what the apply left; the next drift check may report Terraform's own changes", "error", a.SettleError)
+					out.Warnings = append(out.Warnings, "refresh after apply: "+a.SettleError)
+				}
+				return writeJSON(io.Stdout, out)
 			}
 		},
 	}

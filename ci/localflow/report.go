@@ -58,8 +58,11 @@ type Report struct {
 	ProdDeploy *deploy.Report `json:"prod_deploy,omitempty"`
 	// ProdPlan is the stored plan the approval was for.
 	ProdPlan *tf.PlanOutput `json:"prod_plan,omitempty"`
-	Tests    []TestResult   `json:"tests,omitempty"`
-	Load     *LoadResult    `json:"prod_load,omitempty"`
+	// Drift is the drift check's report after the change the flow made
+	// behind Terraform's back.
+	Drift *tf.Drift    `json:"drift,omitempty"`
+	Tests []TestResult `json:"tests,omitempty"`
+	Load  *LoadResult  `json:"prod_load,omitempty"`
 	// ProdRolloutSeconds is how long the production rollout took, from
 	// starting the script to its result (pull, health gate, switch, drain).
 	ProdRolloutSeconds float64 `json:"prod_rollout_seconds,omitempty"`
@@ -103,6 +106,7 @@ var timelineLabels = map[string][2]string{
 	"prod-plan":         {"Production workflow triggered: plan for prod", "Production plan stored for review"},
 	"approval":          {"Waiting for manual approval of the plan and the digest", "Approval"},
 	"deploy-prod":       {"Production deployment starts", "Production deployment"},
+	"drift":             {"Drift check: prod's database opened to the world behind Terraform's back", "Drift reported"},
 }
 
 // WriteTimeline prints the run as a timeline of wall-clock times, one line

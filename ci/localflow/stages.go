@@ -271,7 +271,9 @@ func (f *flow) finish() {
 		f.logf("world kept in %s (test %s, prod %s); run again to reuse it, or without --keep to stop it", f.opts.Dir, f.hosts["test"].URL, f.hosts["prod"].URL)
 		return
 	}
-	f.world.stop()
+	if err := f.world.stop(); err != nil {
+		f.logf("world: %v (remove them with: pipeline local --down)", err)
+	}
 	for _, image := range f.images {
 		_ = exec.Command("podman", "rmi", "--force", "--ignore", image).Run()
 	}

@@ -147,7 +147,7 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 	}}
 	defer func() {
 		if err != nil {
-			w.stop()
+			_ = w.stop()
 		}
 	}()
 	registry, err := localworld.StartRegistry(ctx, base)
@@ -177,15 +177,17 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 }
 
 // stop ends every component of the world and forgets it.
-func (w *world) stop() {
-	stopRecorded(w.dir, w.state)
+func (w *world) stop() error {
+	return stopRecorded(w.dir, w.state)
 }
 
 // stopRecorded ends the components a state file names, whether this
-// process started them or an earlier one did.
-func stopRecorded(dir string, s worldState) {
+// process started them or an earlier one did. It stops everything it can
+// and returns what it could not.
+func stopRecorded(dir string, s worldState) error {
+	var errs []error
 	for _, h := range s.Hosts {
-		rollout.AttachLocalHost(h).Stop(context.Background())
+		errs = append(errs, rollout.AttachLocalHost(h).Stop(context.Background()))
 	}
 	for _, m := range s.Motos {
 		localworld.KillGroup(m.PID)
@@ -196,7 +198,12 @@ func stopRecorded(dir string, s worldState) {
 			p.Stop()
 		}
 	}
+	if err := errors.Join(errs...); err != nil {
+		// Keep the record, so that `pipeline local --down` can try again.
+		return err
+	}
 	_ = os.Remove(filepath.Join(dir, worldFile))
+	return nil
 }
 
 // hostName names env's host containers after the world's directory, so
@@ -243,7 +250,9 @@ func Down(root, dir string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading the kept world in %s: %w", dir, err)
 	}
-	stopRecorded(dir, s)
+	if err := stopRecorded(dir, s); err != nil {
+		return true, err
+	}
 	for _, d := range []string{"world", "build"} {
 		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
 			return true, err

@@ -36,11 +36,11 @@ func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 func TestOpenWorldCleansUpAfterAnInterruptedRun(t *testing.T) {
 	dir := t.TempDir()
 	first := startTestWorld(t, dir)
-	t.Cleanup(first.stop)
+	t.Cleanup(func() { _ = first.stop() })
 	old := first.state
 
 	second := startTestWorld(t, dir)
-	t.Cleanup(second.stop)
+	t.Cleanup(func() { _ = second.stop() })
 	if second.state.RegistryHost == old.RegistryHost {
 		t.Errorf("the second run reused the interrupted run's registry %s", old.RegistryHost)
 	}
@@ -68,7 +68,7 @@ func TestOpenWorldCleansUpAfterAnInterruptedRun(t *testing.T) {
 func TestOpenWorldReusesAKeptWorld(t *testing.T) {
 	dir := t.TempDir()
 	first := startTestWorld(t, dir)
-	t.Cleanup(first.stop)
+	t.Cleanup(func() { _ = first.stop() })
 	first.state.Kept = true
 	if err := first.save(); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,9 @@ func TestOpenWorldReusesAKeptWorld(t *testing.T) {
 	if got, want := second.state.Motos["prod"].Endpoint, first.state.Motos["prod"].Endpoint; got != want {
 		t.Errorf("prod moto = %s, want the kept world's %s", got, want)
 	}
-	second.stop()
+	if err := second.stop(); err != nil {
+		t.Error(err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, worldFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s still there after stop: %v", worldFile, err)
 	}

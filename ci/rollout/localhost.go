@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -100,7 +101,7 @@ http {
 			return h, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			h.Stop(ctx)
+			_ = h.Stop(ctx)
 			return nil, fmt.Errorf("nginx of host %s did not start (see %s)", name, logFile.Name())
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -165,7 +166,21 @@ func (h *LocalHost) nginxPort() int {
 func (h *LocalHost) Params() Params { return h.params }
 
 // Stop removes the host's containers and stops its nginx. Its files stay.
-func (h *LocalHost) Stop(ctx context.Context) {
-	_ = exec.CommandContext(ctx, "podman", "rm", "--force", "--ignore", "--time", "0", h.params.NamePrefix+"-blue", h.params.NamePrefix+"-green").Run()
-	localworld.KillGroup(h.nginxPID)
+// podman can fail a removal while the container's own cleanup still holds
+// it, so Stop tries a few times and says which containers stayed.
+func (h *LocalHost) Stop(ctx context.Context) error {
+	defer localworld.KillGroup(h.nginxPID)
+	names := []string{h.params.NamePrefix + "-blue", h.params.NamePrefix + "-green"}
+	var out []byte
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+		}
+		out, err = exec.CommandContext(ctx, "podman", append([]string{"rm", "--force", "--ignore", "--time", "0"}, names...)...).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("removing containers %v: %w: %s", names, err, strings.TrimSpace(string(out)))
 }

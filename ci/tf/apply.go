@@ -23,6 +23,32 @@ type ApplyResult struct {
 	PlanFile string
 	Before   State
 	After    State
+	// SettleError says why the state could not record what the apply left
+	// live (see settle); the apply itself succeeded.
+	SettleError string
+}
+
+// settle records in the state what an apply left live, by a refresh-only
+// apply: attributes that later resources changed after a resource was made
+// (an address's association, a group's rules made as separate resources, a
+// bucket's separately managed settings). Without it the state keeps their
+// values from creation, and the next drift check reports Terraform's own
+// work as drift. It accepts no other change: anything the plan's refresh saw
+// was already written by the apply.
+func (r *Runner) settle(ctx context.Context) error {
+	opts := []tfexec.ApplyOption{
+		tfexec.RefreshOnly(true),
+		tfexec.Var("environment=" + r.cfg.Env),
+		tfexec.Lock(true),
+		tfexec.LockTimeout(lockTimeoutArg(r.cfg.LockTimeout)),
+	}
+	if vf := r.varFile(); vf != "" {
+		opts = append(opts, tfexec.VarFile(vf))
+	}
+	if err := r.tf.Apply(ctx, opts...); err != nil {
+		return ctxErr(ctx, r.wrap("terraform apply -refresh-only", err))
+	}
+	return nil
 }
 
 // Apply applies exactly planFile after checking its Binding against the
@@ -64,11 +90,14 @@ func (r *Runner) Apply(ctx context.Context, planFile string) (*ApplyResult, erro
 	if err := r.tf.Apply(ctx, r.applyOptions(planFile)...); err != nil {
 		return nil, ctxErr(ctx, r.wrap("terraform apply", err))
 	}
-	after, err := r.PullState(ctx)
-	if err != nil {
+	res := &ApplyResult{PlanFile: planFile, Before: current}
+	if err := r.settle(ctx); err != nil {
+		res.SettleError = err.Error()
+	}
+	if res.After, err = r.PullState(ctx); err != nil {
 		return nil, err
 	}
-	return &ApplyResult{PlanFile: planFile, Before: current, After: after}, nil
+	return res, nil
 }
 
 // PlanAndApply plans to a temporary file and applies exactly that plan,

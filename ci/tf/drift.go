@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -91,14 +92,15 @@ func SummarizeDrift(p *tfjson.Plan) Drift {
 		after, _ := rc.Change.After.(map[string]any)
 		sensitive := sensitiveKeys(rc.Change.BeforeSensitive, rc.Change.AfterSensitive)
 		for _, k := range unionKeys(before, after) {
-			if sameValue(before[k], after[k]) {
+			if sameValue(before[k], after[k]) || slices.Contains(volatileAttributes[rc.Type], k) {
 				continue
 			}
-			a := DriftAttribute{Name: k, Before: show(before[k]), After: show(after[k])}
+			b, a := onlyIn(before[k], after[k])
+			attr := DriftAttribute{Name: k, Before: show(b), After: show(a)}
 			if sensitive[k] {
-				a.Before, a.After = "(sensitive)", "(sensitive)"
+				attr.Before, attr.After = "(sensitive)", "(sensitive)"
 			}
-			res.Attributes = append(res.Attributes, a)
+			res.Attributes = append(res.Attributes, attr)
 		}
 		if len(res.Attributes) == 0 && res.Action == ActionUpdate {
 			continue // only null-versus-empty differences: the provider's normalising, not drift
@@ -131,18 +133,69 @@ func empty(v any) bool {
 	return false
 }
 
-func sensitiveKeys(maps ...any) map[string]bool {
+// volatileAttributes change on their own in a healthy environment, so a
+// refresh always finds them different: reporting them would make every
+// check red.
+var volatileAttributes = map[string][]string{
+	"aws_db_instance": {"latest_restorable_time"},
+}
+
+// sensitiveKeys names the attributes whose sensitivity mask marks any part
+// sensitive. A mask mirrors the value: true for a sensitive value, and
+// lists or objects of masks for blocks ([] or {} when nothing is).
+func sensitiveKeys(masks ...any) map[string]bool {
 	out := map[string]bool{}
-	for _, m := range maps {
+	for _, m := range masks {
 		if mm, ok := m.(map[string]any); ok {
 			for k, v := range mm {
-				if v != false && v != nil {
+				if anyTrue(v) {
 					out[k] = true
 				}
 			}
 		}
 	}
 	return out
+}
+
+func anyTrue(mask any) bool {
+	switch t := mask.(type) {
+	case bool:
+		return t
+	case []any:
+		return slices.ContainsFunc(t, anyTrue)
+	case map[string]any:
+		for _, v := range t {
+			if anyTrue(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// onlyIn narrows two lists (rule sets, blocks) to the elements that differ:
+// those only in the state and those only live. Other values stay whole.
+func onlyIn(before, after any) (any, any) {
+	b, okb := before.([]any)
+	a, oka := after.([]any)
+	if !okb || !oka {
+		return before, after
+	}
+	missing := func(v any, in []any) bool {
+		return !slices.ContainsFunc(in, func(x any) bool { return reflect.DeepEqual(x, v) })
+	}
+	gone, added := []any{}, []any{}
+	for _, v := range b {
+		if missing(v, a) {
+			gone = append(gone, v)
+		}
+	}
+	for _, v := range a {
+		if missing(v, b) {
+			added = append(added, v)
+		}
+	}
+	return gone, added
 }
 
 func unionKeys(a, b map[string]any) []string {
@@ -182,6 +235,7 @@ func (d Drift) Markdown() string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "**%d resource(s) changed outside Terraform.** Apply the configuration to put them back, or change the configuration to keep them.\n\n", len(d.Resources))
+	b.WriteString("For lists, such as a group's rules, only the elements that differ are shown.\n\n")
 	b.WriteString("| resource | change | attribute | in the state | live |\n| --- | --- | --- | --- | --- |\n")
 	for _, r := range d.Resources {
 		if len(r.Attributes) == 0 {

@@ -39,4 +39,7 @@ type ApplyOutput struct {
 	StateAfter  State  `json:"state_after"`
 	// Summary is set when apply planned by itself (no reviewed plan given).
 	Summary *Summary `json:"summary,omitempty"`
+	// Warnings are problems after a successful apply, e.g. the state could
+	// not record what the apply left (the next drift check will say more).
+	Warnings []string `json:"warnings,omitempty"`
 }
