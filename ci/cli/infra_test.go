@@ -139,6 +139,48 @@ func TestMissingCredentials(t *testing.T) {
 	}
 }
 
+// TestWebIdentityCredentials runs a pipeline step the way a GitLab job (and
+// the Dagger module's container) runs it: no keys at all, only the role and
+// the file holding the job's OIDC token. The SDK's default chain assumes the
+// role (moto_server answers AssumeRoleWithWebIdentity without validating the
+// token), and the step runs under it. The token appears nowhere in what the
+// step prints.
+func TestWebIdentityCredentials(t *testing.T) {
+	// Not parallel: the SDK's default chain reads the process environment.
+	m := localworld.MotoT(t)
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9qZWN0X3BhdGg6Zy9wOnJlZl90eXBlOmJyYW5jaDpyZWY6ZGV2ZWxvcCJ9.c2ln"
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(token), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/gangway-test-deploy")
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile)
+	t.Setenv("AWS_ROLE_SESSION_NAME", "gangway")
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": m.Endpoint, "AWS_EC2_METADATA_DISABLED": "true"}
+	code, stdout, stderr := run(t, env, "bootstrap", "--bucket", "gangway-state-webid")
+	if code != ExitOK {
+		t.Fatalf("bootstrap under a web identity: exit %d\n%s", code, stderr)
+	}
+	var res struct {
+		Bucket  string `json:"bucket"`
+		Created bool   `json:"created"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil || res.Bucket != "gangway-state-webid" || !res.Created {
+		t.Errorf("bootstrap printed %q (%v), want the created bucket", stdout, err)
+	}
+	if !strings.Contains(stderr, "assumed-role/gangway-test-deploy/gangway") {
+		t.Errorf("the step's log does not name the assumed role:\n%s", stderr)
+	}
+	if strings.Contains(stdout+stderr, token) {
+		t.Error("the step printed the OIDC token")
+	}
+}
+
 func TestUnreachableEndpoint(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
