@@ -13,8 +13,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/gangway-dev/gangway/ci/workflows"
 )
 
 // The project gitlab-ci-local sees: the origin remote of the throw-away
@@ -25,17 +23,19 @@ const (
 )
 
 // tool finds gitlab-ci-local: $GITLAB_CI_LOCAL, else where .ci/setup
-// installs it (.local/gitlab-ci-local), else PATH. Without it the test is
-// skipped, and under CI=true it fails.
+// installs it ($GITLAB_CI_LOCAL_DIR, by default ~/.cache/gangway/
+// gitlab-ci-local), else PATH. Without it the test is skipped, and under
+// CI=true it fails.
 func tool(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: needs gitlab-ci-local (npm)")
 	}
-	candidates := []string{os.Getenv("GITLAB_CI_LOCAL")}
-	if root, err := workflows.Root("."); err == nil {
-		candidates = append(candidates, filepath.Join(root, ".local", "gitlab-ci-local", "node_modules", ".bin", "gitlab-ci-local"))
+	dir := os.Getenv("GITLAB_CI_LOCAL_DIR")
+	if home, err := os.UserHomeDir(); dir == "" && err == nil {
+		dir = filepath.Join(home, ".cache", "gangway", "gitlab-ci-local")
 	}
+	candidates := []string{os.Getenv("GITLAB_CI_LOCAL"), filepath.Join(dir, "node_modules", ".bin", "gitlab-ci-local")}
 	if p, err := exec.LookPath("gitlab-ci-local"); err == nil {
 		candidates = append(candidates, p)
 	}
@@ -48,9 +48,9 @@ func tool(t *testing.T) string {
 		}
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal("gitlab-ci-local is not installed (bash .ci/suites/55-gitlab.sh installs it; or set GITLAB_CI_LOCAL): under CI=true the schema check must run")
+		t.Fatal("gitlab-ci-local is not installed (.ci/setup installs it; or set GITLAB_CI_LOCAL): under CI=true the schema check must run")
 	}
-	t.Skip("gitlab-ci-local is not installed (bash .ci/suites/55-gitlab.sh installs it)")
+	t.Skip("gitlab-ci-local is not installed (.ci/setup installs it)")
 	return ""
 }
 
