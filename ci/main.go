@@ -17,12 +17,19 @@
 //	  --region eu-west-1 --state-bucket my-tf-state \
 //	  deploy --env test files export --path .deploy
 //	dagger call verdict --report .deploy/result.json
+//
+// and from a CI system with OIDC (a GitLab job's ID token), the role to
+// assume and the token instead of keys:
+//
+//	dagger call --aws-role-arn "$AWS_ROLE_ARN" \
+//	  --aws-web-identity-token env://GITLAB_OIDC_TOKEN ...
 package main
 
 import (
 	"errors"
 
 	"github.com/gangway-dev/gangway/ci/attest"
+	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 )
 
@@ -43,8 +50,11 @@ type Gangway struct {
 	AwsAccessKeyID     *dagger.Secret // +private
 	AwsSecretAccessKey *dagger.Secret // +private
 	AwsSessionToken    *dagger.Secret // +private
-	Region             string         // +private
-	StateBucket        string         // +private
+	// Or a role assumed with an OIDC token (AssumeRoleWithWebIdentity).
+	AwsRoleArn          string         // +private
+	AwsWebIdentityToken *dagger.Secret // +private
+	Region              string         // +private
+	StateBucket         string         // +private
 	// The public half of test's attestation key (PEM), which prod trusts.
 	AttestationPublicKey string // +private
 }
@@ -65,6 +75,12 @@ func New(
 	// AWS session token for temporary credentials (what GitHub OIDC and SSO yield), e.g. env://AWS_SESSION_TOKEN.
 	// +optional
 	awsSessionToken *dagger.Secret,
+	// Instead of keys: the ARN of the role to assume with --aws-web-identity-token (a CI system's OIDC federation, e.g. a GitLab job's ID token).
+	// +optional
+	awsRoleArn string,
+	// The OIDC token to assume --aws-role-arn with, e.g. env://GITLAB_OIDC_TOKEN (a GitLab id_tokens entry with aud sts.amazonaws.com). Mounted as a file in the steps' containers, never an argument or a variable.
+	// +optional
+	awsWebIdentityToken *dagger.Secret,
 	// AWS region of both environments.
 	// +default="eu-west-1"
 	region string,
@@ -80,6 +96,8 @@ func New(
 		AwsAccessKeyID:       awsAccessKeyID,
 		AwsSecretAccessKey:   awsSecretAccessKey,
 		AwsSessionToken:      awsSessionToken,
+		AwsRoleArn:           awsRoleArn,
+		AwsWebIdentityToken:  awsWebIdentityToken,
 		Region:               region,
 		StateBucket:          stateBucket,
 		AttestationPublicKey: attestationPublicKey,
@@ -87,21 +105,53 @@ func New(
 }
 
 // errNoCredentials says how to pass credentials to a step that calls AWS.
-var errNoCredentials = errors.New("this step calls AWS: pass --aws-access-key-id env://AWS_ACCESS_KEY_ID --aws-secret-access-key env://AWS_SECRET_ACCESS_KEY (and --aws-session-token env://AWS_SESSION_TOKEN for temporary credentials) before the function name")
+var errNoCredentials = errors.New("this step calls AWS: before the function name, pass either keys, --aws-access-key-id env://AWS_ACCESS_KEY_ID --aws-secret-access-key env://AWS_SECRET_ACCESS_KEY (and --aws-session-token env://AWS_SESSION_TOKEN for temporary credentials), or a role to assume with an OIDC token, --aws-role-arn ARN --aws-web-identity-token env://GITLAB_OIDC_TOKEN")
 
-// withAWS gives c the credentials as secret variables (never as plain
-// values, arguments or files) and the region and state bucket.
+// Where a web identity token is mounted in the steps' containers.
+const webIdentityTokenPath = "/run/secrets/gangway-aws-web-identity-token"
+
+// credentialSource is the one source of AWS credentials the constructor
+// was given (keys, or a role and a token; never both).
+func (m *Gangway) credentialSource() (awsenv.Source, error) {
+	src, err := awsenv.Given{
+		AccessKeyID: m.AwsAccessKeyID != nil, SecretAccessKey: m.AwsSecretAccessKey != nil, SessionToken: m.AwsSessionToken != nil,
+		RoleARN: m.AwsRoleArn != "", WebIdentityToken: m.AwsWebIdentityToken != nil,
+	}.Source()
+	if err != nil {
+		return src, err
+	}
+	if src == awsenv.NoCredentials {
+		return src, errNoCredentials
+	}
+	return src, nil
+}
+
+// withAWS gives c the credentials (never as plain values, arguments or
+// files in a layer) and the region and state bucket. Keys are secret
+// variables. A web identity is the role's ARN and the token mounted as a
+// secret file, the variables the AWS SDK's default chain (the pipeline CLI)
+// and terraform's AWS provider both read to assume the role themselves.
 func (m *Gangway) withAWS(c *dagger.Container) (*dagger.Container, error) {
-	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
-		return nil, errNoCredentials
+	src, err := m.credentialSource()
+	if err != nil {
+		return nil, err
 	}
-	c = c.
-		WithSecretVariable("AWS_ACCESS_KEY_ID", m.AwsAccessKeyID).
-		WithSecretVariable("AWS_SECRET_ACCESS_KEY", m.AwsSecretAccessKey).
-		WithEnvVariable("AWS_REGION", m.Region)
-	if m.AwsSessionToken != nil {
-		c = c.WithSecretVariable("AWS_SESSION_TOKEN", m.AwsSessionToken)
+	switch src {
+	case awsenv.WebIdentity:
+		c = c.
+			WithMountedSecret(webIdentityTokenPath, m.AwsWebIdentityToken).
+			WithEnvVariable("AWS_WEB_IDENTITY_TOKEN_FILE", webIdentityTokenPath).
+			WithEnvVariable("AWS_ROLE_ARN", m.AwsRoleArn).
+			WithEnvVariable("AWS_ROLE_SESSION_NAME", awsenv.SessionName)
+	default:
+		c = c.
+			WithSecretVariable("AWS_ACCESS_KEY_ID", m.AwsAccessKeyID).
+			WithSecretVariable("AWS_SECRET_ACCESS_KEY", m.AwsSecretAccessKey)
+		if m.AwsSessionToken != nil {
+			c = c.WithSecretVariable("AWS_SESSION_TOKEN", m.AwsSessionToken)
+		}
 	}
+	c = c.WithEnvVariable("AWS_REGION", m.Region)
 	if m.StateBucket != "" {
 		c = c.WithEnvVariable("TF_STATE_BUCKET", m.StateBucket)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
+	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 	"github.com/gangway-dev/gangway/ci/registry"
@@ -29,34 +31,53 @@ func plaintext(ctx context.Context, name string, s *dagger.Secret) (string, erro
 // straight into a Dagger secret. It is never printed, never an argument, and
 // never a file in a container layer that the engine would cache.
 func (m *Gangway) registryAuth(ctx context.Context) (registry.Auth, *dagger.Secret, error) {
-	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
-		return registry.Auth{}, nil, errNoCredentials
-	}
-	id, err := plaintext(ctx, "aws-access-key-id", m.AwsAccessKeyID)
+	cfg, err := m.awsConfig(ctx)
 	if err != nil {
 		return registry.Auth{}, nil, err
-	}
-	key, err := plaintext(ctx, "aws-secret-access-key", m.AwsSecretAccessKey)
-	if err != nil {
-		return registry.Auth{}, nil, err
-	}
-	var token string
-	if m.AwsSessionToken != nil {
-		if token, err = plaintext(ctx, "aws-session-token", m.AwsSessionToken); err != nil {
-			return registry.Auth{}, nil, err
-		}
-	}
-	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithRegion(m.Region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, key, token)))
-	if err != nil {
-		return registry.Auth{}, nil, fmt.Errorf("AWS configuration: %w", err)
 	}
 	auth, err := registry.ECRLogin(ctx, ecr.NewFromConfig(cfg))
 	if err != nil {
 		return registry.Auth{}, nil, err
 	}
 	return auth, dag.SetSecret("gangway-ecr-"+steps.Nonce(), auth.Password), nil
+}
+
+// awsConfig is the AWS configuration for an in-process call, from the
+// credentials the constructor was given: keys as they are, or the role
+// assumed with the web identity token held in memory.
+func (m *Gangway) awsConfig(ctx context.Context) (aws.Config, error) {
+	src, err := m.credentialSource()
+	if err != nil {
+		return aws.Config{}, err
+	}
+	if src == awsenv.WebIdentity {
+		token, err := plaintext(ctx, "aws-web-identity-token", m.AwsWebIdentityToken)
+		if err != nil {
+			return aws.Config{}, err
+		}
+		return awsenv.AssumeWebIdentity(ctx, awsenv.Settings{Region: m.Region}, m.AwsRoleArn, []byte(token))
+	}
+	id, err := plaintext(ctx, "aws-access-key-id", m.AwsAccessKeyID)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	key, err := plaintext(ctx, "aws-secret-access-key", m.AwsSecretAccessKey)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	var token string
+	if m.AwsSessionToken != nil {
+		if token, err = plaintext(ctx, "aws-session-token", m.AwsSessionToken); err != nil {
+			return aws.Config{}, err
+		}
+	}
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRegion(m.Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, key, token)))
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return cfg, nil
 }
 
 // Publish the service image to the test environment's ECR repository (prod only receives promoted digests); returns REPOSITORY@sha256:….

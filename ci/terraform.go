@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/dotenv"
 	"github.com/gangway-dev/gangway/ci/gha"
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
 	"github.com/gangway-dev/gangway/ci/rollout"
@@ -110,7 +111,7 @@ type Plan struct {
 	Summary string
 	// What `pipeline plan` printed (JSON).
 	Result string
-	// plan.tfplan and plan.tfplan.binding.json (pass the directory to apply --plan), plan.md, plan.json, result.json and github/ (the job summary files).
+	// plan.tfplan and plan.tfplan.binding.json (pass the directory to apply --plan), plan.md, plan.json, result.json, github/ (the job summary files) and gitlab/report.env (the outputs as a GitLab dotenv report, e.g. GANGWAY_BUNDLE_SHA256).
 	Files *dagger.Directory
 }
 
@@ -155,7 +156,12 @@ func (m *Gangway) Plan(
 	if err != nil {
 		return nil, fmt.Errorf("reading the plan summary: %w", err)
 	}
-	github, err := gha.Files(gha.ForPlan(out))
+	report := gha.ForPlan(out)
+	github, err := gha.Files(report)
+	if err != nil {
+		return nil, err
+	}
+	gitlab, err := dotenv.Render(report.Outputs)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +171,7 @@ func (m *Gangway) Plan(
 		"github/" + gha.FileSummary:  github[gha.FileSummary],
 		"github/" + gha.FileOutputs:  github[gha.FileOutputs],
 		"github/" + gha.FileCommands: github[gha.FileCommands],
+		deploy.FileDotenv:            gitlab,
 	}
 	dir := directory(files).
 		WithFile(planFile, run.work.File(planFile)).

@@ -48,8 +48,10 @@ var ErrNoRegion = errors.New("no AWS region: set --region or AWS_REGION")
 
 // Load builds an aws.Config. Static credentials come from AWS_ACCESS_KEY_ID /
 // AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN through getenv when set;
-// otherwise the SDK's default chain applies (profiles, web identity for
-// GitHub OIDC, instance roles). AWS_EC2_METADATA_DISABLED=true turns the
+// otherwise the SDK's default chain applies (profiles, a web identity from
+// AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE as a GitLab job or the Dagger
+// module sets them, instance roles). The default chain reads the process
+// environment, not getenv. AWS_EC2_METADATA_DISABLED=true turns the
 // instance metadata lookup off.
 func Load(ctx context.Context, getenv Getenv, s Settings) (aws.Config, error) {
 	if s.Region == "" {
@@ -97,7 +99,7 @@ func (e *CredentialsError) Error() string {
 	if e.Code != "" {
 		return fmt.Sprintf("AWS credentials rejected by STS: %s: %s (check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the role you assume)", e.Code, e.Message)
 	}
-	return fmt.Sprintf("no usable AWS credentials: %v (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or a web identity role)", e.Err)
+	return fmt.Sprintf("no usable AWS credentials: %v (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or a web identity: AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)", e.Err)
 }
 
 func (e *CredentialsError) Unwrap() error { return e.Err }

@@ -139,6 +139,68 @@ func TestMissingCredentials(t *testing.T) {
 	}
 }
 
+// TestWebIdentityCredentials runs pipeline steps the way a GitLab job (and
+// the Dagger module's container) runs them: no keys at all, only the role
+// and the file holding the job's OIDC token. The CLI's AWS SDK default chain
+// and terraform's AWS provider and S3 backend each assume the role
+// themselves (moto_server answers AssumeRoleWithWebIdentity without
+// validating the token): bootstrap creates the state bucket, plan reads and
+// locks the state through the backend and plans through the provider. The
+// token appears nowhere in what the steps print.
+func TestWebIdentityCredentials(t *testing.T) {
+	// Not parallel: the SDK's default chain reads the process environment.
+	m := localworld.MotoT(t)
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9qZWN0X3BhdGg6Zy9wOnJlZl90eXBlOmJyYW5jaDpyZWY6ZGV2ZWxvcCJ9.c2ln"
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(token), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	webIdentity := map[string]string{
+		"AWS_ROLE_ARN":                "arn:aws:iam::123456789012:role/gangway-test-deploy",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile,
+		"AWS_ROLE_SESSION_NAME":       "gangway",
+	}
+	env := map[string]string{
+		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"),
+		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": m.Endpoint, "AWS_EC2_METADATA_DISABLED": "true",
+		// terraform's S3 backend takes the STS endpoint of its role
+		// assumption from here, not from AWS_ENDPOINT_URL (on AWS neither
+		// is set).
+		"AWS_ENDPOINT_URL_STS": m.Endpoint,
+		"TF_STATE_BUCKET":      "gangway-state-webid", "TF_CLI_CONFIG_FILE": tftest.CLIConfig(t),
+	}
+	for k, v := range webIdentity {
+		t.Setenv(k, v) // the CLI's own SDK calls
+		env[k] = v     // what the CLI passes to terraform
+	}
+	code, stdout, stderr := run(t, env, "bootstrap")
+	if code != ExitOK {
+		t.Fatalf("bootstrap under a web identity: exit %d\n%s", code, stderr)
+	}
+	if got := decode(t, stdout); got["bucket"] != "gangway-state-webid" || got["created"] != true {
+		t.Errorf("bootstrap printed %v, want the created bucket", got)
+	}
+	if !strings.Contains(stderr, "assumed-role/gangway-test-deploy/gangway") {
+		t.Errorf("the step's log does not name the assumed role:\n%s", stderr)
+	}
+	out := stdout + stderr
+	code, stdout, stderr = run(t, env, "plan", "--env", "test", "--dir", tftest.Fixture(t), "--out", filepath.Join(t.TempDir(), "test.tfplan"))
+	if code != ExitOK {
+		t.Fatalf("plan under a web identity: exit %d\n%s", code, stderr)
+	}
+	if got := decode(t, stdout); got["has_changes"] != true {
+		t.Errorf("plan JSON = %v", got)
+	}
+	if strings.Contains(out+stdout+stderr, token) {
+		t.Error("a step printed the OIDC token")
+	}
+}
+
 func TestUnreachableEndpoint(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",

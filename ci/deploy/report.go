@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gangway-dev/gangway/ci/dotenv"
 	"github.com/gangway-dev/gangway/ci/gha"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
@@ -102,12 +103,16 @@ const (
 	FileTests   = "tests.jsonl"
 	// DirGitHub holds gha.Files: a workflow step appends them to the job.
 	DirGitHub = "github"
+	// FileDotenv is the same outputs as a GitLab dotenv report
+	// (ci/dotenv), for a job's artifacts:reports:dotenv.
+	FileDotenv = "gitlab/report.env"
 )
 
 // Files returns the run's report as files to export: result.json (the
 // Outcome, what Verdict reads), report.json (everything), summary.md,
-// tests.jsonl (the suite's raw stream, when it ran) and github/* (the job
-// summary, step outputs and annotations, see gha.Files).
+// tests.jsonl (the suite's raw stream, when it ran), github/* (the job
+// summary, step outputs and annotations, see gha.Files) and FileDotenv (the
+// outputs for a GitLab job).
 func (r *Report) Files() (map[string][]byte, error) {
 	result, err := json.MarshalIndent(r.Outcome, "", "  ")
 	if err != nil {
@@ -132,6 +137,9 @@ func (r *Report) Files() (map[string][]byte, error) {
 	}
 	for name, data := range gh {
 		files[DirGitHub+"/"+name] = data
+	}
+	if files[FileDotenv], err = dotenv.Render(g.Outputs); err != nil {
+		return nil, err
 	}
 	for name, data := range r.files {
 		files[name] = data

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gangway-dev/gangway/ci/dotenv"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
@@ -363,7 +364,7 @@ func assertFiles(t *testing.T, rep *Report) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{FileResult, FileReport, FileSummary, DirGitHub + "/summary.md", DirGitHub + "/outputs", DirGitHub + "/commands"} {
+	for _, name := range []string{FileResult, FileReport, FileSummary, DirGitHub + "/summary.md", DirGitHub + "/outputs", DirGitHub + "/commands", FileDotenv} {
 		if _, ok := files[name]; !ok {
 			t.Errorf("files lack %s", name)
 		}
@@ -374,6 +375,13 @@ func assertFiles(t *testing.T, rep *Report) map[string][]byte {
 	}
 	if err := Verdict(files[FileResult]); (err == nil) != rep.OK {
 		t.Errorf("Verdict = %v for OK = %v", err, rep.OK)
+	}
+	// The GitLab report carries the same outputs as the GitHub one.
+	env := string(files[FileDotenv])
+	for _, o := range rep.GitHub().Outputs {
+		if line := dotenv.Name(o.Name) + "=" + o.Value + "\n"; !strings.Contains(env, line) {
+			t.Errorf("%s lacks %q:\n%s", FileDotenv, line, env)
+		}
 	}
 	return files
 }

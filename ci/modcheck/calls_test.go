@@ -29,10 +29,13 @@ func TestEveryDocumentedCallResolves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var inWorkflows int
+	var inWorkflows, inGitLab int
 	for _, c := range calls {
 		if strings.HasPrefix(c.Where, ".github/workflows/") {
 			inWorkflows++
+		}
+		if strings.HasPrefix(c.Where, "ci/gitlab/.gitlab-ci.yml:") {
+			inGitLab++
 		}
 		if err := CheckCall(m, core, c); err != nil {
 			t.Error(err)
@@ -40,6 +43,12 @@ func TestEveryDocumentedCallResolves(t *testing.T) {
 	}
 	if inWorkflows < 4 {
 		t.Errorf("found %d dagger calls in the workflows; the extraction is broken", inWorkflows)
+	}
+	// The GitLab pipeline: two plans in the preview, deploy-test, the gate,
+	// plan-prod, deploy-prod and three verdicts (module's functions and
+	// check are calls too).
+	if inGitLab < 10 {
+		t.Errorf("found %d dagger calls in ci/gitlab/.gitlab-ci.yml; the extraction is broken", inGitLab)
 	}
 }
 
@@ -112,5 +121,36 @@ dagger call \
 	}
 	if len(calls) == 3 && calls[2].Words[4] != "a b" {
 		t.Errorf("a quoted value is one word: %q", calls[2].Words)
+	}
+}
+
+// TestWebIdentityCallsResolve: the GitLab pipeline's way in, a role and an
+// OIDC token instead of keys, resolves against the constructor, and the
+// token is a secret: passing its value is refused.
+func TestWebIdentityCallsResolve(t *testing.T) {
+	t.Parallel()
+	m := mustParse(t, repoRoot)
+	core := coreAPI(t)
+	good := `dagger --progress=plain call --aws-role-arn "$TEST_DEPLOY_ROLE_ARN" --aws-web-identity-token env://GITLAB_OIDC_TOKEN --region "$AWS_REGION" deploy --env test --skip-integration-tests files export --path .deploy`
+	cases := []struct{ name, script, want string }{
+		{"good", good, ""},
+		{"token passed as its value", strings.Replace(good, "env://GITLAB_OIDC_TOKEN", `"$GITLAB_OIDC_TOKEN"`, 1), "never as its value"},
+		{"misspelled role flag", strings.Replace(good, "--aws-role-arn", "--aws-role", 1), "has no flag --aws-role"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			calls, err := ExtractCalls("gitlab", 1, c.script)
+			if err != nil || len(calls) != 1 {
+				t.Fatalf("ExtractCalls = %v, %v", calls, err)
+			}
+			err = CheckCall(m, core, calls[0])
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("CheckCall = %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("CheckCall = %v, want %q", err, c.want)
+			}
+		})
 	}
 }
