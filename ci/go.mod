@@ -2,6 +2,8 @@ module github.com/gangway-dev/gangway/ci
 
 go 1.26.1
 
+toolchain go1.26.11
+
 require (
 	dagger.io/dagger v0.21.9
 	github.com/aws/aws-sdk-go-v2 v1.48.0
@@ -23,6 +25,7 @@ require (
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/moby/patternmatcher v0.6.1
 	github.com/sethvargo/go-githubactions v1.3.2
+	golang.org/x/mod v0.41.0
 	golang.org/x/term v0.48.0
 	gopkg.in/yaml.v3 v3.0.1
 )
@@ -53,7 +56,7 @@ require (
 	github.com/hashicorp/go-version v1.9.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
-	github.com/klauspost/compress v1.19.2 // indirect
+	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/mitchellh/go-homedir v1.1.0 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect
 	github.com/opencontainers/image-spec v1.1.1 // indirect

@@ -37,7 +37,7 @@ import (
 // is tested with, Go to the patch release of the go.mod files. Bump them
 // deliberately (a test holds goImage to the go.mod files).
 const (
-	goImage        = "golang:1.26.8-bookworm"
+	goImage        = "golang:1.26.11-bookworm"
 	terraformImage = "hashicorp/terraform:1.11.4"
 )
 

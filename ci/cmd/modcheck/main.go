@@ -5,7 +5,9 @@
 //     Dagger's generated code (aliases of the pinned dagger.io/dagger);
 //
 //  2. lint: every function, argument, field and pragma passes the v0.21 Go
-//     SDK codegen's rules, with CLI names derived as the engine derives them;
+//     SDK codegen's rules, with CLI names derived as the engine derives them,
+//     and the Go release is named once (go.mod toolchain lines, images) with
+//     the module's go line within what the codegen accepts;
 //
 //  3. calls: every `dagger` command in the workflows, the GitLab pipeline and
 //     the Markdown documents resolves against the module and the core API;
@@ -96,7 +98,16 @@ func lint(root string, table bool) error {
 	if table {
 		fmt.Print(m.Table())
 	}
-	if ps := modcheck.Lint(m); len(ps) > 0 {
+	var problems []string
+	for _, p := range modcheck.Lint(m) {
+		problems = append(problems, p.String())
+	}
+	goFiles, err := modcheck.ReadGoFiles(root)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, modcheck.CheckGoVersions(goFiles)...)
+	if ps := problems; len(ps) > 0 {
 		var b strings.Builder
 		for _, p := range ps {
 			fmt.Fprintf(&b, "  %s\n", p)
