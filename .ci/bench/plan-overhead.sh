@@ -40,6 +40,6 @@ grep -q '"has_changes": false' <("$p" plan --env test --dir "$work/terraform" --
   { echo "the configuration was not unchanged" >&2; exit 1; }
 pm=$(median <"$work/pipeline.ms"); tm=$(median <"$work/terraform.ms")
 echo "runs per command: $n (fixture: S3 bucket + SSM parameter, moto_server, $(terraform version | head -1))"
-echo "pipeline plan (STS + init + state read x2 + plan + show -json): median ${pm} ms  [$(tr '\n' ' ' <"$work/pipeline.ms")]"
-echo "terraform plan (initialised):                                  median ${tm} ms  [$(tr '\n' ' ' <"$work/terraform.ms")]"
+echo "pipeline plan (STS check, init only when needed, plan -json, binding from the plan file): median ${pm} ms  [$(tr '\n' ' ' <"$work/pipeline.ms")]"
+echo "terraform plan (initialised):                                                             median ${tm} ms  [$(tr '\n' ' ' <"$work/terraform.ms")]"
 awk -v a="$pm" -v b="$tm" 'BEGIN {printf "ratio pipeline/terraform: %.2f\n", a/b}'

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The whole flow on this machine, unattended, as the README's first command
-# runs it, four times in one kept world, checking each JSON report:
+# runs it, five times in one kept world, checking each JSON report:
 #   1. first release: preview, test deploy, integration gate, prod plan
 #      stored for review, approval, prod deploy of exactly that plan, and a
 #      drift check that must name the one change made behind Terraform's back
 #   2. a changed release: prod rolls over under a steady request loop with
 #      zero failed requests, and records written before it are read back
-#   3. no approval: the flow stops before prod and says how to approve
+#   3. no approval: the flow stops before prod, says how to approve and
+#      keeps its world with test deployed; `--status` shows it waiting, and
+#      `--approve` continues from the approval with that digest and plan
 #   4. --break: the integration gate stops a defective release and signs
-#      nothing; prod keeps release 2, and `verify-tested` refuses the
+#      nothing; prod keeps release 3, and `verify-tested` refuses the
 #      defective digest; then `local --down` removes the world
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,8 +39,20 @@ flow() { # name, expected exit code, flags...
 
 flow first 0 --approve --keep
 flow changed 0 --approve --keep
-flow unapproved 2 --keep
+flow unapproved 2
+# The run that stopped for approval kept its world with test deployed.
+"$out/pipeline" local --dir "$dir" --status >"$out/status.json" 2>"$out/status.log"
+cat "$out/status.log"
+flow resumed 0 --approve --keep
 flow broken 1 --approve --break --keep
+
+# Quiet output: tool output went to the per-stage logs, not the console.
+if grep -q "Terraform has been successfully initialized" "$out/first.log"; then
+  echo "terraform's output reached the console of a run without --verbose"; exit 1
+fi
+logs=$(sed -n 's/^logs: \([^ ]*\) .*/\1/p' "$out/first.log")
+grep -lq "Terraform has been successfully initialized" "$logs"/*-deploy-test.log ||
+  { echo "no terraform output in the deploy-test log of $logs"; exit 1; }
 
 # The digest that failed its gate is refused by prod's check, with no record.
 broken_image=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_image"])' "$out/broken.json")
@@ -57,7 +71,8 @@ echo "--- verify-tested refuses the defective digest: $(tail -1 "$out/verify.log
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
-r = {n: json.load(open(f"{out}/{n}.json")) for n in ("first", "changed", "unapproved", "broken")}
+r = {n: json.load(open(f"{out}/{n}.json")) for n in ("first", "changed", "unapproved", "resumed", "broken")}
+status = json.load(open(f"{out}/status.json"))
 problems = []
 def expect(cond, what):
     if not cond:
@@ -68,7 +83,7 @@ def stages(rep):
 def steps(rep, key):
     return {s["name"]: s["result"] for s in (rep.get(key) or {}).get("steps", [])}
 
-for name in ("first", "changed"):
+for name in ("first", "changed", "resumed"):
     rep = r[name]
     expect(rep["result"] == "deployed", f"{name}: result {rep['result']!r}, want deployed ({rep.get('reason')})")
     # The one deploy sequence ran every step, and the gate signed its record.
@@ -110,6 +125,20 @@ expect(u["result"] == "approval_required", f"unapproved: result {u['result']!r}"
 expect(stages(u).get("approval") == "stopped" and stages(u).get("deploy-prod") == "skipped", f"unapproved: stages {stages(u)}")
 expect("--approve" in u["reason"], f"unapproved: the reason does not say how to approve: {u['reason']}")
 expect(u["prod_image_after"] == c["prod_image_after"], "unapproved: prod changed without approval")
+waiting = status.get("waiting") or {}
+expect(status.get("kept") and waiting.get("image") == u["test_image"] and waiting.get("plan_sha256") == u["prod_plan"]["bundle_sha256"],
+       f"status while waiting for approval: {status}")
+
+# --approve continued the waiting run: no new build, test deploy or plan;
+# the approval, prod deploy and drift check of that very digest and plan.
+z = r["resumed"]
+expect(z["result"] == "deployed" and z.get("resumed"), f"resumed: result {z['result']!r}, resumed {z.get('resumed')}")
+expect(z["version"] == u["version"] and z["digest"] == u["digest"], f"resumed: deployed {z['version']} {z['digest']}, the waiting run was {u['version']} {u['digest']}")
+names = [s["name"] for s in z["stages"]]
+expect(names.count("deploy-test") == 1 and names.count("prod-plan") == 1 and names[-3:] == ["approval", "deploy-prod", "drift"],
+       f"resumed: stages {names}")
+expect(z["prod_plan"]["bundle_sha256"] == u["prod_plan"]["bundle_sha256"], "resumed: not the plan that waited for approval")
+expect(z["prod_image_after"].endswith("@" + u["digest"]), f"resumed: prod serves {z['prod_image_after']}")
 
 b = r["broken"]
 expect(b["result"] == "gate_failed", f"broken: result {b['result']!r}, want gate_failed")
@@ -117,7 +146,7 @@ expect(stages(b).get("deploy-test") == "passed", f"broken: the defect should pas
 expect(stages(b).get("integration-tests") == "failed" and stages(b).get("deploy-prod") == "skipped", f"broken: stages {stages(b)}")
 failed = [t["name"] for t in b["tests"] if t["result"] == "fail"]
 expect(any("Create" in n for n in failed), f"broken: failed checks {failed}, want the create round trip")
-expect(b["prod_image_after"] == c["prod_image_after"], f"broken: prod serves {b['prod_image_after']}, want release 2 {c['prod_image_after']}")
+expect(b["prod_image_after"] == z["prod_image_after"], f"broken: prod serves {b['prod_image_after']}, want release 3 {z['prod_image_after']}")
 expect("integration tests failed" in b["reason"], f"broken: reason {b['reason']!r}")
 expect(steps(b, "gate") == {"integration-tests": "failed"}, f"broken: the gate signed something: {steps(b, 'gate')}")
 expect(b["gate"]["failed_step"] == "integration-tests" and " failed: " in b["gate"]["error"], f"broken: gate report {b['gate'].get('error')}")
@@ -135,4 +164,4 @@ left=$(podman ps -a --format '{{.Names}}' | grep '^gangway-local-' || true)
 [ ! -e "$dir/world.json" ] || { echo "the world was not cleaned up"; exit 1; }
 trap - EXIT
 rm -rf "$out"
-echo "local flow: 4 runs checked"
+echo "local flow: 5 runs checked"

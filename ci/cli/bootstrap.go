@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/gangway-dev/gangway/ci/tf"
 )
 
@@ -29,8 +27,7 @@ func bootstrapCommand() command {
 				if name == "" {
 					name = tf.DefaultStateBucket(sess.identity.Account, sess.settings.Region)
 				}
-				client := s3.NewFromConfig(sess.cfg, func(o *s3.Options) { o.UsePathStyle = sess.settings.Emulated() })
-				res, err := tf.Bootstrap(ctx, client, name, sess.settings.Region)
+				res, err := tf.Bootstrap(ctx, sess.s3(), name, sess.settings.Region)
 				if err != nil {
 					return err
 				}

@@ -156,8 +156,13 @@ func (f *tfFlags) bucket(io IO, sess *awsSession) (string, error) {
 }
 
 // s3 is an S3 client for the session (path-style against an emulator).
+// Objects are checked by their own digests (state lineage, plan bundles),
+// so the SDK need not log each response that carries no checksum (moto's).
 func (s *awsSession) s3() *s3.Client {
-	return s3.NewFromConfig(s.cfg, func(o *s3.Options) { o.UsePathStyle = s.settings.Emulated() })
+	return s3.NewFromConfig(s.cfg, func(o *s3.Options) {
+		o.UsePathStyle = s.settings.Emulated()
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
 }
 
 // passedToTerraform are the variables terraform and its AWS provider may

@@ -1,12 +1,18 @@
 package cli
 
 import (
+	"cmp"
+	stdio "io"
+	"path/filepath"
+
 	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+
+	"golang.org/x/term"
 
 	"github.com/gangway-dev/gangway/ci/localflow"
 )
@@ -22,10 +28,20 @@ func localCommand() command {
 			report := fs.String("report", "", "write the JSON report to this file")
 			dir := fs.String("dir", "", "state directory for the world, hosts and plans (default .local at the repository root)")
 			down := fs.Bool("down", false, "stop and remove a kept world, then exit")
+			status := fs.Bool("status", false, "show what a kept world runs (hosts, images, a run waiting for approval), then exit")
+			verbose := fs.Bool("verbose", false, "stream every tool's output to the console too (it always goes to a log file per stage)")
 			return func(ctx context.Context, io IO) error {
 				root, err := repoRoot()
 				if err != nil {
 					return err
+				}
+				if *status {
+					st, err := localflow.Status(root, *dir)
+					if err != nil {
+						return err
+					}
+					printStatus(io, st)
+					return writeJSON(io.Stdout, st)
 				}
 				if *down {
 					stopped, err := localflow.Down(root, *dir)
@@ -33,7 +49,7 @@ func localCommand() command {
 						return err
 					}
 					if !stopped {
-						io.Log.Info("no kept world to stop")
+						io.Log.Info("no kept world to stop: nothing to do", "dir", cmp.Or(*dir, filepath.Join(root, ".local")))
 					}
 					return writeJSON(io.Stdout, map[string]any{"stopped": stopped})
 				}
@@ -45,7 +61,9 @@ func localCommand() command {
 					Keep:       *keep,
 					ReportPath: *report,
 					Stdin:      os.Stdin,
-					Out:        io.Stderr,
+					Console:    io.Stderr,
+					Terminal:   liveTerminal(io.Stderr),
+					Verbose:    *verbose,
 					Step:       inProcessStep(io),
 				})
 				if rep != nil {
@@ -63,8 +81,8 @@ func localCommand() command {
 // inProcessStep runs a pipeline subcommand in this process, with env laid
 // over the process environment: the local flow uses the very steps that the
 // workflows and the Dagger module run.
-func inProcessStep(parent IO) func(context.Context, map[string]string, ...string) ([]byte, error) {
-	return func(ctx context.Context, env map[string]string, args ...string) ([]byte, error) {
+func inProcessStep(parent IO) func(context.Context, map[string]string, stdio.Writer, ...string) ([]byte, error) {
+	return func(ctx context.Context, env map[string]string, stderr stdio.Writer, args ...string) ([]byte, error) {
 		getenv := func(k string) string {
 			if v, ok := env[k]; ok {
 				return v
@@ -72,9 +90,38 @@ func inProcessStep(parent IO) func(context.Context, map[string]string, ...string
 			return parent.Getenv(k)
 		}
 		var stdout bytes.Buffer
-		if code := Main(ctx, args, &stdout, parent.Stderr, getenv); code != ExitOK {
+		if code := Main(ctx, args, &stdout, stderr, getenv); code != ExitOK {
 			return stdout.Bytes(), fmt.Errorf("exit code %d", code)
 		}
 		return stdout.Bytes(), nil
+	}
+}
+
+// liveTerminal reports whether w is a terminal with a size, where stage
+// lines can be redrawn in place (a pseudo-terminal without a size is not).
+func liveTerminal(w stdio.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	return err == nil && width > 0
+}
+
+// printStatus says on stderr what a kept world runs.
+func printStatus(io IO, st localflow.WorldStatus) {
+	if !st.Kept && st.Runs == 0 {
+		fmt.Fprintf(io.Stderr, "no kept world in %s: `pipeline local` starts one\n", st.Dir)
+		return
+	}
+	fmt.Fprintf(io.Stderr, "world in %s (kept: %t, %d run(s))\n", st.Dir, st.Kept, st.Runs)
+	for _, env := range []string{"test", "prod"} {
+		if h, ok := st.Hosts[env]; ok {
+			fmt.Fprintf(io.Stderr, "  %-4s %s serves %s\n", env, h.URL, cmp.Or(h.Image, "nothing yet"))
+		}
+	}
+	if w := st.Waiting; w != nil {
+		fmt.Fprintf(io.Stderr, "waiting for approval since %s: %s (%s), prod plan %s, sha256 %s\n  `pipeline local --approve` deploys it\n",
+			w.Since.Format("2006-01-02 15:04:05"), w.Version, w.Image, w.Plan, w.PlanSHA256)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/progress"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/testjson"
 	"github.com/gangway-dev/gangway/ci/tf"
@@ -38,12 +39,18 @@ type Options struct {
 	ReportPath string
 	// Stdin is where an interactive approval is read from.
 	Stdin *os.File
-	// Out receives human-readable progress.
-	Out io.Writer
+	// Console receives the progress: one line per stage, the approval
+	// prompt, the timeline. Every tool's own output goes to a log file per
+	// stage instead (under Dir/logs), unless Verbose.
+	Console io.Writer
+	// Terminal says Console is a terminal: stage lines are redrawn in place.
+	Terminal bool
+	// Verbose streams every tool's output to Console as well.
+	Verbose bool
 	// Step runs one pipeline CLI subcommand with env laid over the process
-	// environment and returns its stdout (the JSON result). Its logs go to
-	// Out.
-	Step func(ctx context.Context, env map[string]string, args ...string) ([]byte, error)
+	// environment, its logs going to stderr, and returns its stdout (the
+	// JSON result).
+	Step func(ctx context.Context, env map[string]string, stderr io.Writer, args ...string) ([]byte, error)
 }
 
 // Result values of a Report.
@@ -67,6 +74,14 @@ type flow struct {
 	commit string
 	// prodPlan is the stored plan the approval is for.
 	prodPlan *tf.PlanOutput
+	// console shows the stages; logDir holds one log file per stage, and
+	// log is the running stage's (everything tools print goes there).
+	console *progress.Console
+	logDir  string
+	log     io.Writer
+	// waiting is set when the run stopped for the approval: the world is
+	// kept with test deployed, and the next run continues from there.
+	waiting bool
 }
 
 // Run runs the whole flow and returns its report. The error is nil only when
@@ -75,26 +90,59 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Dir == "" {
 		opts.Dir = filepath.Join(opts.Root, ".local")
 	}
-	if opts.Out == nil {
-		opts.Out = io.Discard
+	if opts.Console == nil {
+		opts.Console = io.Discard
 	}
 	f := &flow{
-		opts:   opts,
-		report: &Report{Started: time.Now(), Seams: Seams},
-		hosts:  map[string]*rollout.LocalHost{},
+		opts:    opts,
+		report:  &Report{Started: time.Now(), Seams: Seams},
+		hosts:   map[string]*rollout.LocalHost{},
+		console: progress.New(opts.Console, opts.Terminal && !opts.Verbose),
+		logDir:  filepath.Join(opts.Dir, "logs", time.Now().Format("20060102-150405")),
 	}
-	err := f.run(ctx)
+	f.log = f.console.Writer()
+	if !opts.Verbose {
+		f.log = io.Discard
+	}
+	if err := os.MkdirAll(f.logDir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating the log directory: %w", err)
+	}
+	f.console.Printf("logs: %s (one file per stage; --verbose shows them here)", f.logDir)
+	var err error
+	switch p, perr := readPending(opts.Dir); {
+	case perr != nil:
+		f.console.Printf("ignoring the run waiting for approval: %v; starting a fresh run", perr)
+		err = f.run(ctx)
+	case p != nil && !opts.Break:
+		f.console.Printf("continuing the run of %s waiting for approval since %s (a run with --break starts afresh)", p.Report.Version, p.Since.Format(time.DateTime))
+		err = f.resume(ctx, p)
+	case p != nil:
+		f.console.Printf("--break: discarding the run of %s that waited for approval; starting a fresh run", p.Report.Version)
+		err = f.run(ctx)
+	default:
+		if opts.Approve {
+			f.console.Printf("no run is waiting for approval in %s: starting a fresh run", opts.Dir)
+		}
+		err = f.run(ctx)
+	}
+	if errors.Is(err, ErrApprovalRequired) && f.world != nil {
+		f.waiting = true
+		if perr := writePending(opts.Dir, pending{Since: time.Now(), Report: f.report, Commit: f.commit}); perr != nil {
+			f.console.Printf("could not record the run waiting for approval: %v", perr)
+			f.waiting = false
+		}
+	}
 	f.report.Finished = time.Now()
 	f.report.Seconds = f.report.Finished.Sub(f.report.Started).Seconds()
 	if err != nil && f.report.Result == "" {
 		f.report.Result, f.report.Reason = ResultFailed, err.Error()
 	}
-	f.report.WriteTimeline(opts.Out)
+	f.report.WriteTimeline(f.console.Writer())
 	if opts.ReportPath != "" {
 		if werr := f.report.WriteFile(opts.ReportPath); werr != nil {
 			err = errors.Join(err, werr)
 		} else {
-			fmt.Fprintf(opts.Out, "report: %s\n", opts.ReportPath)
+			f.console.Printf("report: %s", opts.ReportPath)
 		}
 	}
 	f.finish()
@@ -169,6 +217,13 @@ func (f *flow) run(ctx context.Context) error {
 		f.skip("approval", "deploy-prod")
 		return err
 	}
+	return f.toProduction(ctx)
+}
+
+// toProduction is prod.yml's deploy job after its plan job: the approval,
+// the deploy of exactly the reviewed plan and the tested digest; then the
+// daily drift check of drift.yml.
+func (f *flow) toProduction(ctx context.Context) error {
 	if err := f.stage(ctx, "approval", f.approve); err != nil {
 		f.skip("deploy-prod")
 		return err
@@ -179,6 +234,47 @@ func (f *flow) run(ctx context.Context) error {
 	f.report.Result = ResultDeployed
 	// drift.yml, daily: a change made behind Terraform's back is reported.
 	return f.stage(ctx, "drift", f.checkDrift)
+}
+
+// resume continues a run that stopped for the approval, in the world it
+// kept: the same report, plan and digest, from the approval on.
+func (f *flow) resume(ctx context.Context, p *pending) error {
+	if err := preflight(f.opts.Root); err != nil {
+		return err
+	}
+	f.report = p.Report
+	f.report.Resumed = append(f.report.Resumed, time.Now())
+	f.report.Result, f.report.Reason = "", ""
+	// Drop the stopped approval and what it skipped: they run now.
+	for len(f.report.Stages) > 0 {
+		last := f.report.Stages[len(f.report.Stages)-1]
+		if last.Result != Stopped && last.Result != Skipped {
+			break
+		}
+		f.report.Stages = f.report.Stages[:len(f.report.Stages)-1]
+	}
+	f.commit, f.prodPlan = p.Commit, p.Report.ProdPlan
+	if err := removePending(f.opts.Dir); err != nil {
+		return err
+	}
+	if err := f.stage(ctx, "world", func(ctx context.Context) (string, error) {
+		if err := f.openWorld(ctx); err != nil {
+			return "", err
+		}
+		if f.world.state.Runs == 0 {
+			return "", errors.New("the world that waited for the approval is gone (a new one was started): run again for a fresh run")
+		}
+		if err := f.trustAttestationKey(ctx); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("reused the world that waited for approval (test serves %s)", shortDigest(f.servingImage("test"))), nil
+	}); err != nil {
+		return err
+	}
+	if f.prodPlan == nil {
+		return errors.New("the run waiting for approval recorded no prod plan: start a fresh run")
+	}
+	return f.toProduction(ctx)
 }
 
 // deployDetail is a stage's one-line detail from a deploy report.
@@ -205,10 +301,26 @@ func testResults(r *testjson.Report) []TestResult {
 	return out
 }
 
-// stage runs fn as the named stage and records its timing and result.
+// stage runs fn as the named stage and records its timing and result. Its
+// tools' output goes to the stage's log file; the console shows one line,
+// and the log's last lines when the stage fails.
 func (f *flow) stage(ctx context.Context, name string, fn func(context.Context) (string, error)) error {
 	s := Stage{Name: name, Started: time.Now()}
-	fmt.Fprintf(f.opts.Out, "\n==> %s\n", name)
+	logPath := filepath.Join(f.logDir, fmt.Sprintf("%02d-%s.log", len(f.report.Stages)+1, name))
+	logFile, ferr := os.Create(logPath)
+	if ferr != nil {
+		return fmt.Errorf("%s: creating its log: %w", name, ferr)
+	}
+	defer logFile.Close()
+	f.log = logFile
+	if f.opts.Verbose {
+		f.log = io.MultiWriter(logFile, f.console.Writer())
+	}
+	start := f.console.Start
+	if name == "approval" { // it asks on the console itself
+		start = f.console.StartPlain
+	}
+	line := start(name)
 	detail, err := fn(ctx)
 	s.Finished = time.Now()
 	s.Seconds = s.Finished.Sub(s.Started).Seconds()
@@ -224,10 +336,26 @@ func (f *flow) stage(ctx context.Context, name string, fn func(context.Context) 
 		s.Result, s.Detail = Failed, err.Error()
 	}
 	f.report.Stages = append(f.report.Stages, s)
+	line.Done(s.Result, s.Detail)
+	if s.Result == Failed && !f.opts.Verbose {
+		_ = logFile.Sync()
+		if data, rerr := os.ReadFile(logPath); rerr == nil && len(data) > 0 {
+			f.console.Printf("last lines of %s:\n%s", logPath, lastLines(string(data), 25))
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// lastLines is the end of a log, at most n lines.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // skip records stages that did not run because an earlier one stopped the flow.
@@ -241,10 +369,10 @@ func (f *flow) skip(names ...string) {
 // step runs a pipeline CLI subcommand against env's AWS emulator and
 // decodes its JSON result into v (when v is not nil).
 func (f *flow) step(ctx context.Context, env string, v any, args ...string) error {
-	fmt.Fprintf(f.opts.Out, "$ pipeline %s\n", strings.Join(args, " "))
+	fmt.Fprintf(f.log, "$ pipeline %s\n", strings.Join(args, " "))
 	vars := maps.Clone(f.env)
 	vars["AWS_ENDPOINT_URL"] = f.world.state.Motos[env].Endpoint
-	out, err := f.opts.Step(ctx, vars, args...)
+	out, err := f.opts.Step(ctx, vars, f.log, args...)
 	if err != nil {
 		// Some steps print their report and fail (drift found): keep it.
 		if v != nil && len(out) > 0 {

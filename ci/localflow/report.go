@@ -36,6 +36,9 @@ type Report struct {
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
 	Seconds  float64   `json:"seconds"`
+	// Resumed holds when the run was continued after stopping for the
+	// approval (pipeline local --approve on the kept world).
+	Resumed []time.Time `json:"resumed,omitempty"`
 	// Result is "deployed" when production runs the new digest, "gate_failed"
 	// when the integration tests stopped the flow, "approval_required" when
 	// nobody approved, or "failed".

@@ -30,30 +30,58 @@ import (
 // stateBucket is the Terraform state bucket the flow bootstraps in moto.
 const stateBucket = "gangway-local-tfstate"
 
+// logf writes to the running stage's log.
 func (f *flow) logf(format string, args ...any) {
-	fmt.Fprintf(f.opts.Out, format+"\n", args...)
+	fmt.Fprintf(f.log, format+"\n", args...)
 }
 
 // startWorld starts (or reuses) the local components and bootstraps the
 // state bucket, as a newcomer does once per AWS account.
 func (f *flow) startWorld(ctx context.Context) (string, error) {
-	w, err := openWorld(ctx, f.opts.Dir, f.logf)
-	if err != nil {
+	if err := f.openWorld(ctx); err != nil {
 		return "", err
 	}
-	f.world = w
+	w := f.world
 	w.state.Runs++
-	w.state.Kept = false // until this run ends normally with --keep
 	if err := w.save(); err != nil {
 		return "", err
-	}
-	for env, hs := range w.state.Hosts {
-		f.hosts[env] = rollout.AttachLocalHost(hs)
 	}
 	f.report.Version = version(ctx, f.opts.Root, w.state.Runs)
 	f.commit = commit(ctx, f.opts.Root)
 	if f.opts.Break {
 		f.report.Version += "-broken"
+	}
+	for _, env := range envname.Known {
+		if err := f.step(ctx, env, nil, "bootstrap", "--bucket", stateBucket); err != nil {
+			return "", err
+		}
+		if err := ensurePlansKey(ctx, f.world.state.Motos[env].Endpoint, env); err != nil {
+			return "", err
+		}
+	}
+	if err := f.trustAttestationKey(ctx); err != nil {
+		return "", err
+	}
+	prodBefore := f.servingImage("prod")
+	f.report.ProdImageBefore, f.report.ProdImageAfter = prodBefore, prodBefore
+	return fmt.Sprintf("moto test %s and prod %s, registry %s, hosts test %s and prod %s",
+		w.state.Motos["test"].Endpoint, w.state.Motos["prod"].Endpoint, w.state.RegistryHost, f.hosts["test"].URL, f.hosts["prod"].URL), nil
+}
+
+// openWorld opens the world (reused when kept), attaches its hosts and
+// sets what every pipeline step sees.
+func (f *flow) openWorld(ctx context.Context) error {
+	w, err := openWorld(ctx, f.opts.Dir, f.logf)
+	if err != nil {
+		return err
+	}
+	f.world = w
+	w.state.Kept = false // until this run ends normally with --keep
+	if err := w.save(); err != nil {
+		return err
+	}
+	for env, hs := range w.state.Hosts {
+		f.hosts[env] = rollout.AttachLocalHost(hs)
 	}
 	f.env = map[string]string{
 		"AWS_ACCESS_KEY_ID":     "testing",
@@ -64,30 +92,26 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 		"TF_STATE_BUCKET":       stateBucket,
 		"TF_IN_AUTOMATION":      "1",
 	}
-	if cfg, err := terraformCLIConfig(f.opts.Dir); err != nil {
-		return "", err
-	} else if cfg != "" {
+	cfg, err := terraformCLIConfig(f.opts.Dir)
+	if err != nil {
+		return err
+	}
+	if cfg != "" {
 		f.env["TF_CLI_CONFIG_FILE"] = cfg
 	}
-	for _, env := range envname.Known {
-		if err := f.step(ctx, env, nil, "bootstrap", "--bucket", stateBucket); err != nil {
-			return "", err
-		}
-		if err := ensurePlansKey(ctx, f.world.state.Motos[env].Endpoint, env); err != nil {
-			return "", err
-		}
-	}
+	return nil
+}
+
+// trustAttestationKey makes sure test's account has the attestation key
+// and gives prod its public key, as prod's GitHub environment variable does.
+func (f *flow) trustAttestationKey(ctx context.Context) error {
 	pub, err := ensureAttestationKey(ctx, f.world.state.Motos["test"].Endpoint)
 	if err != nil {
-		return "", err
+		return err
 	}
-	// Prod trusts this key, as its GitHub environment variable does.
 	f.env[attest.PublicKeyEnv] = string(pub)
 	f.report.AttestationPublicKey = string(pub)
-	prodBefore := f.servingImage("prod")
-	f.report.ProdImageBefore, f.report.ProdImageAfter = prodBefore, prodBefore
-	return fmt.Sprintf("moto test %s and prod %s, registry %s, hosts test %s and prod %s",
-		w.state.Motos["test"].Endpoint, w.state.Motos["prod"].Endpoint, w.state.RegistryHost, f.hosts["test"].URL, f.hosts["prod"].URL), nil
+	return nil
 }
 
 // terraformCLIConfig returns a CLI configuration that installs providers
@@ -176,9 +200,13 @@ func (f *flow) localRepo(ecrURL string) string {
 // approve is the production environment's required reviewer: it
 // approves the stored plan and the digest together.
 func (f *flow) approve(ctx context.Context) (string, error) {
-	a := Approver{Approved: f.opts.Approve, In: f.opts.Stdin, Out: f.opts.Out}
+	a := Approver{Approved: f.opts.Approve, In: f.opts.Stdin, Out: f.console.Writer()}
 	what := f.report.TestImage
 	if p := f.prodPlan; p != nil {
+		// What the reviewer approves: the plan, the digest, and the run
+		// that vouched for it.
+		f.console.Printf("\n%s\nTo deploy: %s (passed the integration gate on test, run %d)\nStored plan: %s, sha256 %s\n",
+			strings.TrimSpace(p.Summary.Markdown("prod")), f.report.TestImage, f.world.state.Runs, p.StoredKey, p.BundleSHA256)
 		what = fmt.Sprintf("%s with the prod plan above (%s, sha256 %s)", f.report.TestImage, p.Summary.Headline(), p.BundleSHA256[:12])
 	}
 	if err := a.Approve(what); err != nil {
@@ -249,8 +277,10 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 
 // servingImage is the image env's host records as current ("" for none).
 // The host's state file holds "IMAGE SLOT".
-func (f *flow) servingImage(env string) string {
-	data, err := os.ReadFile(filepath.Join(f.hosts[env].Params().StateDir, "current"))
+func (f *flow) servingImage(env string) string { return servingImage(f.hosts[env]) }
+
+func servingImage(h *rollout.LocalHost) string {
+	data, err := os.ReadFile(filepath.Join(h.Params().StateDir, "current"))
 	if err != nil {
 		return ""
 	}
@@ -263,16 +293,20 @@ func (f *flow) finish() {
 	if f.world == nil {
 		return
 	}
-	if f.opts.Keep {
+	if f.opts.Keep || f.waiting {
 		f.world.state.Kept = true
 		if err := f.world.save(); err != nil {
-			f.logf("world: could not record the kept world: %v", err)
+			f.console.Printf("world: could not record the kept world: %v", err)
 		}
-		f.logf("world kept in %s (test %s, prod %s); run again to reuse it, or without --keep to stop it", f.opts.Dir, f.hosts["test"].URL, f.hosts["prod"].URL)
+		if f.waiting {
+			f.console.Printf("world kept in %s with test deployed, waiting for the approval: `pipeline local --approve` continues from there; `pipeline local --down` removes it", f.opts.Dir)
+			return
+		}
+		f.console.Printf("world kept in %s (test %s, prod %s); run again to reuse it, or without --keep to stop it", f.opts.Dir, f.hosts["test"].URL, f.hosts["prod"].URL)
 		return
 	}
 	if err := f.world.stop(); err != nil {
-		f.logf("world: %v (remove them with: pipeline local --down)", err)
+		f.console.Printf("world: %v (remove them with: pipeline local --down)", err)
 	}
 	for _, image := range f.images {
 		_ = exec.Command("podman", "rmi", "--force", "--ignore", image).Run()
@@ -280,7 +314,7 @@ func (f *flow) finish() {
 	for _, d := range []string{"world", "build"} {
 		_ = os.RemoveAll(filepath.Join(f.opts.Dir, d))
 	}
-	f.logf("world stopped and removed; plans and rollout logs stay in %s", f.opts.Dir)
+	f.console.Printf("world stopped and removed; plans and logs stay in %s", f.opts.Dir)
 }
 
 // run runs a command in dir with its output going to the flow's log.
@@ -288,7 +322,8 @@ func (f *flow) command(ctx context.Context, dir string, args ...string) error {
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = dir
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout = io.MultiWriter(&out, f.log)
+	cmd.Stderr = cmd.Stdout
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, rollout.Tail(out.String(), 4000))
 	}

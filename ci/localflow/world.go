@@ -253,6 +253,9 @@ func Down(root, dir string) (bool, error) {
 	if err := stopRecorded(dir, s); err != nil {
 		return true, err
 	}
+	if err := removePending(dir); err != nil {
+		return true, err
+	}
 	for _, d := range []string{"world", "build"} {
 		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
 			return true, err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,15 @@ func TestPlanApplyOutputs(t *testing.T) {
 	}
 	if p.Binding.State.Exists {
 		t.Errorf("binding state = %+v, want no state", p.Binding.State)
+	}
+	// The summary read from terraform's stream is the one `terraform show
+	// -json` of the same plan gives.
+	shown, err := r.tf.ShowPlanFile(ctx, planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := summarizeShown(shown); !reflect.DeepEqual(p.Summary, want) {
+		t.Errorf("streamed summary %+v, show -json says %+v", p.Summary, want)
 	}
 	a, err := r.Apply(ctx, planFile)
 	if err != nil {

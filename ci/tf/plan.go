@@ -45,10 +45,10 @@ type PlanResult struct {
 	PlanFile   string
 }
 
-// Plan initialises the working directory, plans to out (a path; relative
-// paths are taken from the current directory), summarises the plan and
-// writes its Binding beside it. It returns an error, and leaves no plan
-// file, when the state moved while planning.
+// Plan initialises the working directory when it needs it, plans to out (a
+// path; relative paths are taken from the current directory), summarises
+// the plan from terraform's own stream and writes its Binding beside it,
+// bound to the state snapshot the plan file records.
 func (r *Runner) Plan(ctx context.Context, out string) (*PlanResult, error) {
 	out, err := filepath.Abs(out)
 	if err != nil {
@@ -57,25 +57,17 @@ func (r *Runner) Plan(ctx context.Context, out string) (*PlanResult, error) {
 	if err := r.Init(ctx); err != nil {
 		return nil, err
 	}
-	before, err := r.PullState(ctx)
+	stream := newPlanStream(r.log)
+	hasChanges, err := r.tf.PlanJSON(ctx, stream, r.planOptions(out)...)
+	// PlanJSON keeps its writer as terraform's stdout: put the log back.
+	r.tf.SetStdout(&jsonFilter{w: r.log})
 	if err != nil {
-		return nil, err
-	}
-	hasChanges, err := r.tf.Plan(ctx, r.planOptions(out)...)
-	if err != nil {
-		return nil, ctxErr(ctx, r.wrap("terraform plan", err))
-	}
-	after, err := r.PullState(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if before != after {
 		_ = os.Remove(out)
-		return nil, fmt.Errorf("the state changed while planning (%s, then %s): plan again", before, after)
+		return nil, ctxErr(ctx, r.wrap("terraform plan", stream.withDiagnostics(err)))
 	}
-	shown, err := r.tf.ShowPlanFile(ctx, out)
+	before, err := planFileState(out)
 	if err != nil {
-		return nil, ctxErr(ctx, r.wrap("terraform show (plan)", err))
+		return nil, err
 	}
 	sum, err := fileSHA256(out)
 	if err != nil {
@@ -93,7 +85,7 @@ func (r *Runner) Plan(ctx context.Context, out string) (*PlanResult, error) {
 	if err := WriteBinding(out, b); err != nil {
 		return nil, err
 	}
-	return &PlanResult{HasChanges: hasChanges, Summary: Summarize(shown), Binding: b, PlanFile: out}, nil
+	return &PlanResult{HasChanges: hasChanges, Summary: stream.summary(), Binding: b, PlanFile: out}, nil
 }
 
 // errNoPlan is returned by Apply for an empty plan path.

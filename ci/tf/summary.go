@@ -2,10 +2,7 @@ package tf
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-
-	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // Action names used in a Summary.
@@ -33,47 +30,6 @@ type Summary struct {
 	Replace        int              `json:"replace"`
 	Resources      []ResourceChange `json:"resources"`
 	OutputsChanged []string         `json:"outputs_changed"`
-}
-
-// Summarize reads a plan's resource and output changes. A replacement counts
-// once in Replace (not also in Add and Destroy); reads and no-ops are left out.
-func Summarize(p *tfjson.Plan) Summary {
-	s := Summary{Resources: []ResourceChange{}, OutputsChanged: []string{}}
-	for _, rc := range p.ResourceChanges {
-		if rc == nil || rc.Change == nil {
-			continue
-		}
-		a := rc.Change.Actions
-		var action string
-		switch {
-		case a.Replace():
-			action = ActionReplace
-			s.Replace++
-		case a.Create():
-			action = ActionCreate
-			s.Add++
-		case a.Update():
-			action = ActionUpdate
-			s.Change++
-		case a.Delete():
-			action = ActionDelete
-			s.Destroy++
-		case a.Forget():
-			action = ActionForget
-		default: // no-op, read
-			continue
-		}
-		s.Resources = append(s.Resources, ResourceChange{Address: rc.Address, Action: action})
-	}
-	sort.Slice(s.Resources, func(i, j int) bool { return s.Resources[i].Address < s.Resources[j].Address })
-	for name, oc := range p.OutputChanges {
-		if oc != nil && !oc.Actions.NoOp() {
-			s.OutputsChanged = append(s.OutputsChanged, name)
-		}
-	}
-	sort.Strings(s.OutputsChanged)
-	s.NoChanges = len(s.Resources) == 0 && len(s.OutputsChanged) == 0
-	return s
 }
 
 // Headline is the one-line count, e.g. "2 to add, 0 to change, 0 to destroy, 1 to replace".

@@ -64,6 +64,8 @@ type Config struct {
 type Runner struct {
 	cfg Config
 	tf  *tfexec.Terraform
+	// log is where terraform's human output goes.
+	log io.Writer
 }
 
 // ErrNoTerraform is returned by New when the terraform binary is missing.
@@ -101,7 +103,7 @@ func New(cfg Config) (*Runner, error) {
 	env := envMap(cfg.Environ)
 	// One data directory per environment, so that test and prod never
 	// share (or reconfigure) each other's backend in one checkout.
-	env["TF_DATA_DIR"] = filepath.Join(dir, ".terraform", "env-"+cfg.Env)
+	env["TF_DATA_DIR"] = dataDir(dir, cfg.Env)
 	if err := t.SetEnv(env); err != nil {
 		return nil, fmt.Errorf("preparing terraform environment: %w", err)
 	}
@@ -113,7 +115,7 @@ func New(cfg Config) (*Runner, error) {
 	// out of the human log.
 	t.SetStdout(&jsonFilter{w: log})
 	t.SetStderr(log)
-	return &Runner{cfg: cfg, tf: t}, nil
+	return &Runner{cfg: cfg, tf: t, log: log}, nil
 }
 
 // findTerraform returns path when set, else terraform on the PATH of environ.
