@@ -20,6 +20,7 @@ echo "$1" >> ` + calls + `
 case "$1" in
 version) echo '{"terraform_version":"1.11.4","platform":"linux_amd64","provider_selections":{},"terraform_outdated":false}' ;;
 init) mkdir -p "$TF_DATA_DIR/providers" && echo '{}' > "$TF_DATA_DIR/terraform.tfstate" ;;
+*) exit 1 ;;
 esac
 `
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {

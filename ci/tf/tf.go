@@ -182,17 +182,18 @@ func (r *Runner) wrap(doing string, err error) error {
 	}
 	var ee *exec.Error
 	if errors.As(err, &ee) {
-		return fmt.Errorf("%s: %w: %v", doing, ErrNoTerraform, err)
+		return fmt.Errorf("%s: %w: %w", doing, ErrNoTerraform, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
 
-// ctxErr prefers a context's error (interrupted) over what terraform said.
+// ctxErr adds to a failure that the context ended (interrupted or timed
+// out), keeping both errors in the chain. No failure stays no failure.
 func ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w (terraform was interrupted: %v)", err, ctx.Err())
+	if err == nil || ctx.Err() == nil {
+		return err
 	}
-	return err
+	return fmt.Errorf("%w (terraform was interrupted: %w)", err, ctx.Err())
 }
 
 // Bucket is the state bucket of the runner's backend.

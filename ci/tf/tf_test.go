@@ -1,7 +1,9 @@
 package tf
 
 import (
+	"context"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +181,32 @@ func TestJSONFilterKeepsOnlyHumanOutput(t *testing.T) {
 	}
 	if got, want := out.String(), "Initializing the backend...\nPlan: 1 to add, 0 to change, 0 to destroy.\n{ not json\n"; got != want {
 		t.Errorf("filtered output = %q, want %q", got, want)
+	}
+}
+
+// TestErrorChains: an interrupted step keeps terraform's error and the
+// context's in its chain, a missing binary keeps the exec error, and no
+// failure stays nil (never "%!w(<nil>)").
+func TestErrorChains(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := ctxErr(ctx, nil); err != nil {
+		t.Errorf("ctxErr(canceled, nil) = %v, want nil", err)
+	}
+	failed := errors.New("exit status 1")
+	err := ctxErr(ctx, failed)
+	if !errors.Is(err, failed) || !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "%!") {
+		t.Errorf("ctxErr = %v", err)
+	}
+	r := &Runner{}
+	notFound := &exec.Error{Name: "terraform", Err: exec.ErrNotFound}
+	err = r.wrap("terraform init", notFound)
+	var ee *exec.Error
+	if !errors.Is(err, ErrNoTerraform) || !errors.As(err, &ee) || !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("wrap(exec error) = %v, want ErrNoTerraform and the exec error in its chain", err)
+	}
+	if r.wrap("x", nil) != nil {
+		t.Error("wrap(nil) is not nil")
 	}
 }
