@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -94,9 +95,26 @@ func slowCreate(t *testing.T, base string) (finish func() (int, error)) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	body := `{"name":"in flight during shutdown"}`
-	fmt.Fprintf(conn, "POST /db/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:10])
-	// Let the server read the headers: the request is then in flight.
-	time.Sleep(300 * time.Millisecond)
+	// Expect: 100-continue makes the server say when the handler starts
+	// reading the body: from then on the request is in flight.
+	fmt.Fprintf(conn, "POST /db/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", len(body))
+	if err := conn.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	tp := textproto.NewReader(br)
+	status, err := tp.ReadLine()
+	if err != nil || !strings.Contains(status, " 100 ") {
+		t.Fatalf("waiting for 100 Continue: %q, %v", status, err)
+	}
+	if _, err := tp.ReadMIMEHeader(); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, body[:10]); err != nil {
+		t.Fatal(err)
+	}
 	return func() (int, error) {
 		if _, err := io.WriteString(conn, body[10:]); err != nil {
 			return 0, err
