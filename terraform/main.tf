@@ -15,8 +15,19 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
-  # Two zones: the DB subnet group needs them; the host uses the first.
+  # Two zones: the load balancer, the hosts and the DB subnet group span
+  # both.
   azs = slice(data.aws_availability_zones.available.names, 0, 2)
+
+  # Serving: HTTPS when a domain is configured; otherwise plain HTTP on the
+  # load balancer's name, which variables.tf allows only where
+  # allow_plain_http is true (its default: true in test, false in prod).
+  https          = var.domain_name != null
+  plain_http     = !local.https && (var.allow_plain_http != null ? var.allow_plain_http : !local.is_prod)
+  listener_ports = local.https ? [80, 443] : [80]
+  # TLS 1.3 and 1.2 only, forward-secret ciphers (AWS's recommended policy).
+  tls_policy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  app_url    = local.https ? "https://${var.domain_name}" : "http://${aws_lb.app.dns_name}"
 
   ami_id = var.ami_id != "" ? var.ami_id : nonsensitive(data.aws_ssm_parameter.al2023[0].value)
 
