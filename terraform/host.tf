@@ -61,6 +61,7 @@ resource "aws_launch_template" "app" {
   name        = local.name
   description = "gangway ${var.environment} host: Amazon Linux 2023, docker, nginx, SSM; serves the release recorded in ${aws_ssm_parameter.image.name}"
 
+  # Kept across Amazon Linux releases until taken on purpose (main.tf).
   image_id      = local.ami_id
   instance_type = var.instance_type
   # Every version made by Terraform becomes the default; the group follows
@@ -121,13 +122,6 @@ resource "aws_launch_template" "app" {
   }
 
   tags = { Name = local.name }
-
-  lifecycle {
-    # A new Amazon Linux release must not roll the fleet at an unrelated
-    # apply; take one on purpose with
-    # `terraform apply -replace=aws_launch_template.app` (README.md).
-    ignore_changes = [image_id]
-  }
 }
 
 # --- instance role ----------------------------------------------------------

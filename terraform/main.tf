@@ -29,7 +29,7 @@ locals {
   tls_policy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
   app_url    = local.https ? "https://${var.domain_name}" : "http://${aws_lb.app.dns_name}"
 
-  ami_id = var.ami_id != "" ? var.ami_id : nonsensitive(data.aws_ssm_parameter.al2023[0].value)
+  ami_id = var.ami_id != "" ? var.ami_id : terraform_data.latest_ami[0].output
 
   db_name = "gangway"
   db_user = "gangway"
@@ -49,6 +49,20 @@ data "aws_availability_zones" "available" {
 data "aws_ssm_parameter" "al2023" {
   count = var.ami_id == "" ? 1 : 0
   name  = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+# The newest image when the environment was first applied, kept until it
+# is taken on purpose: a new Amazon Linux release must not roll the fleet
+# at an unrelated apply. `terraform apply -replace='terraform_data.latest_ami[0]'`
+# takes the newest one (a new launch template version, so an instance
+# refresh); setting ami_id takes effect at the next apply.
+resource "terraform_data" "latest_ami" {
+  count = var.ami_id == "" ? 1 : 0
+  input = nonsensitive(data.aws_ssm_parameter.al2023[0].value)
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }
 
 # Guards against planning one environment's variables onto the other's state

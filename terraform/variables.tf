@@ -50,7 +50,7 @@ variable "app_port" {
 }
 
 variable "ami_id" {
-  description = "AMI for the hosts. Empty (the default) means the latest Amazon Linux 2023 x86_64 image from the SSM public parameter; set it to pin an image. A newer image does not change the launch template (see lifecycle in host.tf): replace the template on purpose to roll one."
+  description = "AMI for the hosts. Empty (the default) means the latest Amazon Linux 2023 x86_64 image from the SSM public parameter at the first apply, kept until `terraform apply -replace='terraform_data.latest_ami[0]'` (main.tf); set it to pin an image. Either way a new image rolls the fleet through an instance refresh."
   type        = string
   default     = ""
   nullable    = false
