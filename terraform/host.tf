@@ -1,17 +1,40 @@
-# The EC2 host: Amazon Linux 2023, Docker and nginx from user data, managed
-# through SSM only (no key pair, no SSH rule).
+# What every host of the fleet is: Amazon Linux 2023 from the launch
+# template, docker and nginx from user data, managed through SSM only (no
+# key pair, no SSH rule, no public address), and its instance role.
 
-resource "aws_instance" "app" {
-  ami                    = local.ami_id
-  instance_type          = var.instance_type
-  subnet_id              = aws_subnet.public[0].id
-  vpc_security_group_ids = [aws_security_group.app.id]
-  iam_instance_profile   = aws_iam_instance_profile.app.name
-  monitoring             = false
+locals {
+  # What the app container may do with its own temporary credentials: the
+  # host assumes its own role with this session policy (the session gets
+  # the intersection of the role's permissions and this document), so the
+  # container never reaches the instance role itself. Written by user data
+  # to /etc/gangway/app-session-policy.json.
+  app_session_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "S3ListOwnBucket"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
+        Resource = "arn:${local.partition}:s3:::${local.bucket_name}"
+      },
+      {
+        Sid      = "S3ReadOwnObjects"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = "arn:${local.partition}:s3:::${local.bucket_name}/*"
+      },
+      {
+        Sid      = "ReadOwnDbSecret"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+        Resource = aws_db_instance.main.master_user_secret[0].secret_arn
+      },
+    ]
+  })
 
-  # Base64 rather than user_data, which state and plan keep only as a hash:
-  # the rendered script stays reviewable in the plan and testable.
-  user_data_base64 = base64encode(templatefile("${path.module}/templates/user_data.sh.tftpl", {
+  host_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${local.name}-host"
+
+  user_data = templatefile("${path.module}/templates/user_data.sh.tftpl", {
     app_env = {
       APP_ENV       = var.environment
       AWS_REGION    = var.region
@@ -23,61 +46,87 @@ resource "aws_instance" "app" {
       DB_SECRET_ARN = aws_db_instance.main.master_user_secret[0].secret_arn
       APP_PORT      = tostring(var.app_port)
     }
-  }))
-  # User data runs at first boot only: a host whose /etc/gangway/app.env
-  # would be stale is replaced instead (the Elastic IP, and so app_url,
-  # moves to the new one; the pipeline rolls the image out after apply).
-  user_data_replace_on_change = true
+    region                   = var.region
+    log_group                = aws_cloudwatch_log_group.app.name
+    image_parameter          = aws_ssm_parameter.image.name
+    rollout_script_parameter = aws_ssm_parameter.rollout_script.name
+    host_role_arn            = local.host_role_arn
+    app_session_policy       = local.app_session_policy
+    # The container's user (the image's nonroot user) reads the credentials.
+    app_uid = 65532
+  })
+}
+
+resource "aws_launch_template" "app" {
+  name        = local.name
+  description = "gangway ${var.environment} host: Amazon Linux 2023, docker, nginx, SSM; serves the release recorded in ${aws_ssm_parameter.image.name}"
+
+  # Kept across Amazon Linux releases until taken on purpose (main.tf).
+  image_id      = local.ami_id
+  instance_type = var.instance_type
+  # Every version made by Terraform becomes the default; the group follows
+  # the latest one (fleet.tf).
+  update_default_version = true
+
+  iam_instance_profile {
+    arn = aws_iam_instance_profile.app.arn
+  }
+
+  # Private address only: no public IP, whatever the subnet says.
+  network_interfaces {
+    associate_public_ip_address = false
+    delete_on_termination       = true
+    security_groups             = [aws_security_group.app.id]
+  }
 
   metadata_options {
     http_endpoint = "enabled"
     http_tokens   = "required"
     # Hop limit 1: the IMDSv2 token response cannot cross one more network
-    # hop, so a container on a bridge network gets no credentials. Ours run
-    # with --network host and share the host's network namespace, so the
-    # host's limit of 1 is enough for them.
+    # hop, so a container on a bridge network gets no instance credentials.
+    # The app container runs on a bridge network and gets narrow temporary
+    # credentials from /run/gangway instead (user data).
     http_put_response_hop_limit = 1
     instance_metadata_tags      = "disabled"
   }
 
-  root_block_device {
-    volume_type           = "gp3"
-    volume_size           = 20
-    encrypted             = true
-    delete_on_termination = true
+  block_device_mappings {
+    device_name = "/dev/xvda"
+
+    ebs {
+      volume_type           = "gp3"
+      volume_size           = 20
+      encrypted             = true
+      delete_on_termination = true
+    }
   }
 
-  # Repeated from default_tags so they are visible in the plan: SSM fleet
-  # targeting uses tag:Environment and tag:App.
-  tags = {
-    Name        = local.name
-    Environment = var.environment
-    App         = "gangway"
+  monitoring {
+    enabled = false
   }
 
-  lifecycle {
-    # A new Amazon Linux release must not replace the host at an unrelated
-    # apply; replace it on purpose with `terraform apply -replace=aws_instance.app`.
-    ignore_changes = [ami]
-  }
-}
+  # Base64 of the rendered script: the plan shows it, tests read it.
+  user_data = base64encode(local.user_data)
 
-resource "aws_eip" "app" {
-  domain = "vpc"
+  # The instances get their tags from the group (propagate_at_launch); the
+  # volumes and network interfaces from here, so that every piece of a host
+  # carries its environment.
+  tag_specifications {
+    resource_type = "volume"
+    tags          = merge(local.tags, { Name = local.name })
+  }
+
+  tag_specifications {
+    resource_type = "network-interface"
+    tags          = merge(local.tags, { Name = local.name })
+  }
 
   tags = { Name = local.name }
-
-  depends_on = [aws_internet_gateway.main]
-}
-
-resource "aws_eip_association" "app" {
-  instance_id   = aws_instance.app.id
-  allocation_id = aws_eip.app.id
 }
 
 # --- instance role ----------------------------------------------------------
 
-data "aws_iam_policy_document" "ec2_assume" {
+data "aws_iam_policy_document" "host_assume" {
   statement {
     sid     = "Ec2AssumeRole"
     actions = ["sts:AssumeRole"]
@@ -87,12 +136,34 @@ data "aws_iam_policy_document" "ec2_assume" {
       identifiers = ["ec2.amazonaws.com"]
     }
   }
+
+  # The host assumes its own role (with a session policy) to hand the app
+  # container narrow temporary credentials. AWS requires a role's trust
+  # policy to admit the role explicitly for that; naming the role itself as
+  # the principal would fail while it does not exist yet, so the account is
+  # named and the role is the only principal the condition lets through
+  # (its identity policy must allow it too: AssumeOwnRole below).
+  statement {
+    sid     = "HostAssumesItself"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [local.host_role_arn]
+    }
+  }
 }
 
 resource "aws_iam_role" "app" {
   name               = "${local.name}-host"
-  description        = "gangway ${var.environment} EC2 host: SSM agent, pull from its ECR repository, read its bucket and DB secret"
-  assume_role_policy = data.aws_iam_policy_document.ec2_assume.json
+  description        = "gangway ${var.environment} EC2 host: SSM agent, pull from its ECR repository, read its bucket, DB secret and parameters, write its log group"
+  assume_role_policy = data.aws_iam_policy_document.host_assume.json
   # The ceiling bootstrap defines for every gangway-<env>-* role: even a
   # deploy role that rewrote this role's policies could not exceed it.
   permissions_boundary = var.use_permissions_boundary ? "arn:${local.partition}:iam::${local.account_id}:policy/${local.name}-host-boundary" : null
@@ -110,7 +181,7 @@ resource "aws_iam_role_policy_attachment" "ssm_core" {
 }
 
 # The host's own permissions, each statement scoped to this environment's
-# resources. The repository ARN is built from its name so the plan shows it.
+# resources. ARNs are built from names so the plan shows them.
 data "aws_iam_policy_document" "app" {
   statement {
     sid = "EcrLogin"
@@ -145,6 +216,28 @@ data "aws_iam_policy_document" "app" {
     sid       = "ReadOwnDbSecret"
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     resources = [aws_db_instance.main.master_user_secret[0].secret_arn]
+  }
+
+  # The desired digest and the rollout script a booting host serves.
+  statement {
+    sid       = "ReadOwnReleaseParameters"
+    actions   = ["ssm:GetParameter"]
+    resources = [for p in [aws_ssm_parameter.image.name, aws_ssm_parameter.rollout_script.name] : "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${p}"]
+  }
+
+  # docker's awslogs driver: streams in the environment's app log group.
+  statement {
+    sid       = "WriteOwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}:*"]
+  }
+
+  # The app container's credentials: this role, narrowed by the session
+  # policy in /etc/gangway/app-session-policy.json.
+  statement {
+    sid       = "AssumeOwnRole"
+    actions   = ["sts:AssumeRole"]
+    resources = [local.host_role_arn]
   }
 }
 

@@ -15,10 +15,21 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
-  # Two zones: the DB subnet group needs them; the host uses the first.
+  # Two zones: the load balancer, the hosts and the DB subnet group span
+  # both.
   azs = slice(data.aws_availability_zones.available.names, 0, 2)
 
-  ami_id = var.ami_id != "" ? var.ami_id : nonsensitive(data.aws_ssm_parameter.al2023[0].value)
+  # Serving: HTTPS when a domain is configured; otherwise plain HTTP on the
+  # load balancer's name, which variables.tf allows only where
+  # allow_plain_http is true (its default: true in test, false in prod).
+  https          = var.domain_name != null
+  plain_http     = !local.https && (var.allow_plain_http != null ? var.allow_plain_http : !local.is_prod)
+  listener_ports = local.https ? [80, 443] : [80]
+  # TLS 1.3 and 1.2 only, forward-secret ciphers (AWS's recommended policy).
+  tls_policy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  app_url    = local.https ? "https://${var.domain_name}" : "http://${aws_lb.app.dns_name}"
+
+  ami_id = var.ami_id != "" ? var.ami_id : terraform_data.latest_ami[0].output
 
   db_name = "gangway"
   db_user = "gangway"
@@ -38,6 +49,20 @@ data "aws_availability_zones" "available" {
 data "aws_ssm_parameter" "al2023" {
   count = var.ami_id == "" ? 1 : 0
   name  = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+# The newest image when the environment was first applied, kept until it
+# is taken on purpose: a new Amazon Linux release must not roll the fleet
+# at an unrelated apply. `terraform apply -replace='terraform_data.latest_ami[0]'`
+# takes the newest one (a new launch template version, so an instance
+# refresh); setting ami_id takes effect at the next apply.
+resource "terraform_data" "latest_ami" {
+  count = var.ami_id == "" ? 1 : 0
+  input = nonsensitive(data.aws_ssm_parameter.al2023[0].value)
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }
 
 # Guards against planning one environment's variables onto the other's state

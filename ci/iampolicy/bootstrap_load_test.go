@@ -39,14 +39,32 @@ type layoutSpec struct {
 	name    string
 	account string
 	envs    map[string]string // pipeline environment → GitHub environment
+	domains map[string]domain // service_domains: environments with a domain
 	extra   []string          // more -var arguments
 }
 
+// domain is one entry of the bootstrap's service_domains.
+type domain struct{ name, zone string }
+
+// The test account serves plain HTTP (no domain); prod has its own zone;
+// in the shared account both names live in one zone, test's under prod's.
 var layoutSpecs = []layoutSpec{
 	{name: "test-account", account: "111111111111", envs: map[string]string{"test": "test"}},
 	{name: "prod-account", account: "222222222222", envs: map[string]string{"prod": "production"},
-		extra: []string{"-var", "promotion_source_repository_arn=arn:aws:ecr:" + region + ":111111111111:repository/gangway-test"}},
-	{name: "single", account: "333333333333", envs: map[string]string{"test": "test", "prod": "production"}},
+		domains: map[string]domain{"prod": {"app.example.com", "Z0PRODZONE00000000000"}},
+		extra:   []string{"-var", "promotion_source_repository_arn=arn:aws:ecr:" + region + ":111111111111:repository/gangway-test"}},
+	{name: "single", account: "333333333333", envs: map[string]string{"test": "test", "prod": "production"},
+		domains: map[string]domain{"test": {"test.app.example.com", "Z0SHAREDZONE000000000"}, "prod": {"app.example.com", "Z0SHAREDZONE000000000"}}},
+}
+
+// serviceDomainsVar is the -var value of service_domains for the layout.
+func (s layoutSpec) serviceDomainsVar() string {
+	var entries []string
+	for env, d := range s.domains {
+		entries = append(entries, fmt.Sprintf("%s={domain_name=%q,route53_zone_id=%q}", env, d.name, d.zone))
+	}
+	sort.Strings(entries)
+	return "service_domains={" + strings.Join(entries, ",") + "}"
 }
 
 // rawLayout holds one layout's policy documents as JSON, by key:
@@ -178,7 +196,8 @@ func planLayout(ctx context.Context, dir string, environ []string, endpoint stri
 	args := []string{"plan", "-no-color", "-input=false", "-lock=false", "-out=" + plan,
 		"-var", "state_bucket_name=gangway-tfstate-" + spec.account,
 		"-var", "github_repository=" + repo,
-		"-var", "environments=" + string(envs)}
+		"-var", "environments=" + string(envs),
+		"-var", spec.serviceDomainsVar()}
 	if _, err := terraform(ctx, dir, env, append(args, spec.extra...)...); err != nil {
 		return nil, err
 	}
@@ -307,6 +326,7 @@ type layout struct {
 	name     string
 	account  string
 	envs     map[string]string
+	domains  map[string]domain
 	roles    map[string]*role
 	managed  map[string]*iampolicy.Policy
 	keys     map[string]*iampolicy.Policy
@@ -321,7 +341,7 @@ type role struct {
 }
 
 func (r *rawLayout) parse() (*layout, error) {
-	l := &layout{name: r.spec.name, account: r.spec.account, envs: r.spec.envs,
+	l := &layout{name: r.spec.name, account: r.spec.account, envs: r.spec.envs, domains: r.spec.domains,
 		roles: map[string]*role{}, managed: map[string]*iampolicy.Policy{}, keys: map[string]*iampolicy.Policy{}}
 	parsed := map[string]*iampolicy.Policy{}
 	for key, doc := range r.docs {

@@ -54,6 +54,49 @@ func (l *layout) oidc() string {
 	return "arn:aws:iam::" + l.account + ":oidc-provider/token.actions.githubusercontent.com"
 }
 
+// The serving layer, as terraform/ names it: the load balancer, target
+// group and Auto Scaling group are gangway-<env>, alarms and the topic
+// gangway-<env>-*, the log group /gangway/<env>/app.
+func (l *layout) elb(resource string) string { return l.arn("elasticloadbalancing", resource) }
+func (l *layout) loadBalancer(env string) string {
+	return l.elb("loadbalancer/app/gangway-" + env + "/0123456789abcdef")
+}
+func (l *layout) listener(env string) string {
+	return l.elb("listener/app/gangway-" + env + "/0123456789abcdef/fedcba9876543210")
+}
+func (l *layout) targetGroup(env string) string {
+	return l.elb("targetgroup/gangway-" + env + "/0123456789abcdef")
+}
+func (l *layout) group(env string) string {
+	return l.arn("autoscaling", "autoScalingGroup:2b7d5e46-1c31-4c5e-9f1e-6c7e8e0f9a10:autoScalingGroupName/gangway-"+env)
+}
+func (l *layout) logGroup(env string) string { return l.arn("logs", "log-group:/gangway/"+env+"/app") }
+func (l *layout) alarm(env, name string) string {
+	return l.arn("cloudwatch", "alarm:gangway-"+env+"-"+name)
+}
+func (l *layout) topic(env string) string { return l.arn("sns", "gangway-"+env+"-alarms") }
+func (l *layout) parameter(env, name string) string {
+	return l.arn("ssm", "parameter/gangway/"+env+"/"+name)
+}
+func (l *layout) zone(z string) string { return "arn:aws:route53:::hostedzone/" + z }
+
+// groupTagged is the context of an Auto Scaling group terraform/ created
+// for env: Auto Scaling has its own key for the tag besides aws:ResourceTag.
+func groupTagged(env string) ctx {
+	return with(tagged(env), "autoscaling:ResourceTag/Environment", env)
+}
+
+// ownKey is the context of a KMS key terraform/ created for env (its
+// default_tags), as opposed to the bootstrap's keys (ManagedBy
+// terraform-bootstrap).
+func ownKey(env string) ctx { return with(tagged(env), "aws:ResourceTag/ManagedBy", "terraform") }
+
+// records is the context of a Route 53 change batch.
+func records(types string, names ...string) ctx {
+	return ctx{"route53:ChangeResourceRecordSetsNormalizedRecordNames": names, "route53:ChangeResourceRecordSetsRecordTypes": strings.Split(types, "|"),
+		"route53:ChangeResourceRecordSetsActions": {"UPSERT"}}
+}
+
 func other(env string) string {
 	if env == "test" {
 		return "prod"
@@ -237,6 +280,47 @@ func crossEnvironment(l *layout, env, victim string) []attack {
 		{"give the " + victim + " host role a policy", "iam:PutRolePolicy", l.iam("role/gangway-" + victim + "-host"),
 			ctx{"iam:PermissionsBoundary": {l.iam("policy/gangway-" + env + "-host-boundary")}}},
 	}
+	return append(out, crossInstances(l, victim)...)
+}
+
+// crossServing lists what a role of env must never do to victim's serving
+// layer in a shared account: by tag, and by name for the resources whose
+// ARN names them (the second layer when a tag is missing).
+func crossServing(l *layout, env, victim string) []attack {
+	vt := tagged(victim)
+	return []attack{
+		{"delete the " + victim + " load balancer", "elasticloadbalancing:DeleteLoadBalancer", l.loadBalancer(victim), vt},
+		{"delete the " + victim + " load balancer (untagged)", "elasticloadbalancing:DeleteLoadBalancer", l.loadBalancer(victim), nil},
+		{"point the " + victim + " listener elsewhere", "elasticloadbalancing:ModifyListener", l.listener(victim), vt},
+		{"add a listener to the " + victim + " load balancer", "elasticloadbalancing:CreateListener", l.loadBalancer(victim), vt},
+		{"register a host in the " + victim + " target group", "elasticloadbalancing:RegisterTargets", l.targetGroup(victim), vt},
+		{"change the " + victim + " health check (untagged)", "elasticloadbalancing:ModifyTargetGroup", l.targetGroup(victim), nil},
+		{"tag the " + victim + " target group", "elasticloadbalancing:AddTags", l.targetGroup(victim), with(vt, "aws:RequestTag/Environment", env, "aws:TagKeys", "Environment")},
+		{"scale the " + victim + " group to zero", "autoscaling:UpdateAutoScalingGroup", l.group(victim), groupTagged(victim)},
+		{"delete the " + victim + " group (untagged)", "autoscaling:DeleteAutoScalingGroup", l.group(victim), nil},
+		{"refresh the " + victim + " group", "autoscaling:StartInstanceRefresh", l.group(victim), groupTagged(victim)},
+		{"change the " + victim + " launch template", "ec2:CreateLaunchTemplateVersion", l.ec2("launch-template/lt-" + victim), vt},
+		{"launch from the " + victim + " launch template", "ec2:RunInstances", l.ec2("launch-template/lt-" + victim), vt},
+		{"delete a " + victim + " VPC endpoint", "ec2:DeleteVpcEndpoints", l.ec2("vpc-endpoint/vpce-" + victim), vt},
+		{"delete the " + victim + " certificate", "acm:DeleteCertificate", l.arn("acm", "certificate/"+victim), vt},
+		{"delete the " + victim + " log group", "logs:DeleteLogGroup", l.logGroup(victim), nil},
+		{"shorten the " + victim + " log retention", "logs:PutRetentionPolicy", l.logGroup(victim), nil},
+		{"silence the " + victim + " 5xx alarm", "cloudwatch:PutMetricAlarm", l.alarm(victim, "5xx"), nil},
+		{"delete a " + victim + " alarm", "cloudwatch:DeleteAlarms", l.alarm(victim, "db-cpu"), nil},
+		{"subscribe to the " + victim + " alarm topic", "sns:Subscribe", l.topic(victim), nil},
+		{"re-key the " + victim + " alarm topic", "sns:SetTopicAttributes", l.topic(victim), vt},
+		{"schedule the deletion of the " + victim + " logs key", "kms:ScheduleKeyDeletion", l.arn("kms", "key/logs-"+victim), ownKey(victim)},
+		{"rewrite the " + victim + " alarms key policy", "kms:PutKeyPolicy", l.arn("kms", "key/alarms-"+victim), ownKey(victim)},
+		{"record a digest for " + victim, "ssm:PutParameter", l.parameter(victim, "image"), nil},
+		{"replace the " + victim + " rollout script", "ssm:PutParameter", l.parameter(victim, "rollout-script"), nil},
+	}
+}
+
+// crossInstances: what no role may do to prod's instances.
+func crossInstances(l *layout, victim string) []attack {
+	vt := tagged(victim)
+	inst := l.ec2("instance/i-" + victim)
+	var out []attack
 	if victim == "prod" {
 		out = append(out,
 			attack{"stop a prod instance", "ec2:StopInstances", inst, vt},
@@ -261,6 +345,19 @@ var checks = []check{
 						bucketPolicy = l.stateBkt
 					}
 					v.layered(r.name+": "+a.what, r, "DenyOtherEnvironment", bucketPolicy, false, a.action, a.resource, a.c)
+				}
+			}
+		}
+	}},
+
+	{"the other environment's serving layer is out of reach (shared account)", func(l *layout, v *verdicts) {
+		if !l.has("test") || !l.has("prod") {
+			return
+		}
+		for _, env := range []string{"test", "prod"} {
+			for _, r := range []*role{l.deploy(env), l.plan(env)} {
+				for _, a := range crossServing(l, env, other(env)) {
+					v.layered(r.name+": "+a.what, r, "DenyOtherEnvironment", nil, false, a.action, a.resource, a.c)
 				}
 			}
 		}
@@ -533,7 +630,7 @@ var checks = []check{
 					"aws:TagKeys": {"App", "Environment", "ManagedBy", "Name"}}
 			}
 			for _, c := range []struct{ action, resource string }{
-				{"ec2:CreateVpc", "vpc/vpc-new"}, {"ec2:CreateInternetGateway", "internet-gateway/igw-new"}, {"ec2:AllocateAddress", "elastic-ip/eipalloc-new"},
+				{"ec2:CreateVpc", "vpc/vpc-new"}, {"ec2:CreateInternetGateway", "internet-gateway/igw-new"},
 				{"ec2:CreateSubnet", "subnet/subnet-new"}, {"ec2:CreateSecurityGroup", "security-group/sg-new"}, {"ec2:CreateRouteTable", "route-table/rtb-new"},
 				{"ec2:RunInstances", "instance/i-new"}, {"ec2:RunInstances", "volume/vol-new"}, {"ec2:RunInstances", "network-interface/eni-new"},
 				{"ec2:AuthorizeSecurityGroupIngress", "security-group-rule/sgr-new"},
@@ -546,8 +643,10 @@ var checks = []check{
 				{"ec2:AttachInternetGateway", "internet-gateway/igw-" + env}, {"ec2:RunInstances", "subnet/subnet-" + env},
 				{"ec2:RunInstances", "security-group/sg-" + env}, {"ec2:AuthorizeSecurityGroupIngress", "security-group/sg-" + env},
 				{"ec2:RevokeSecurityGroupEgress", "security-group/sg-" + env}, {"ec2:CreateRoute", "route-table/rtb-" + env},
-				{"ec2:AssociateRouteTable", "subnet/subnet-" + env}, {"ec2:AssociateAddress", "elastic-ip/eipalloc-" + env},
-				{"ec2:AssociateAddress", "instance/i-" + env}, {"ec2:TerminateInstances", "instance/i-" + env},
+				{"ec2:AssociateRouteTable", "subnet/subnet-" + env},
+				// Moving to the fleet releases the single host's Elastic IP.
+				{"ec2:DisassociateAddress", "elastic-ip/eipalloc-" + env}, {"ec2:ReleaseAddress", "elastic-ip/eipalloc-" + env},
+				{"ec2:TerminateInstances", "instance/i-" + env},
 				{"ec2:DeleteVpc", "vpc/vpc-" + env},
 			} {
 				v.allowed(r.name+": "+c.action+" on its "+c.resource, r.can(c.action, l.ec2(c.resource), own))
@@ -613,6 +712,214 @@ var checks = []check{
 		// Allow: judge the allows without them.
 		for _, a := range []string{"ecr:PutImage", "ecr:BatchDeleteImage", "ecr:SetRepositoryPolicy", "ecr:DeleteRepository"} {
 			v.never("prod: "+a+" on test's repository", d.without("DenyOtherEnvironment").canOn(repoPolicy, false, a, source, tagged("test")))
+		}
+	}},
+
+	{"the deploy role builds and runs the fleet, for its environment only", func(l *layout, v *verdicts) {
+		for env := range l.envs {
+			r := l.deploy(env)
+			own := tagged(env)
+			create := func(extra ...string) ctx {
+				return with(ctx{"aws:RequestTag/Environment": {env}, "aws:RequestTag/App": {"gangway"}, "aws:RequestTag/ManagedBy": {"terraform"},
+					"aws:TagKeys": {"App", "Environment", "ManagedBy", "Name"}, "aws:RequestedRegion": {region}}, extra...)
+			}
+			for _, c := range []struct {
+				what, action, resource string
+				c                      ctx
+			}{
+				// The load balancer.
+				{"create its load balancer", "elasticloadbalancing:CreateLoadBalancer", l.loadBalancer(env), create()},
+				{"tag it at creation", "elasticloadbalancing:AddTags", l.loadBalancer(env), create("elasticloadbalancing:CreateAction", "CreateLoadBalancer")},
+				{"create its target group", "elasticloadbalancing:CreateTargetGroup", l.targetGroup(env), create()},
+				{"add a listener", "elasticloadbalancing:CreateListener", l.loadBalancer(env), own},
+				{"tag the listener at creation", "elasticloadbalancing:AddTags", l.listener(env), create("elasticloadbalancing:CreateAction", "CreateListener")},
+				{"switch the listener to the certificate", "elasticloadbalancing:ModifyListener", l.listener(env), own},
+				{"set the deregistration delay", "elasticloadbalancing:ModifyTargetGroupAttributes", l.targetGroup(env), own},
+				{"turn deletion protection on", "elasticloadbalancing:ModifyLoadBalancerAttributes", l.loadBalancer(env), own},
+				{"deregister a host", "elasticloadbalancing:DeregisterTargets", l.targetGroup(env), own},
+				{"delete its load balancer", "elasticloadbalancing:DeleteLoadBalancer", l.loadBalancer(env), own},
+				{"read the load balancers", "elasticloadbalancing:DescribeLoadBalancers", "*", ctx{"aws:RequestedRegion": {region}}},
+				{"create the load balancer's service-linked role", "iam:CreateServiceLinkedRole",
+					l.iam("role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"),
+					ctx{"iam:AWSServiceName": {"elasticloadbalancing.amazonaws.com"}}},
+				// The launch template and the group.
+				{"create the launch template", "ec2:CreateLaunchTemplate", l.ec2("launch-template/lt-new"), create()},
+				{"tag it at creation", "ec2:CreateTags", l.ec2("launch-template/lt-new"), create("ec2:CreateAction", "CreateLaunchTemplate")},
+				{"add a template version", "ec2:CreateLaunchTemplateVersion", l.ec2("launch-template/lt-" + env), own},
+				{"launch from its template", "ec2:RunInstances", l.ec2("launch-template/lt-" + env), own},
+				{"create its group", "autoscaling:CreateAutoScalingGroup", l.group(env), create()},
+				{"tag its group at creation", "autoscaling:CreateOrUpdateTags", l.group(env), create()},
+				{"update its group", "autoscaling:UpdateAutoScalingGroup", l.group(env), groupTagged(env)},
+				{"refresh its group", "autoscaling:StartInstanceRefresh", l.group(env), groupTagged(env)},
+				{"delete its group", "autoscaling:DeleteAutoScalingGroup", l.group(env), groupTagged(env)},
+				{"pass the host role to Auto Scaling", "iam:PassRole", l.iam("role/gangway-" + env + "-host"), ctx{"iam:PassedToService": {"autoscaling.amazonaws.com"}}},
+				{"create Auto Scaling's service-linked role", "iam:CreateServiceLinkedRole",
+					l.iam("role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"), ctx{"iam:AWSServiceName": {"autoscaling.amazonaws.com"}}},
+				// The endpoints.
+				{"create an endpoint", "ec2:CreateVpcEndpoint", l.ec2("vpc-endpoint/vpce-new"), create()},
+				{"create an endpoint in its VPC", "ec2:CreateVpcEndpoint", l.ec2("vpc/vpc-" + env), own},
+				{"tag the endpoint at creation", "ec2:CreateTags", l.ec2("vpc-endpoint/vpce-new"), create("ec2:CreateAction", "CreateVpcEndpoint")},
+				{"delete its endpoints", "ec2:DeleteVpcEndpoints", l.ec2("vpc-endpoint/vpce-" + env), own},
+				{"let the hosts reach S3's prefix list", "ec2:AuthorizeSecurityGroupEgress", "arn:aws:ec2:" + region + ":aws:prefix-list/pl-63a5400a", nil},
+				{"give an endpoint private DNS", "route53:AssociateVPCWithHostedZone", l.zone("ZAWSPRIVATELINK"),
+					ctx{"route53:VPCs": {"VPCId=vpc-" + env + ",VPCRegion=" + region}}},
+				// The certificate.
+				{"request a certificate", "acm:RequestCertificate", l.arn("acm", "certificate/new"), create()},
+				{"tag it at the request", "acm:AddTagsToCertificate", l.arn("acm", "certificate/new"), create()},
+				{"read its certificate", "acm:DescribeCertificate", l.arn("acm", "certificate/"+env), own},
+				{"delete its certificate", "acm:DeleteCertificate", l.arn("acm", "certificate/"+env), own},
+				// Logs, alarms, the topic, the keys, the parameters.
+				{"create its log group", "logs:CreateLogGroup", l.logGroup(env), nil},
+				{"encrypt its log group", "logs:AssociateKmsKey", l.logGroup(env), nil},
+				{"set the retention", "logs:PutRetentionPolicy", l.logGroup(env), nil},
+				{"create the 5xx alarm", "cloudwatch:PutMetricAlarm", l.alarm(env, "5xx"), create()},
+				{"tag an alarm", "cloudwatch:TagResource", l.alarm(env, "db-cpu"), create()},
+				{"delete an alarm", "cloudwatch:DeleteAlarms", l.alarm(env, "unhealthy-hosts"), nil},
+				{"create the alarm topic", "sns:CreateTopic", l.topic(env), create()},
+				{"tag the topic at creation", "sns:TagResource", l.topic(env), create()},
+				{"encrypt the topic", "sns:SetTopicAttributes", l.topic(env), own},
+				{"subscribe the alarm address", "sns:Subscribe", l.topic(env), own},
+				{"create a key", "kms:CreateKey", "*", create()},
+				{"tag the new key", "kms:TagResource", l.arn("kms", "key/new"), create()},
+				{"turn its key's rotation on", "kms:EnableKeyRotation", l.arn("kms", "key/logs-"+env), ownKey(env)},
+				{"update its key policy", "kms:PutKeyPolicy", l.arn("kms", "key/logs-"+env), ownKey(env)},
+				{"schedule its key's deletion", "kms:ScheduleKeyDeletion", l.arn("kms", "key/alarms-"+env), ownKey(env)},
+				{"name its key (the alias)", "kms:CreateAlias", l.arn("kms", "alias/gangway-"+env+"-logs"), nil},
+				{"name its key (the key)", "kms:CreateAlias", l.arn("kms", "key/logs-"+env), ownKey(env)},
+				{"create the image parameter", "ssm:PutParameter", l.parameter(env, "image"), create()},
+				{"record the rollout script", "ssm:PutParameter", l.parameter(env, "rollout-script"), nil},
+				{"read the image parameter", "ssm:GetParameter", l.parameter(env, "image"), nil},
+			} {
+				v.allowed(r.name+": "+c.what, r.can(c.action, c.resource, c.c))
+			}
+			if d, ok := l.domains[env]; ok {
+				v.allowed(r.name+": write its domain's alias", r.can("route53:ChangeResourceRecordSets", l.zone(d.zone), records("A", d.name)))
+				v.allowed(r.name+": write ACM's validation record", r.can("route53:ChangeResourceRecordSets", l.zone(d.zone), records("CNAME", "_0123abcd."+d.name)))
+				v.allowed(r.name+": wait for the change", r.can("route53:GetChange", "arn:aws:route53:::change/C0123", nil))
+			}
+
+			// Its own environment, but not what it may touch: untagged or
+			// misnamed resources, the bootstrap's keys, other services.
+			for _, a := range []attack{
+				{"create a load balancer without its tag", "elasticloadbalancing:CreateLoadBalancer", l.loadBalancer(env), nil},
+				{"create a load balancer of another name", "elasticloadbalancing:CreateLoadBalancer", l.elb("loadbalancer/app/other/1"), create()},
+				{"change an untagged load balancer named for it", "elasticloadbalancing:ModifyLoadBalancerAttributes", l.loadBalancer(env), nil},
+				{"tag an untagged load balancer", "elasticloadbalancing:AddTags", l.loadBalancer(env), create()},
+				{"create a group without its tag", "autoscaling:CreateAutoScalingGroup", l.group(env), nil},
+				{"update an untagged group named for it", "autoscaling:UpdateAutoScalingGroup", l.group(env), nil},
+				{"update another group", "autoscaling:UpdateAutoScalingGroup", l.arn("autoscaling", "autoScalingGroup:x:autoScalingGroupName/other"), groupTagged(env)},
+				{"create a launch template without its tag", "ec2:CreateLaunchTemplate", l.ec2("launch-template/lt-new"), nil},
+				{"create an endpoint without its tag", "ec2:CreateVpcEndpoint", l.ec2("vpc-endpoint/vpce-new"), nil},
+				{"request a certificate without its tag", "acm:RequestCertificate", l.arn("acm", "certificate/new"), nil},
+				{"delete an untagged certificate", "acm:DeleteCertificate", l.arn("acm", "certificate/x"), nil},
+				{"create an alarm of another name", "cloudwatch:PutMetricAlarm", l.arn("cloudwatch", "alarm:billing"), create()},
+				{"publish to another topic", "sns:SetTopicAttributes", l.arn("sns", "billing-alerts"), own},
+				{"create a key without its tag", "kms:CreateKey", "*", nil},
+				{"rewrite the bootstrap's plans key policy", "kms:PutKeyPolicy", l.arn("kms", "key/plans-"+env), with(own, "aws:ResourceTag/ManagedBy", "terraform-bootstrap")},
+				{"delete the bootstrap's plans key", "kms:ScheduleKeyDeletion", l.arn("kms", "key/plans-"+env), with(own, "aws:ResourceTag/ManagedBy", "terraform-bootstrap")},
+				{"claim a key tagged for something else", "kms:TagResource", l.arn("kms", "key/other"),
+					ctx{"aws:ResourceTag/Environment": {"shared"}, "aws:RequestTag/Environment": {env}, "aws:TagKeys": {"Environment"}}},
+				{"rename another key's alias", "kms:UpdateAlias", l.arn("kms", "alias/gangway-"+env+"-plans"), nil},
+				{"pass the host role to Lambda", "iam:PassRole", l.iam("role/gangway-" + env + "-host"), ctx{"iam:PassedToService": {"lambda.amazonaws.com"}}},
+				{"create RDS's service-linked role", "iam:CreateServiceLinkedRole", l.iam("role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS"),
+					ctx{"iam:AWSServiceName": {"rds.amazonaws.com"}}},
+				{"allocate an Elastic IP", "ec2:AllocateAddress", l.ec2("elastic-ip/eipalloc-new"), create()},
+				{"write a parameter outside /gangway/" + env, "ssm:PutParameter", l.arn("ssm", "parameter/other/image"), nil},
+				{"open a rule to a prefix list of the account", "ec2:AuthorizeSecurityGroupEgress", l.ec2("prefix-list/pl-0123456789abcdef0"), nil},
+			} {
+				v.never(r.name+": "+a.what, r.can(a.action, a.resource, a.c))
+			}
+		}
+	}},
+
+	{"DNS: only the environment's own records in its zone", func(l *layout, v *verdicts) {
+		for env := range l.envs {
+			r := l.deploy(env)
+			d, ok := l.domains[env]
+			if !ok {
+				// Plain HTTP: no Route 53 write at all.
+				v.never(r.name+": write a record without a domain", r.can("route53:ChangeResourceRecordSets", l.zone("Z0ANYZONE"), records("A", "x.example.com")))
+				continue
+			}
+			v.never(r.name+": a TXT record for its domain", r.can("route53:ChangeResourceRecordSets", l.zone(d.zone), records("TXT", d.name)))
+			v.never(r.name+": a name outside its domain", r.can("route53:ChangeResourceRecordSets", l.zone(d.zone), records("A", "www.example.com")))
+			v.never(r.name+": its name and another in one batch", r.can("route53:ChangeResourceRecordSets", l.zone(d.zone), records("A", d.name, "mail.example.com")))
+			v.never(r.name+": its name in another zone", r.can("route53:ChangeResourceRecordSets", l.zone("Z0OTHERZONE0000000000"), records("A", d.name)))
+			if od, ok := l.domains[other(env)]; ok && l.has(other(env)) {
+				v.never(r.name+": the "+other(env)+" alias", r.can("route53:ChangeResourceRecordSets", l.zone(od.zone), records("A", od.name)))
+				// A parent domain's _* pattern also covers a subdomain's
+				// underscore names (README, Limits): checked where the other
+				// domain is not under this one.
+				if !strings.HasSuffix(od.name, "."+d.name) {
+					v.never(r.name+": the "+other(env)+" validation record", r.can("route53:ChangeResourceRecordSets", l.zone(od.zone), records("CNAME", "_0123abcd."+od.name)))
+				}
+			}
+		}
+	}},
+
+	{"plan roles read the serving layer and change nothing of it", func(l *layout, v *verdicts) {
+		for env := range l.envs {
+			r := l.plan(env)
+			own := tagged(env)
+			rg := ctx{"aws:RequestedRegion": {region}}
+			for _, c := range []struct {
+				what, action, resource string
+				c                      ctx
+			}{
+				{"read the load balancers", "elasticloadbalancing:DescribeLoadBalancers", "*", rg},
+				{"read the target groups' attributes", "elasticloadbalancing:DescribeTargetGroupAttributes", "*", rg},
+				{"read the groups", "autoscaling:DescribeAutoScalingGroups", "*", rg},
+				{"read the alarms", "cloudwatch:DescribeAlarms", "*", rg},
+				{"read the alarms' tags", "cloudwatch:ListTagsForResource", l.alarm(env, "5xx"), nil},
+				{"read the topic", "sns:GetTopicAttributes", l.topic(env), nil},
+				{"read its certificate", "acm:DescribeCertificate", l.arn("acm", "certificate/"+env), ownKey(env)},
+				{"read its key policy", "kms:GetKeyPolicy", l.arn("kms", "key/logs-"+env), ownKey(env)},
+				{"read the aliases", "kms:ListAliases", "*", rg},
+			} {
+				v.allowed(r.name+": "+c.what, r.can(c.action, c.resource, c.c))
+			}
+			if d, ok := l.domains[env]; ok {
+				v.allowed(r.name+": read its zone's records", r.can("route53:ListResourceRecordSets", l.zone(d.zone), nil))
+				v.never(r.name+": write its domain's alias", r.can("route53:ChangeResourceRecordSets", l.zone(d.zone), records("A", d.name)))
+			}
+			for _, a := range []attack{
+				{"delete its load balancer", "elasticloadbalancing:DeleteLoadBalancer", l.loadBalancer(env), own},
+				{"point its listener elsewhere", "elasticloadbalancing:ModifyListener", l.listener(env), own},
+				{"register a host", "elasticloadbalancing:RegisterTargets", l.targetGroup(env), own},
+				{"scale its group", "autoscaling:UpdateAutoScalingGroup", l.group(env), groupTagged(env)},
+				{"change its launch template", "ec2:CreateLaunchTemplateVersion", l.ec2("launch-template/lt-" + env), own},
+				{"silence its 5xx alarm", "cloudwatch:PutMetricAlarm", l.alarm(env, "5xx"), nil},
+				{"subscribe to its topic", "sns:Subscribe", l.topic(env), nil},
+				{"rewrite its key policy", "kms:PutKeyPolicy", l.arn("kms", "key/logs-"+env), ownKey(env)},
+				{"delete its certificate", "acm:DeleteCertificate", l.arn("acm", "certificate/"+env), ownKey(env)},
+				{"delete its log group", "logs:DeleteLogGroup", l.logGroup(env), nil},
+				{"record a digest", "ssm:PutParameter", l.parameter(env, "image"), nil},
+			} {
+				v.never(r.name+": "+a.what, r.can(a.action, a.resource, a.c))
+			}
+		}
+	}},
+
+	{"the host assumes only itself and writes only its log group", func(l *layout, v *verdicts) {
+		for env := range l.envs {
+			host := &role{name: "gangway-" + env + "-host", arn: l.iam("role/gangway-" + env + "-host"), identity: []*iampolicy.Policy{allowEverything}}
+			b := l.boundary(env)
+			can := func(action, resource string, c ctx) iampolicy.Result {
+				return iampolicy.Evaluate(host.request(action, resource, c), iampolicy.Policies{Identity: host.identity, Boundary: b})
+			}
+			v.allowed(host.name+": assume itself for the app's credentials", can("sts:AssumeRole", host.arn, nil))
+			v.allowed(host.name+": create its stream", can("logs:CreateLogStream", l.logGroup(env)+":log-stream:i-1/gangway-blue/0123abcd", nil))
+			v.allowed(host.name+": read its rollout script", can("ssm:GetParameter", l.parameter(env, "rollout-script"), nil))
+			for _, a := range []attack{
+				{"assume the " + other(env) + " host role", "sts:AssumeRole", l.iam("role/gangway-" + other(env) + "-host"), nil},
+				{"assume its deploy role", "sts:AssumeRole", l.iam("role/gangway-" + env + "-deploy"), nil},
+				{"assume another role", "sts:AssumeRole", l.iam("role/admin"), nil},
+				{"write another log group of its environment", "logs:PutLogEvents", l.arn("logs", "log-group:/gangway/"+env+"/audit:log-stream:x"), nil},
+				{"delete its log group", "logs:DeleteLogGroup", l.logGroup(env), nil},
+				{"record a digest", "ssm:PutParameter", l.parameter(env, "image"), nil},
+			} {
+				v.never(host.name+": "+a.what, can(a.action, a.resource, a.c))
+			}
 		}
 	}},
 }
@@ -915,6 +1222,101 @@ var mutations = []mutation{
 		dropStatement("key:plans-prod", "DenyDecryptByAnyoneElse")},
 	{"prod may push to test's repository",
 		addStatement("inline:gangway-prod-deploy", `{"Sid":"Seeded","Effect":"Allow","Action":"ecr:PutImage","Resource":"arn:aws:ecr:`+region+`:*:repository/gangway-test"}`)},
+	// The serving layer.
+	{"load balancer changes no longer need the own Environment tag",
+		editStatement("managed:gangway-test-deploy-serving", "ElbOwnResources", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"load balancers may be created for any environment",
+		editStatement("managed:gangway-prod-deploy-serving", "ElbCreate", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"groups may be created without the own Environment tag",
+		editStatement("managed:gangway-test-deploy-serving", "AutoScalingCreate", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"group changes no longer need the own Environment tag",
+		editStatement("managed:gangway-prod-deploy-serving", "AutoScalingOwnGroup", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"group changes on every group",
+		editStatement("managed:gangway-test-deploy-serving", "AutoScalingOwnGroup", func(l *rawLayout, st map[string]any) {
+			st["Resource"] = "arn:aws:autoscaling:" + region + ":" + l.spec.account + ":autoScalingGroup:*"
+			delete(st, "Condition")
+		})},
+	{"launch templates and endpoints may be created untagged",
+		editStatement("managed:gangway-test-deploy-ec2", "Ec2CreateTaggedForEnvironment", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"the named deny misses the other environment's load balancer and group",
+		editStatement("inline:gangway-test-deploy", "DenyOtherEnvironmentNamed", func(_ *rawLayout, st map[string]any) {
+			var kept []any
+			for _, r := range st["Resource"].([]any) {
+				if s := r.(string); !strings.Contains(s, ":elasticloadbalancing:") && !strings.Contains(s, ":autoscaling:") {
+					kept = append(kept, r)
+				}
+			}
+			st["Resource"] = kept
+		})},
+	{"the named deny misses the other environment's alarms",
+		editStatement("inline:gangway-prod-plan", "DenyOtherEnvironmentNamed", func(_ *rawLayout, st map[string]any) {
+			var kept []any
+			for _, r := range st["Resource"].([]any) {
+				if !strings.Contains(r.(string), ":cloudwatch:") {
+					kept = append(kept, r)
+				}
+			}
+			st["Resource"] = kept
+		})},
+	{"certificates may be requested for any environment",
+		editStatement("managed:gangway-test-deploy-serving", "AcmRequest", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"Route 53 writes any name in the zone",
+		editStatement("managed:gangway-test-deploy-serving", "Route53OwnRecords", func(_ *rawLayout, st map[string]any) {
+			delete(st["Condition"].(map[string]any), "ForAllValues:StringLike")
+		})},
+	{"Route 53 writes any record type",
+		editStatement("managed:gangway-prod-deploy-serving", "Route53OwnRecords", func(_ *rawLayout, st map[string]any) {
+			delete(st["Condition"].(map[string]any), "ForAllValues:StringEquals")
+		})},
+	{"Route 53 writes in every zone",
+		addStatement("managed:gangway-test-deploy-serving", `{"Sid":"Seeded","Effect":"Allow","Action":"route53:ChangeResourceRecordSets","Resource":"arn:aws:route53:::hostedzone/*"}`)},
+	{"alarms of any name",
+		editStatement("managed:gangway-prod-deploy-monitoring", "CloudWatchOwnAlarms", func(l *rawLayout, st map[string]any) {
+			st["Resource"] = "arn:aws:cloudwatch:" + region + ":" + l.spec.account + ":alarm:*"
+		})},
+	{"topics of any name",
+		editStatement("managed:gangway-test-deploy-monitoring", "SnsOwnTopics", func(l *rawLayout, st map[string]any) {
+			st["Resource"] = "arn:aws:sns:" + region + ":" + l.spec.account + ":*"
+		})},
+	{"keys may be created untagged",
+		editStatement("managed:gangway-test-deploy-monitoring", "KmsCreateKey", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"key management on every key",
+		editStatement("managed:gangway-prod-deploy-monitoring", "KmsOwnKeys", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"key management reaches the bootstrap's keys",
+		editStatement("managed:gangway-test-deploy-monitoring", "KmsOwnKeys", func(_ *rawLayout, st map[string]any) {
+			delete(st["Condition"].(map[string]any)["StringEquals"].(map[string]any), "aws:ResourceTag/ManagedBy")
+		})},
+	{"any key may be claimed by tagging it",
+		editStatement("managed:gangway-test-deploy-monitoring", "KmsTagOnCreate", func(_ *rawLayout, st map[string]any) {
+			delete(st["Condition"].(map[string]any), "Null")
+		})},
+	{"the host role may be passed to any service",
+		editStatement("inline:gangway-test-deploy", "PassHostRoleToEc2", func(_ *rawLayout, st map[string]any) { delete(st, "Condition") })},
+	{"any service-linked role",
+		editStatement("inline:gangway-prod-deploy", "ServiceLinkedRolesForServing", func(l *rawLayout, st map[string]any) {
+			st["Resource"] = "arn:aws:iam::" + l.spec.account + ":role/aws-service-role/*"
+			delete(st, "Condition")
+		})},
+	{"the plan role may delete load balancers",
+		addStatement("inline:gangway-test-plan", `{"Sid":"Seeded","Effect":"Allow","Action":"elasticloadbalancing:DeleteLoadBalancer","Resource":"*"}`)},
+	{"the plan role may record digests",
+		addStatement("inline:gangway-prod-plan", `{"Sid":"Seeded","Effect":"Allow","Action":"ssm:PutParameter","Resource":"arn:aws:ssm:`+region+`:ACCOUNT:parameter/gangway/prod/*"}`)},
+	{"the host boundary may assume any role",
+		editStatement("managed:gangway-test-host-boundary", "AssumeOwnHostRole", func(_ *rawLayout, st map[string]any) { st["Resource"] = "*" })},
+	{"the host boundary writes every log group of its environment",
+		editStatement("managed:gangway-prod-host-boundary", "WriteOwnLogs", func(l *rawLayout, st map[string]any) {
+			st["Resource"] = "arn:aws:logs:" + region + ":" + l.spec.account + ":log-group:/gangway/prod/*"
+		})},
+	{"egress rules to any account's prefix lists",
+		editStatement("managed:gangway-test-deploy-ec2", "Ec2AwsManagedPrefixLists", func(_ *rawLayout, st map[string]any) {
+			st["Resource"] = "arn:aws:ec2:" + region + ":*:prefix-list/*"
+		})},
+	{"the deploy role may allocate Elastic IPs again",
+		addStatement("managed:gangway-test-deploy-ec2", `{"Sid":"Seeded","Effect":"Allow","Action":"ec2:AllocateAddress","Resource":"*"}`)},
+	{"the serving policy's load balancer creation is dropped",
+		dropStatement("managed:gangway-prod-deploy-serving", "ElbCreate")},
+	{"the host boundary's self-assumption is dropped",
+		dropStatement("managed:gangway-test-host-boundary", "AssumeOwnHostRole")},
 	// Seeded restrictions: the checks of what the pipeline needs must fail.
 	{"the promotion pull is dropped",
 		dropStatement("inline:gangway-prod-deploy", "EcrPullTestForPromotion")},

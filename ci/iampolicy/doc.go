@@ -13,7 +13,9 @@
 //     (and then also from the boundary, when one is given), or from a
 //     resource policy that names the principal itself;
 //   - a resource policy that names only the principal's account delegates
-//     to the account's identity policies; across accounts both the
+//     to the account's identity policies; across accounts (an account id
+//     in the resource's ARN other than the principal's; an ARN without one,
+//     or with "aws" for what AWS owns, is not another account) both the
 //     identity policies and the resource policy must allow;
 //   - for KMS keys and role trust policies (Policies.ResourceRequired) the
 //     resource policy must allow in every case.

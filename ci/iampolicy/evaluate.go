@@ -165,8 +165,11 @@ func Evaluate(req Request, p Policies) Result {
 		return Result{Decision: ImplicitDeny, Reason: fmt.Sprintf("%s %s on %s", reason, req.Action, req.Resource)}
 	}
 	noBoundary := "the permissions boundary allows no"
+	// A resource of another account has an account id in its ARN; an ARN
+	// without one (S3, public images) or with "aws" (what AWS owns: managed
+	// policies, managed prefix lists) is decided in the principal's account.
 	pAcct, rAcct := arnAccount(principal.ID), arnAccount(req.Resource)
-	if principal.Type == "AWS" && pAcct != "" && rAcct != "" && pAcct != rAcct {
+	if principal.Type == "AWS" && pAcct != "" && isAccountID(rAcct) && pAcct != rAcct {
 		// 3a. Across accounts both sides must allow: without a resource
 		// policy of the resource's account, nothing is allowed.
 		switch {

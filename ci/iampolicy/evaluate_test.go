@@ -102,6 +102,10 @@ func TestEvaluate(t *testing.T) {
 			r.Resource = "arn:aws:ecr:us-east-1:111111111111:repository/x"
 			r.Action = "ecr:BatchGetImage"
 		}), iampolicy.Policies{Identity: []*iampolicy.Policy{allowAll}, Resource: repoPolicyToAccountB}, iampolicy.Allowed, "all#All,repo#AcctB"},
+		{"what AWS owns is not another account", with(get, func(r *iampolicy.Request) {
+			r.Resource = "arn:aws:ec2:us-east-1:aws:prefix-list/pl-63a5400a"
+			r.Action = "ec2:AuthorizeSecurityGroupEgress"
+		}), iampolicy.Policies{Identity: []*iampolicy.Policy{allowAll}}, iampolicy.Allowed, "all#All"},
 		// Key policies: the key policy must allow.
 		{"key policy required: identity alone", with(get, func(r *iampolicy.Request) {
 			r.Action = "kms:Sign"

@@ -14,15 +14,26 @@ import (
 // Outputs is the outputs contract: what every environment's configuration
 // provides and later steps read. It is the one definition; `pipeline outputs`
 // prints it and every reader decodes it with ParseOutputs.
+//
+// A fleet: the hosts are the InService instances of the Auto Scaling group
+// ASGName (SSM targets them by their Environment and App tags); the digest
+// they serve and its rollout script are recorded in the SSM parameters
+// ImageParameter and RolloutScriptParameter, which a booting host reads;
+// Alarm5xxName is the alarm a rollout watches while a release bakes.
 type Outputs struct {
-	Environment      string `json:"environment"`
-	Region           string `json:"region"`
-	InstanceID       string `json:"instance_id"`
-	AppURL           string `json:"app_url"`
-	ECRRepositoryURL string `json:"ecr_repository_url"`
-	BucketName       string `json:"bucket_name"`
-	DBEndpoint       string `json:"db_endpoint"`
-	DBSecretARN      string `json:"db_secret_arn"`
+	Environment            string `json:"environment"`
+	Region                 string `json:"region"`
+	ASGName                string `json:"asg_name"`
+	AppURL                 string `json:"app_url"`
+	ECRRepositoryURL       string `json:"ecr_repository_url"`
+	BucketName             string `json:"bucket_name"`
+	DBEndpoint             string `json:"db_endpoint"`
+	DBSecretARN            string `json:"db_secret_arn"`
+	ImageParameter         string `json:"image_parameter"`
+	RolloutScriptParameter string `json:"rollout_script_parameter"`
+	LogGroupName           string `json:"log_group_name"`
+	Alarm5xxName           string `json:"alarm_5xx_name"`
+	TargetGroupARN         string `json:"target_group_arn"`
 }
 
 // OutputNames are the contract's output names, in the order of Outputs.

@@ -141,17 +141,28 @@ func TestNewBadInput(t *testing.T) {
 
 func TestParseOutputs(t *testing.T) {
 	t.Parallel()
-	all := `{"environment":"test","region":"us-east-1","instance_id":"i-1","app_url":"http://x","ecr_repository_url":"r.example.com/gangway-test","bucket_name":"b","db_endpoint":"db:5432","db_secret_arn":"arn:s","extra":{"x":1}}`
+	all := `{"environment":"test","region":"us-east-1","asg_name":"gangway-test","app_url":"http://x","ecr_repository_url":"r.example.com/gangway-test",` +
+		`"bucket_name":"b","db_endpoint":"db:5432","db_secret_arn":"arn:s","image_parameter":"/gangway/test/image",` +
+		`"rollout_script_parameter":"/gangway/test/rollout-script","log_group_name":"/gangway/test/app","alarm_5xx_name":"gangway-test-5xx",` +
+		`"target_group_arn":"arn:tg","extra":{"x":1}}`
 	o, err := ParseOutputs([]byte(all))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.AppURL != "http://x" || o.ECRRepositoryURL != "r.example.com/gangway-test" || o.DBSecretARN != "arn:s" {
-		t.Errorf("ParseOutputs = %+v", o)
+	want := Outputs{
+		Environment: "test", Region: "us-east-1", ASGName: "gangway-test", AppURL: "http://x",
+		ECRRepositoryURL: "r.example.com/gangway-test", BucketName: "b", DBEndpoint: "db:5432", DBSecretARN: "arn:s",
+		ImageParameter: "/gangway/test/image", RolloutScriptParameter: "/gangway/test/rollout-script",
+		LogGroupName: "/gangway/test/app", Alarm5xxName: "gangway-test-5xx", TargetGroupARN: "arn:tg",
+	}
+	if o != want {
+		t.Errorf("ParseOutputs = %+v, want %+v", o, want)
 	}
 	cases := []struct{ name, in, want string }{
 		{"not json", "nope", "JSON object"},
-		{"missing", `{"environment":"test"}`, "region, instance_id"},
+		{"missing", `{"environment":"test"}`, "region, asg_name, app_url"},
+		{"the single host's contract", `{"environment":"test","region":"r","instance_id":"i-1","app_url":"u","ecr_repository_url":"e","bucket_name":"b","db_endpoint":"d","db_secret_arn":"s"}`,
+			"asg_name, image_parameter, rollout_script_parameter, log_group_name, alarm_5xx_name, target_group_arn are missing"},
 		{"empty value", strings.Replace(all, `"app_url":"http://x"`, `"app_url":""`, 1), "app_url are missing or empty"},
 		{"not a string", strings.Replace(all, `"app_url":"http://x"`, `"app_url":{"value":"http://x"}`, 1), "app_url is"},
 	}
@@ -163,7 +174,8 @@ func TestParseOutputs(t *testing.T) {
 			}
 		})
 	}
-	if got, want := strings.Join(OutputNames, ","), "environment,region,instance_id,app_url,ecr_repository_url,bucket_name,db_endpoint,db_secret_arn"; got != want {
+	if got, want := strings.Join(OutputNames, ","), "environment,region,asg_name,app_url,ecr_repository_url,bucket_name,db_endpoint,db_secret_arn,"+
+		"image_parameter,rollout_script_parameter,log_group_name,alarm_5xx_name,target_group_arn"; got != want {
 		t.Errorf("OutputNames = %s, want %s", got, want)
 	}
 }

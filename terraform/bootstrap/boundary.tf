@@ -4,11 +4,12 @@
 # it, a deploy role that may write IAM policies could mint itself an
 # administrator role.
 #
-# It equals what the EC2 host needs, each statement scoped to its own
+# It equals what the EC2 hosts need, each statement scoped to its own
 # environment: the SSM agent, pulling its own image, reading its own
 # bucket, its own DB secret and its own parameters (/gangway/<env>/..., the
-# digest a booting host serves), and writing its own logs
-# (/gangway/<env>/...).
+# digest a booting host serves and its rollout script), writing its own app
+# log group (/gangway/<env>/app), and assuming its own role (the app
+# container's narrowed credentials).
 
 data "aws_iam_policy_document" "host_boundary" {
   for_each = local.envs
@@ -97,10 +98,19 @@ data "aws_iam_policy_document" "host_boundary" {
     }
   }
 
+  # docker's awslogs driver: streams of the app log group, nothing else.
   statement {
     sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-    resources = ["${local.logs}:log-group:/gangway/${each.key}/*"]
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.logs}:log-group:/gangway/${each.key}/app:*"]
+  }
+
+  # The app container's credentials: the host assumes its own role (with a
+  # session policy), and no other role.
+  statement {
+    sid       = "AssumeOwnHostRole"
+    actions   = ["sts:AssumeRole"]
+    resources = ["${local.iam}:role/${local.names[each.key].host_role}"]
   }
 }
 

@@ -9,9 +9,11 @@
 #     changed or removed afterwards;
 #   - single-account layout only: every role of one environment is denied
 #     every action on what is tagged with, or named for, the other
-#     environment (its instances and network, RDS, buckets, state, ECR
-#     repository, DB secret, parameters, log groups, roles, keys). With
-#     one account per environment the account boundary does this.
+#     environment (its instances, launch template and network, load
+#     balancer, target group, listeners, Auto Scaling group, certificate,
+#     RDS, buckets, state, ECR repository, DB secret, parameters, log
+#     groups, alarms, alarm topic, roles, keys). With one account per
+#     environment the account boundary does this.
 
 locals {
   ecr_pull_exemption = {
@@ -36,6 +38,13 @@ locals {
     "${local.ssm}:parameter/gangway/${env}/*",
     "${local.logs}:log-group:/gangway/${env}/*",
     "${local.kms}:alias/gangway-${env}-*",
+    local.serving[env].load_balancer,
+    local.serving[env].listener,
+    local.serving[env].listener_rule,
+    local.serving[env].target_group,
+    local.serving[env].group,
+    local.serving[env].alarms,
+    local.serving[env].topics,
   ] }
 }
 

@@ -69,8 +69,13 @@ data "aws_iam_policy_document" "plan" {
   statement {
     sid = "Describe"
     actions = [
+      "acm:ListCertificates",
+      "autoscaling:Describe*",
+      "cloudwatch:DescribeAlarms",
       "ec2:Describe*",
+      "elasticloadbalancing:Describe*",
       "kms:DescribeKey",
+      "kms:ListAliases",
       "logs:DescribeLogGroups",
       "rds:DescribeDBEngineVersions",
       "rds:DescribeDBInstances",
@@ -122,6 +127,48 @@ data "aws_iam_policy_document" "plan" {
       "${local.iam}:instance-profile/${local.names[each.key].host_role}",
       "${local.iam}:instance-profile/${local.names[each.key].host_role}-*",
     ]
+  }
+
+  # What a refresh of the serving layer reads beyond Describe: the
+  # certificate, the keys, the alarms' tags, the topic, the zone.
+  statement {
+    sid       = "OwnTaggedRead"
+    actions   = ["acm:DescribeCertificate", "acm:ListTagsForCertificate", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    resources = ["${local.acm}:certificate/*", "${local.kms}:key/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/ManagedBy"
+      values   = ["terraform"]
+    }
+  }
+
+  statement {
+    sid = "OwnAlarmsAndTopicRead"
+    actions = [
+      "cloudwatch:ListTagsForResource",
+      "sns:GetSubscriptionAttributes",
+      "sns:GetTopicAttributes",
+      "sns:ListSubscriptionsByTopic",
+      "sns:ListTagsForResource",
+    ]
+    resources = [local.serving[each.key].alarms, local.serving[each.key].topics]
+  }
+
+  dynamic "statement" {
+    for_each = contains(keys(var.service_domains), each.key) ? [var.service_domains[each.key].route53_zone_id] : []
+
+    content {
+      sid       = "OwnZoneRead"
+      actions   = ["route53:GetHostedZone", "route53:ListResourceRecordSets"]
+      resources = ["arn:${local.partition}:route53:::hostedzone/${statement.value}"]
+    }
   }
 
   statement {

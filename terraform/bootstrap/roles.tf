@@ -1,10 +1,12 @@
 # One deploy role per environment, gangway-<env>-deploy, assumable only by
 # the deploy job of that environment (github.tf). Its permissions are what
 # the pipeline does for that environment, and no more:
-#   - plan/apply/destroy terraform/: its own state objects, the network and
-#     host (EC2), RDS gangway-<env>, the app bucket, ECR gangway-<env>, the
-#     host role and profile gangway-<env>-host (under a permissions
-#     boundary), its SSM parameters and log groups;
+#   - plan/apply/destroy terraform/: its own state objects, the network,
+#     VPC endpoints and the hosts' launch template (EC2), the load
+#     balancer, Auto Scaling group, certificate, DNS records, alarms, alarm
+#     topic and KMS keys (serving.tf), RDS gangway-<env>, the app bucket,
+#     ECR gangway-<env>, the host role and profile gangway-<env>-host (under
+#     a permissions boundary), its SSM parameters and log groups;
 #   - push images to its own repository (prod: pull from test's repository,
 #     the promote step copies the tested digest from there);
 #   - SSM Run Command (AWS-RunShellScript) on its own environment's hosts;
@@ -21,44 +23,54 @@ locals {
   # Actions that create EC2 resources; CreateTags is allowed only as part
   # of one of them (ec2:CreateAction) and only with the own Environment tag.
   ec2_create_actions = [
-    "ec2:AllocateAddress",
     "ec2:AuthorizeSecurityGroupEgress",
     "ec2:AuthorizeSecurityGroupIngress",
     "ec2:CreateInternetGateway",
+    "ec2:CreateLaunchTemplate",
     "ec2:CreateRouteTable",
     "ec2:CreateSecurityGroup",
     "ec2:CreateSubnet",
     "ec2:CreateVpc",
+    "ec2:CreateVpcEndpoint",
     "ec2:RunInstances",
   ]
 
   # Actions on existing resources (including parents named in a create,
   # such as the VPC of a new subnet): only on resources tagged with the
   # role's environment.
+  # The hosts' launch template and the VPC endpoints too. The Elastic IP of
+  # the single host of earlier versions can still be disassociated and
+  # released (the move to the fleet destroys it); none is allocated any more.
   ec2_own_resource_actions = [
-    "ec2:AssociateAddress",
     "ec2:AssociateRouteTable",
     "ec2:AttachInternetGateway",
     "ec2:AuthorizeSecurityGroupEgress",
     "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:CreateLaunchTemplateVersion",
     "ec2:CreateRoute",
     "ec2:CreateRouteTable",
     "ec2:CreateSecurityGroup",
     "ec2:CreateSubnet",
+    "ec2:CreateVpcEndpoint",
     "ec2:DeleteInternetGateway",
+    "ec2:DeleteLaunchTemplate",
+    "ec2:DeleteLaunchTemplateVersions",
     "ec2:DeleteRoute",
     "ec2:DeleteRouteTable",
     "ec2:DeleteSecurityGroup",
     "ec2:DeleteSubnet",
     "ec2:DeleteVpc",
+    "ec2:DeleteVpcEndpoints",
     "ec2:DetachInternetGateway",
     "ec2:DisassociateAddress",
     "ec2:DisassociateRouteTable",
     "ec2:ModifyInstanceAttribute",
     "ec2:ModifyInstanceMetadataOptions",
+    "ec2:ModifyLaunchTemplate",
     "ec2:ModifySecurityGroupRules",
     "ec2:ModifySubnetAttribute",
     "ec2:ModifyVpcAttribute",
+    "ec2:ModifyVpcEndpoint",
     "ec2:RebootInstances",
     "ec2:ReleaseAddress",
     "ec2:ReplaceRoute",
@@ -72,6 +84,7 @@ locals {
     "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
     "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
   ]
+
 
   # What the AWS provider calls to create, refresh and delete the app
   # bucket of terraform/storage.tf (aws_s3_bucket and its public access
@@ -168,9 +181,14 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "Describe"
     actions = [
+      "acm:ListCertificates",
+      "autoscaling:Describe*",
+      "cloudwatch:DescribeAlarms",
       "ec2:Describe*",
       "ecr:GetAuthorizationToken",
+      "elasticloadbalancing:Describe*",
       "kms:DescribeKey",
+      "kms:ListAliases",
       "logs:DescribeLogGroups",
       "rds:DescribeDBEngineVersions",
       "rds:DescribeDBInstances",
@@ -286,12 +304,31 @@ data "aws_iam_policy_document" "deploy" {
     actions   = ["iam:PassRole"]
     resources = ["${local.iam}:role/${local.names[each.key].host_role}"]
 
-    # RunInstances passes it to EC2; AddRoleToInstanceProfile checks
-    # PassRole without a target service.
+    # RunInstances passes it to EC2, creating or updating the Auto Scaling
+    # group with a launch template that names the instance profile passes
+    # it to Auto Scaling; AddRoleToInstanceProfile checks PassRole without
+    # a target service.
     condition {
       test     = "StringEqualsIfExists"
       variable = "iam:PassedToService"
-      values   = ["ec2.amazonaws.com"]
+      values   = ["autoscaling.amazonaws.com", "ec2.amazonaws.com"]
+    }
+  }
+
+  # The first load balancer and Auto Scaling group of an account create
+  # their services' roles; no other service-linked role.
+  statement {
+    sid     = "ServiceLinkedRolesForServing"
+    actions = ["iam:CreateServiceLinkedRole"]
+    resources = [
+      "${local.iam}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+      "${local.iam}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com"]
     }
   }
 
@@ -330,14 +367,26 @@ data "aws_iam_policy_document" "deploy_ec2" {
   # created in (VPC, subnet, security group) is checked by Ec2OwnResources.
   statement {
     sid       = "Ec2CreateNetwork"
-    actions   = ["ec2:AllocateAddress", "ec2:CreateInternetGateway", "ec2:CreateVpc"]
-    resources = ["${local.ec2}:elastic-ip/*", "${local.ec2}:internet-gateway/*", "${local.ec2}:vpc/*"]
+    actions   = ["ec2:CreateInternetGateway", "ec2:CreateVpc"]
+    resources = ["${local.ec2}:internet-gateway/*", "${local.ec2}:vpc/*"]
   }
 
   statement {
     sid       = "Ec2CreateInVpc"
     actions   = ["ec2:CreateRouteTable", "ec2:CreateSecurityGroup", "ec2:CreateSubnet"]
     resources = ["${local.ec2}:route-table/*", "${local.ec2}:security-group/*", "${local.ec2}:subnet/*"]
+  }
+
+  statement {
+    sid       = "Ec2CreateTaggedForEnvironment"
+    actions   = ["ec2:CreateLaunchTemplate", "ec2:CreateVpcEndpoint"]
+    resources = ["${local.ec2}:launch-template/*", "${local.ec2}:vpc-endpoint/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Environment"
+      values   = [each.key]
+    }
   }
 
   statement {
@@ -426,6 +475,14 @@ data "aws_iam_policy_document" "deploy_ec2" {
       variable = "aws:ResourceTag/Environment"
       values   = [each.key]
     }
+  }
+
+  statement {
+    sid = "Ec2AwsManagedPrefixLists"
+    # The hosts reach S3 through its gateway endpoint: an egress rule to
+    # S3's prefix list, which AWS owns (no account in its ARN, no tags).
+    actions   = ["ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress"]
+    resources = ["arn:${local.partition}:ec2:${var.region}:aws:prefix-list/*"]
   }
 
   statement {
@@ -564,8 +621,10 @@ data "aws_iam_policy_document" "deploy_data" {
   statement {
     sid = "LogsOwnGroups"
     actions = [
+      "logs:AssociateKmsKey",
       "logs:CreateLogGroup",
       "logs:DeleteLogGroup",
+      "logs:DisassociateKmsKey",
       "logs:DeleteRetentionPolicy",
       "logs:ListTagsForResource",
       "logs:ListTagsLogGroup",
@@ -603,13 +662,16 @@ resource "aws_iam_role_policy" "deploy" {
 }
 
 # IAM allows 10,240 characters of inline policy per role and 6,144 per
-# managed policy: the guards and the core stay inline, the EC2 and data
-# statements are two managed policies of the environment. The deploy roles
+# managed policy: the guards and the core stay inline, the EC2, data,
+# serving and monitoring statements are four managed policies of the
+# environment. The deploy roles
 # cannot change any of them (DenyPipelineRoleChanges).
 locals {
   deploy_managed_policies = {
-    ec2  = data.aws_iam_policy_document.deploy_ec2
-    data = data.aws_iam_policy_document.deploy_data
+    ec2        = data.aws_iam_policy_document.deploy_ec2
+    data       = data.aws_iam_policy_document.deploy_data
+    serving    = data.aws_iam_policy_document.deploy_serving
+    monitoring = data.aws_iam_policy_document.deploy_monitoring
   }
   deploy_policy_attachments = merge([
     for env in keys(local.envs) : {

@@ -122,3 +122,26 @@ variable "create_plan_role" {
   default     = true
   nullable    = false
 }
+
+variable "service_domains" {
+  description = "Per environment that has a domain (terraform/'s domain_name and route53_zone_id), that domain and the id of the Route 53 hosted zone that holds it: the deploy role may then write exactly the domain's alias record and ACM's validation record (_*.<domain>), A and CNAME only, in that zone. An environment without an entry gets no Route 53 permission (it serves plain HTTP on the load balancer's name)."
+  type = map(object({
+    domain_name     = string
+    route53_zone_id = string
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = length(setsubtract(keys(var.service_domains), ["test", "prod"])) == 0
+    error_message = "service_domains keys must be test and/or prod."
+  }
+
+  validation {
+    condition = alltrue([
+      for d in values(var.service_domains) :
+      can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", d.domain_name)) && can(regex("^Z[A-Z0-9]{1,31}$", d.route53_zone_id))
+    ])
+    error_message = "Each service_domains entry needs a lowercase domain_name such as app.example.com and a route53_zone_id such as Z0123456789ABCDEFGHIJ."
+  }
+}

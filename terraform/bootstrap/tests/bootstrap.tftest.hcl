@@ -81,6 +81,16 @@ run "state_bucket_named_for_an_environment" {
   expect_failures = [var.state_bucket_name]
 }
 
+run "service_domain_not_a_name" {
+  command = plan
+
+  variables {
+    service_domains = { prod = { domain_name = "https://app.example.com", route53_zone_id = "Z0123456789ABCDEFGHIJ" } }
+  }
+
+  expect_failures = [var.service_domains]
+}
+
 run "bad_promotion_source" {
   command = plan
 
@@ -134,6 +144,36 @@ run "prod_account" {
       for s in jsondecode(aws_iam_role_policy.deploy["prod"].policy).Statement : s.Resource if s.Sid == "EcrPullTestForPromotion"
     ]) == "arn:aws:ecr:us-east-1:111111111111:repository/gangway-test"
     error_message = "prod pulls only from the promotion source repository."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_policy.deploy["prod-serving"].policy).Statement : s if startswith(s.Sid, "Route53Own")]) == 0
+    error_message = "Without service_domains, the deploy role gets no Route 53 write."
+  }
+}
+
+# A domain for prod: Route 53 writes of its alias and ACM's validation
+# record, in its zone only.
+run "prod_domain" {
+  command = plan
+
+  variables {
+    environments    = { prod = "production" }
+    service_domains = { prod = { domain_name = "app.example.com", route53_zone_id = "Z0123456789ABCDEFGHIJ" } }
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_policy.deploy["prod-serving"].policy).Statement : s if s.Sid == "Route53OwnRecords"]) == {
+      Sid      = "Route53OwnRecords"
+      Effect   = "Allow"
+      Action   = "route53:ChangeResourceRecordSets"
+      Resource = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
+      Condition = {
+        "ForAllValues:StringLike"   = { "route53:ChangeResourceRecordSetsNormalizedRecordNames" = ["app.example.com", "_*.app.example.com"] }
+        "ForAllValues:StringEquals" = { "route53:ChangeResourceRecordSetsRecordTypes" = ["A", "CNAME"] }
+      }
+    }
+    error_message = "The prod deploy role may write only app.example.com and _*.app.example.com (A, CNAME) in its zone."
   }
 }
 
@@ -253,7 +293,7 @@ run "bootstrap" {
         one([for s in jsondecode(aws_iam_role_policy.deploy[env].policy).Statement : s.Condition.StringEquals["iam:PermissionsBoundary"] if s.Sid == "IamHostRoleWithBoundary"]) == aws_iam_policy.host_boundary[env].arn &&
         one([for s in jsondecode(aws_iam_role_policy.deploy[env].policy).Statement : s.Condition.StringEquals["iam:PermissionsBoundary"] if s.Sid == "IamAttachOnlySsmCore"]) == aws_iam_policy.host_boundary[env].arn &&
         alltrue([
-          for s in concat(jsondecode(aws_iam_role_policy.deploy[env].policy).Statement, jsondecode(aws_iam_policy.deploy["${env}-ec2"].policy).Statement, jsondecode(aws_iam_policy.deploy["${env}-data"].policy).Statement) :
+          for s in flatten(concat([jsondecode(aws_iam_role_policy.deploy[env].policy).Statement], [for part in ["ec2", "data", "serving", "monitoring"] : jsondecode(aws_iam_policy.deploy["${env}-${part}"].policy).Statement])) :
           s.Effect == "Deny" || s.Sid == "IamHostRoleWithBoundary" || s.Sid == "IamAttachOnlySsmCore" ||
           length(setintersection(flatten([try(s.Action, [])]), ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion", "iam:*"])) == 0
         ]) &&
