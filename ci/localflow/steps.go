@@ -154,7 +154,8 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	f.logf("rolling out %s to the %s host (script output: %s)", image, env, logPath)
 	res, runErr := rollout.RunLocal(ctx, p, logFile)
 	f.images = append(f.images, image.String())
-	host := ssmrun.HostResult{InstanceID: out.InstanceID, Status: "Success"}
+	// The simulated host stands for one member of the group: named for itself.
+	host := ssmrun.HostResult{InstanceID: p.NamePrefix, Status: "Success"}
 	if res.Status != "" {
 		host.Result = &res
 	}
