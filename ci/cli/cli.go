@@ -59,6 +59,7 @@ func commands() []command {
 		rolloutCommand(),
 		rollbackCommand(),
 		driftCommand(),
+		historyCommand(),
 		ghaCommand(),
 		localCommand(),
 	}
