@@ -34,6 +34,9 @@ func (l *layout) deploy(env string) *role {
 	return l.roles["gangway-"+env+"-deploy"]
 }
 func (l *layout) plan(env string) *role { return l.roles["gangway-"+env+"-plan"] }
+
+// preview is the prod preview role of pull requests (nil where prod is not).
+func (l *layout) preview() *role { return l.roles["gangway-prod-preview"] }
 func (l *layout) boundary(env string) *iampolicy.Policy {
 	return l.managed["gangway-"+env+"-host-boundary"]
 }
@@ -386,7 +389,7 @@ var checks = []check{
 		policyActions := []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion", "iam:DeletePolicy"}
 		var targets, policies []string
 		for env := range l.envs {
-			targets = append(targets, l.iam("role/gangway-"+env+"-deploy"), l.iam("role/gangway-"+env+"-plan"))
+			targets = append(targets, l.iam("role/gangway-"+env+"-deploy"), l.iam("role/gangway-"+env+"-plan"), l.iam("role/gangway-"+env+"-preview"))
 			policies = append(policies, l.iam("policy/gangway-"+env+"-host-boundary"), l.iam("policy/gangway-"+env+"-deploy-ec2"), l.iam("policy/gangway-"+env+"-deploy-data"))
 		}
 		for env := range l.envs {
@@ -462,6 +465,35 @@ var checks = []check{
 		}
 	}},
 
+	{"the prod preview role reads prod and writes nothing, not even the lock", func(l *layout, v *verdicts) {
+		r := l.preview()
+		if r == nil {
+			return
+		}
+		tls := ctx{"aws:SecureTransport": {"true"}, "s3:x-amz-server-side-encryption": {"aws:kms"}}
+		v.allowed(r.name+": read prod's state", r.canOn(l.stateBkt, false, "s3:GetObject", l.state("gangway/prod/terraform.tfstate"), tls))
+		v.allowed(r.name+": describe instances", r.can("ec2:DescribeInstances", "*", ctx{"aws:RequestedRegion": {region}}))
+		for _, key := range []string{"terraform.tfstate", "terraform.tfstate.tflock", "plans/p.tfplan.tar"} {
+			for _, a := range []string{"s3:PutObject", "s3:DeleteObject"} {
+				v.never(r.name+": "+a+" gangway/prod/"+key, r.canOn(l.stateBkt, false, a, l.state("gangway/prod/"+key), tls))
+			}
+		}
+		if key := l.keys["plans-prod"]; key != nil {
+			keyARN := l.arn("kms", "key/plans-prod")
+			viaS3 := with(tagged("prod"), "kms:ViaService", "s3."+region+".amazonaws.com", "kms:ResourceAliases", "alias/gangway-prod-plans")
+			v.never(r.name+": decrypt a stored plan", r.canOn(key, true, "kms:Decrypt", keyARN, viaS3))
+			v.never(r.name+": encrypt a plan", r.canOn(key, true, "kms:GenerateDataKey", keyARN, viaS3))
+		}
+		for _, a := range []attack{
+			{"read app objects", "s3:GetObject", l.bucket("prod") + "/records/1.json", nil},
+			{"run a command", "ssm:SendCommand", l.ec2("instance/i-prod"), ctx{"ssm:resourceTag/Environment": {"prod"}, "ssm:resourceTag/App": {"gangway"}}},
+			{"record a digest", "ssm:PutParameter", l.parameter("prod", "image"), nil},
+			{"push an image", "ecr:PutImage", l.repository("prod"), nil},
+		} {
+			v.never(r.name+": "+a.what, r.can(a.action, a.resource, a.c))
+		}
+	}},
+
 	{"the OIDC trust admits exactly the pipeline's jobs", func(l *layout, v *verdicts) {
 		const wf = repo + "/.github/workflows/"
 		assume := func(r *role, sub string, aud ...string) iampolicy.Result {
@@ -509,6 +541,15 @@ var checks = []check{
 			v.allowed("drift check of prod", assume(p, sub("ref:refs/heads/main", "drift.yml", "refs/heads/main")))
 			v.never("a pull request, prod plan role", assume(p, pr))
 			v.never("prod.yml on another branch, prod plan role", assume(p, sub("ref:refs/heads/develop", "prod.yml", "refs/heads/develop")))
+			if pv := l.preview(); pv == nil {
+				v.fail("the account that hosts prod must hold the prod preview role")
+			} else {
+				v.allowed("pull-request preview of prod", assume(pv, pr))
+				v.never("a pull request of another workflow, prod preview role", assume(pv, sub("pull_request", "evil.yml", "refs/pull/42/merge")))
+				v.never("prod.yml on main, prod preview role", assume(pv, sub("ref:refs/heads/main", "prod.yml", "refs/heads/main")))
+				v.never("the prod deploy job, prod preview role", assume(pv, sub("environment:production", "prod.yml", "refs/heads/main")))
+				v.never("test.yml pushed to develop, prod preview role", assume(pv, sub("ref:refs/heads/develop", "test.yml", "refs/heads/develop")))
+			}
 		}
 		for _, r := range l.roles {
 			other := iampolicy.Evaluate(iampolicy.Request{
@@ -1197,6 +1238,12 @@ var mutations = []mutation{
 	{"the audience is no longer checked",
 		editStatement("trust:gangway-test-deploy", "GitHubDeployJob", func(_ *rawLayout, st map[string]any) {
 			delete(st["Condition"].(map[string]any)["StringEquals"].(map[string]any), "token.actions.githubusercontent.com:aud")
+		})},
+	{"the prod preview role may take the state lock",
+		dropStatement("inline:gangway-prod-preview", "DenyStateWrites")},
+	{"any workflow's pull request may assume the prod preview role",
+		editStatement("trust:gangway-prod-preview", "GitHubPullRequestPreview", func(_ *rawLayout, st map[string]any) {
+			st["Condition"].(map[string]any)["StringLike"] = map[string]any{"token.actions.githubusercontent.com:sub": "repo:" + repo + ":pull_request:*"}
 		})},
 	{"pull requests may assume the prod plan role",
 		addStatement("trust:gangway-prod-plan", `{"Sid":"Seeded","Effect":"Allow","Action":"sts:AssumeRoleWithWebIdentity",

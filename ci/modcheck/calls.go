@@ -218,6 +218,7 @@ func isCheck(m *Module, name string) bool {
 // step's run:, a fenced block of a document): lines joined where they end
 // in a backslash, words split as the shell does (quotes kept together),
 // simple NAME="words" assignments expanded where $NAME is used unquoted,
+// array expansions "${NAME[@]}" (optional words) left out,
 // and each command cut at a pipe, a redirection or a command separator.
 // Where names file:line, counting the script's lines from firstLine.
 func ExtractCalls(file string, firstLine int, script string) ([]Call, error) {
@@ -262,6 +263,9 @@ func ExtractCalls(file string, firstLine int, script string) ([]Call, error) {
 				}
 			case !w.quoted && strings.HasPrefix(w.text, "$") && vars[strings.Trim(w.text, "${}")] != nil:
 				cmd = append(cmd, vars[strings.Trim(w.text, "${}")]...)
+			case arrayExpansionRE.MatchString(w.text):
+				// "${opt[@]}": optional words set by the script's own
+				// condition; the call must resolve without them.
 			default:
 				cmd = append(cmd, w.text)
 			}
@@ -271,7 +275,10 @@ func ExtractCalls(file string, firstLine int, script string) ([]Call, error) {
 	return calls, nil
 }
 
-var assignRE = regexp.MustCompile(`(?s)^([A-Za-z_][A-Za-z0-9_]*)=(.*)$`)
+var (
+	assignRE         = regexp.MustCompile(`(?s)^([A-Za-z_][A-Za-z0-9_]*)=(.*)$`)
+	arrayExpansionRE = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*\[@\]\}$`)
+)
 
 type word struct {
 	text        string

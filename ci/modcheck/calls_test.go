@@ -102,6 +102,7 @@ dagger call $AWS plan --env test summary > summary.md
 echo done && dagger call verdict --report ".deploy/result.json" | tee x
 dagger call \
   build --revision 'a b' as-tarball export --path out.tar # trailing comment
+dagger call preview-comment --summary a.md "${more[@]}"
 `
 	calls, err := ExtractCalls("s.sh", 10, script)
 	if err != nil {
@@ -111,6 +112,7 @@ dagger call \
 		"s.sh:12: dagger call --aws-access-key-id env://A --aws-secret-access-key env://B plan --env test summary",
 		"s.sh:13: dagger call verdict --report .deploy/result.json",
 		"s.sh:14: dagger call build --revision a b as-tarball export --path out.tar",
+		"s.sh:16: dagger call preview-comment --summary a.md",
 	}
 	var got []string
 	for _, c := range calls {
@@ -119,7 +121,7 @@ dagger call \
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ExtractCalls =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if len(calls) == 3 && calls[2].Words[4] != "a b" {
+	if len(calls) == 4 && calls[2].Words[4] != "a b" {
 		t.Errorf("a quoted value is one word: %q", calls[2].Words)
 	}
 }

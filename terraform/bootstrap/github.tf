@@ -38,7 +38,8 @@ locals {
   # request number is the wildcard) and drift checks on the default branch.
   # prod: the plan prod.yml shows before the approval, and drift checks,
   # both on the default branch. Pull requests run code nobody has reviewed
-  # yet, so they never get a prod role, not even a read-only one.
+  # yet, so they never get a prod role that can write anything: their prod
+  # preview has a role of its own, read-only and lock-free (preview_role.tf).
   plan_subjects = {
     test = {
       equals = ["repo:${local.repo}:ref:${local.default_ref}:job_workflow_ref:${local.workflow["drift.yml"]}@${local.default_ref}"]

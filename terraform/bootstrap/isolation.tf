@@ -82,6 +82,7 @@ data "aws_iam_policy_document" "deploy_guards" {
     resources = [
       "${local.iam}:role/gangway-*-deploy",
       "${local.iam}:role/gangway-*-plan",
+      "${local.iam}:role/gangway-*-preview",
       "${local.iam}:policy/gangway-*-deploy-*",
       "${local.iam}:policy/gangway-*-host-boundary",
     ]

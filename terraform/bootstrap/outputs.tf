@@ -28,11 +28,17 @@ output "plan_role_arns" {
   value       = { for env, role in aws_iam_role.plan : env => role.arn }
 }
 
+output "prod_preview_role_arn" {
+  description = "The prod preview role (GitHub repository variable PROD_PREVIEW_ROLE_ARN); empty when it is not created here."
+  value       = one(aws_iam_role.prod_preview[*].arn)
+}
+
 output "github_oidc_subjects" {
   description = "Exactly which OIDC subjects each role trusts (after the repository's subject customisation, see README.md); StringLike patterns are marked \"like:\"."
   value = merge(
     { for env in keys(local.envs) : local.names[env].deploy_role => local.deploy_subjects[env] },
     { for env in keys(aws_iam_role.plan) : local.names[env].plan_role => concat(local.plan_subjects[env].equals, [for s in local.plan_subjects[env].like : "like:${s}"]) },
+    local.create_prod_preview ? { (local.prod_preview_role) = ["like:${local.prod_preview_subject}"] } : {},
   )
 }
 

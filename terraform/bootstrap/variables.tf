@@ -123,6 +123,13 @@ variable "create_plan_role" {
   nullable    = false
 }
 
+variable "create_prod_preview_role" {
+  description = "Create gangway-prod-preview (in the account that hosts prod, with create_plan_role): the read-only, lock-free role a pull request's preview plans prod with. Anyone who may push a branch can then read prod's state and configuration through a pull request; false limits previews to test."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "service_domains" {
   description = "Per environment that has a domain (terraform/'s domain_name and route53_zone_id), that domain and the id of the Route 53 hosted zone that holds it: the deploy role may then write exactly the domain's alias record and ACM's validation record (_*.<domain>), A and CNAME only, in that zone. An environment without an entry gets no Route 53 permission (it serves plain HTTP on the load balancer's name)."
   type = map(object({
