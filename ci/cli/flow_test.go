@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/tf"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
 )
 
@@ -81,7 +82,7 @@ func TestTerraformFlow(t *testing.T) {
 		t.Fatalf("outputs: exit %d: %s", code, stderr)
 	}
 	outs := decode(t, stdout)
-	if len(outs) != 8 || outs["environment"] != "test" || outs["bucket_name"] != "gangway-test-fixture-data" {
+	if len(outs) != len(tf.OutputNames) || outs["environment"] != "test" || outs["bucket_name"] != "gangway-test-fixture-data" {
 		t.Errorf("outputs = %v", outs)
 	}
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/reporoot"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
 
@@ -90,7 +91,7 @@ func (f *tfFlags) validate(io IO) error {
 		return &UsageError{Err: err}
 	}
 	if f.dir == "" {
-		root, err := repoRoot()
+		root, err := reporoot.FromWorkingDir()
 		if err != nil {
 			return &UsageError{Err: fmt.Errorf("%v: set --dir", err)}
 		}
@@ -188,27 +189,6 @@ func terraformEnviron(getenv func(string) string, s awsenv.Settings) []string {
 	}
 	env = append(env, "AWS_REGION="+s.Region, "AWS_DEFAULT_REGION="+s.Region, "CHECKPOINT_DISABLE=1")
 	return env
-}
-
-// repoRoot walks up from the working directory to the directory holding
-// dagger.json or .git.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		for _, marker := range []string{"dagger.json", ".git"} {
-			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no repository root (dagger.json or .git) above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // tfFailure prints the machine-readable side of a terraform failure on

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gangway-dev/gangway/ci/localflow"
+	"github.com/gangway-dev/gangway/ci/reporoot"
 )
 
 func localCommand() command {
@@ -31,7 +32,7 @@ func localCommand() command {
 			status := fs.Bool("status", false, "show what a kept world runs (hosts, images, a run waiting for approval), then exit")
 			verbose := fs.Bool("verbose", false, "stream every tool's output to the console too (it always goes to a log file per stage)")
 			return func(ctx context.Context, io IO) error {
-				root, err := repoRoot()
+				root, err := reporoot.FromWorkingDir()
 				if err != nil {
 					return err
 				}

@@ -9,13 +9,14 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/imageref/reftest"
+	"github.com/gangway-dev/gangway/ci/reporoot"
 	"github.com/gangway-dev/gangway/ci/workflows"
 )
 
 // real returns the pipeline's text and dagger.json's engine version.
 func real(t *testing.T) (string, string) {
 	t.Helper()
-	root, err := workflows.Root(".")
+	root, err := reporoot.Find(".")
 	if err != nil {
 		t.Fatal(err)
 	}

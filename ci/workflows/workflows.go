@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -124,22 +123,6 @@ func EngineVersion(path string) (string, error) {
 		return "", fmt.Errorf("parsing %s: %w", path, err)
 	}
 	return strings.TrimPrefix(cfg.EngineVersion, "v"), nil
-}
-
-// Root finds the repository root (the directory holding dagger.json) from dir upwards.
-func Root(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "dagger.json")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no dagger.json above %s", dir)
-		}
-	}
 }
 
 // The artifact that carries the tested digest from test.yml to prod.yml.

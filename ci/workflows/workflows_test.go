@@ -9,6 +9,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/imageref/reftest"
+	"github.com/gangway-dev/gangway/ci/reporoot"
 )
 
 type files struct {
@@ -18,7 +19,7 @@ type files struct {
 
 func readFiles(t *testing.T) files {
 	t.Helper()
-	root, err := Root(".")
+	root, err := reporoot.Find(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +205,7 @@ func TestSplitTop(t *testing.T) {
 // workflows install must be the same release.
 func TestEngineVersionMatchesSDK(t *testing.T) {
 	t.Parallel()
-	root, err := Root(".")
+	root, err := reporoot.Find(".")
 	if err != nil {
 		t.Fatal(err)
 	}
