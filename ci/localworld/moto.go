@@ -2,10 +2,18 @@ package localworld
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 )
+
+// motoServer runs moto_server with the corrections that make it answer as
+// AWS does where the pipeline's Terraform depends on it (see the script).
+//
+//go:embed moto_server.py
+var motoServer []byte
 
 // Moto is a running moto_server.
 type Moto struct {
@@ -14,10 +22,15 @@ type Moto struct {
 	proc     *process
 }
 
-// StartMoto starts moto_server on a free loopback port with AWS-managed IAM
-// policies loaded, and waits until it answers. Its log goes to logDir.
+// StartMoto starts moto_server (corrected, see moto_server.py) on a free
+// loopback port with AWS-managed IAM policies loaded, and waits until it
+// answers. Its log and the script go to logDir.
 func StartMoto(ctx context.Context, logDir string) (*Moto, error) {
-	bin, err := lookPath("moto_server", "pip install 'moto[server]==5.2.1'")
+	if _, err := lookPath("moto_server", "pip install 'moto[server]==5.2.1'"); err != nil {
+		return nil, err
+	}
+	// moto_server's own interpreter: the python3 that has moto installed.
+	python, err := lookPath("python3", "install Python 3 with moto[server]==5.2.1")
 	if err != nil {
 		return nil, err
 	}
@@ -25,9 +38,13 @@ func StartMoto(ctx context.Context, logDir string) (*Moto, error) {
 	if err != nil {
 		return nil, err
 	}
+	script := filepath.Join(logDir, fmt.Sprintf("moto-%d.py", port))
+	if err := os.WriteFile(script, motoServer, 0o644); err != nil {
+		return nil, fmt.Errorf("writing moto_server's script: %w", err)
+	}
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	proc, err := startServer(ctx, "moto_server", bin,
-		[]string{"-H", "127.0.0.1", "-p", fmt.Sprint(port)},
+	proc, err := startServer(ctx, "moto_server", python,
+		[]string{script, "-H", "127.0.0.1", "-p", fmt.Sprint(port)},
 		[]string{"MOTO_IAM_LOAD_MANAGED_POLICIES=true"},
 		filepath.Join(logDir, fmt.Sprintf("moto-%d.log", port)), endpoint+"/moto-api/", 60*time.Second)
 	if err != nil {
