@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole flow on this machine, unattended, as the README's first command
-# runs it, five times in one kept world, checking each JSON report:
+# runs it, six times in one kept world, checking each JSON report:
 #   1. first release: preview, test deploy, integration gate, prod plan
 #      stored for review, approval, prod deploy of exactly that plan, and a
 #      drift check that must name the one change made behind Terraform's back
@@ -9,7 +9,9 @@
 #   3. no approval: the flow stops before prod, says how to approve and
 #      keeps its world with test deployed; `--status` shows it waiting, and
 #      `--approve` continues from the approval with that digest and plan
-#   4. --break: the integration gate stops a defective release and signs
+#   4. --redeploy: the same digest again, no build; every host already
+#      serving it is left alone (the no-op deploy's time is printed)
+#   5. --break: the integration gate stops a defective release and signs
 #      nothing; prod keeps release 3, and `verify-tested` refuses the
 #      defective digest; then `local --down` removes the world
 set -euo pipefail
@@ -44,6 +46,7 @@ flow unapproved 2
 "$out/pipeline" local --dir "$dir" --status >"$out/status.json" 2>"$out/status.log"
 cat "$out/status.log"
 flow resumed 0 --approve --keep
+flow redeploy 0 --approve --keep --redeploy
 flow broken 1 --approve --break --keep
 
 # Quiet output: tool output went to the per-stage logs, not the console.
@@ -72,7 +75,7 @@ echo "--- verify-tested refuses the defective digest: $(tail -1 "$out/verify.log
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
-r = {n: json.load(open(f"{out}/{n}.json")) for n in ("first", "changed", "unapproved", "resumed", "broken")}
+r = {n: json.load(open(f"{out}/{n}.json")) for n in ("first", "changed", "unapproved", "resumed", "redeploy", "broken")}
 status = json.load(open(f"{out}/status.json"))
 problems = []
 def expect(cond, what):
@@ -84,7 +87,7 @@ def stages(rep):
 def steps(rep, key):
     return {s["name"]: s["result"] for s in (rep.get(key) or {}).get("steps", [])}
 
-for name in ("first", "changed", "resumed"):
+for name in ("first", "changed", "resumed", "redeploy"):
     rep = r[name]
     expect(rep["result"] == "deployed", f"{name}: result {rep['result']!r}, want deployed ({rep.get('reason')})")
     # The one deploy sequence ran every step, and the gate signed its record.
@@ -141,6 +144,18 @@ expect(names.count("deploy-test") == 1 and names.count("prod-plan") == 1 and nam
 expect(z["prod_plan"]["bundle_sha256"] == u["prod_plan"]["bundle_sha256"], "resumed: not the plan that waited for approval")
 expect(z["prod_image_after"].endswith("@" + u["digest"]), f"resumed: prod serves {z['prod_image_after']}")
 
+# --redeploy: the digest test served, no build, and no host touched.
+d = r["redeploy"]
+expect(d.get("redeploy") and d["digest"] == z["digest"] and d["version"] == z["version"],
+       f"redeploy: deployed {d['version']} {d['digest']}, want what test served: {z['version']} {z['digest']}")
+expect("publish" not in steps(d, "test_deploy"), f"redeploy: built and published again: {steps(d, 'test_deploy')}")
+for env in ("test", "prod"):
+    ro = (d.get(f"{env}_deploy") or {}).get("rollout") or {}
+    hosts = [(h.get("result") or {}).get("status") for h in ro.get("hosts", [])]
+    expect(hosts and set(hosts) == {"unchanged"}, f"redeploy: {env} hosts {hosts}, want every one unchanged")
+def deploy_seconds(rep):
+    return sum(s["seconds"] for s in rep["stages"] if s["name"] in ("deploy-test", "deploy-prod"))
+
 b = r["broken"]
 expect(b["result"] == "gate_failed", f"broken: result {b['result']!r}, want gate_failed")
 expect(stages(b).get("deploy-test") == "passed", f"broken: the defect should pass the rollout health gate: {stages(b)}")
@@ -154,6 +169,8 @@ expect(b["gate"]["failed_step"] == "integration-tests" and " failed: " in b["gat
 
 for p in problems:
     print("FAIL:", p)
+noop, full = deploy_seconds(d), deploy_seconds(r["first"])
+print(f"no-op deploy (--redeploy, deploy-test + deploy-prod): {noop:.1f}s; first release's: {full:.1f}s; ratio {noop / full:.2f}")
 print(f"local flow reports: {len(problems)} problems; prod rollout {c['prod_rollout_seconds']:.1f}s, "
       f"{load.get('failed')} failed of {load.get('requests')} requests at {load.get('rate', 0):.0f} req/s")
 sys.exit(1 if problems else 0)
@@ -165,4 +182,4 @@ left=$(podman ps -a --format '{{.Names}}' | grep '^gangway-local-' || true)
 [ ! -e "$dir/world.json" ] || { echo "the world was not cleaned up"; exit 1; }
 trap - EXIT
 rm -rf "$out"
-echo "local flow: 5 runs checked"
+echo "local flow: 6 runs checked"

@@ -25,6 +25,7 @@ func localCommand() command {
 		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
 			approve := fs.Bool("approve", false, "approve the production deploy in advance (unattended runs); without it a terminal prompt asks")
 			broken := fs.Bool("break", false, "build a release with a real defect in its database writes: the integration gate must stop it")
+			redeploy := fs.Bool("redeploy", false, "deploy again what the kept world's test serves, with no build: hosts already serving it are left alone")
 			keep := fs.Bool("keep", false, "leave the local world running for the next run (which then makes a changed deploy)")
 			report := fs.String("report", "", "write the JSON report to this file")
 			dir := fs.String("dir", "", "state directory for the world, hosts and plans (default .local at the repository root)")
@@ -32,6 +33,9 @@ func localCommand() command {
 			status := fs.Bool("status", false, "show what a kept world runs (hosts, images, a run waiting for approval), then exit")
 			verbose := fs.Bool("verbose", false, "stream every tool's output to the console too (it always goes to a log file per stage)")
 			return func(ctx context.Context, io IO) error {
+				if *redeploy && *broken {
+					return usagef("--redeploy deploys what test serves and --break builds a defective release: choose one")
+				}
 				root, err := reporoot.FromWorkingDir()
 				if err != nil {
 					return err
@@ -59,6 +63,7 @@ func localCommand() command {
 					Dir:        *dir,
 					Approve:    *approve,
 					Break:      *broken,
+					Redeploy:   *redeploy,
 					Keep:       *keep,
 					ReportPath: *report,
 					Stdin:      os.Stdin,

@@ -33,6 +33,9 @@ type Options struct {
 	// Break builds a release with a real defect in its database writes, to
 	// show the integration gate stopping the flow.
 	Break bool
+	// Redeploy deploys again, with no new build, the digest the kept
+	// world's test serves: every host already serving it is left alone.
+	Redeploy bool
 	// Keep leaves the world running after the run, for a later run to reuse.
 	Keep bool
 	// ReportPath is where the JSON report goes ("" for none).
@@ -72,6 +75,8 @@ type flow struct {
 	images []string // local image references to remove at cleanup
 	// commit is the checkout's revision, recorded in the reviewed plan.
 	commit string
+	// redeployImage is the digest a --redeploy run deploys ("" otherwise).
+	redeployImage string
 	// prodPlan is the stored plan the approval is for.
 	prodPlan *tf.PlanOutput
 	// console shows the stages; logDir holds one log file per stage, and
@@ -113,6 +118,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	case perr != nil:
 		f.console.Printf("ignoring the run waiting for approval: %v; starting a fresh run", perr)
 		err = f.run(ctx)
+	case opts.Redeploy && opts.Break:
+		err = errors.New("--redeploy deploys what test serves and --break builds a defective release: choose one")
 	case p != nil && !opts.Break:
 		f.console.Printf("continuing the run of %s waiting for approval since %s (a run with --break starts afresh)", p.Report.Version, p.Since.Format(time.DateTime))
 		err = f.resume(ctx, p)
@@ -170,7 +177,7 @@ func (f *flow) run(ctx context.Context) error {
 	}
 	// test.yml on develop: job deploy, then job integration-tests.
 	if err := f.stage(ctx, "deploy-test", func(ctx context.Context) (string, error) {
-		rep, err := deploy.Run(ctx, s, deploy.Request{Env: "test", Revision: f.report.Version, SkipIntegrationTests: true})
+		rep, err := deploy.Run(ctx, s, deploy.Request{Env: "test", Image: f.redeployImage, Revision: f.report.Version, SkipIntegrationTests: true})
 		f.report.TestDeploy = rep
 		f.report.TestImage = rep.Image
 		if ref, perr := imageref.Parse(rep.Image); perr == nil {

@@ -39,6 +39,9 @@ type Report struct {
 	// Resumed holds when the run was continued after stopping for the
 	// approval (pipeline local --approve on the kept world).
 	Resumed []time.Time `json:"resumed,omitempty"`
+	// Redeploy holds when the run deployed again what test served, with
+	// no build (--redeploy).
+	Redeploy bool `json:"redeploy,omitempty"`
 	// Result is "deployed" when production runs the new digest, "gate_failed"
 	// when the integration tests stopped the flow, "approval_required" when
 	// nobody approved, or "failed".

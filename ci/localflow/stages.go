@@ -64,8 +64,29 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 	}
 	prodBefore := f.servingImage("prod")
 	f.report.ProdImageBefore, f.report.ProdImageAfter = prodBefore, prodBefore
+	if f.opts.Redeploy {
+		if err := f.prepareRedeploy(ctx); err != nil {
+			return "", err
+		}
+	}
 	return fmt.Sprintf("moto test %s and prod %s, registry %s, hosts test %s and prod %s",
 		w.state.Motos["test"].Endpoint, w.state.Motos["prod"].Endpoint, w.state.RegistryHost, f.hosts["test"].URL, f.hosts["prod"].URL), nil
+}
+
+// prepareRedeploy makes this run deploy again what test serves: that
+// digest and the version it reports, with no build.
+func (f *flow) prepareRedeploy(ctx context.Context) error {
+	image := f.servingImage("test")
+	if image == "" {
+		return errors.New("--redeploy: test serves nothing in this world; run once with --keep first, then --redeploy")
+	}
+	version, err := getHealth(ctx, &http.Client{Timeout: 5 * time.Second}, f.hosts["test"].URL)
+	if err != nil {
+		return fmt.Errorf("--redeploy: asking test which version it serves: %w", err)
+	}
+	f.redeployImage, f.report.Version, f.report.Redeploy = image, version, true
+	f.logf("--redeploy: deploying %s (version %s) again, with no build", image, version)
+	return nil
 }
 
 // openWorld opens the world (reused when kept), attaches its hosts and
