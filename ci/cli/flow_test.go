@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
@@ -94,10 +98,41 @@ func TestTerraformFlow(t *testing.T) {
 		t.Errorf("second plan JSON = %v", got)
 	}
 
-	// prod has no state yet: outputs fails clearly.
-	code, _, stderr = run(t, env, "outputs", "--env", "prod", "--dir", dir)
-	if code != ExitFailure || !strings.Contains(stderr, "apply the environment first") {
-		t.Errorf("prod outputs: exit %d, stderr %q", code, stderr)
+	// prod has no state yet: outputs and status fail clearly.
+	for _, cmd := range []string{"outputs", "status"} {
+		code, _, stderr = run(t, env, cmd, "--env", "prod", "--dir", dir)
+		if code != ExitFailure || !strings.Contains(stderr, "apply the environment first") {
+			t.Errorf("prod %s: exit %d, stderr %q", cmd, code, stderr)
+		}
+	}
+
+	// status: the outputs, the last deploy record, the hosts SSM lists
+	// (moto cannot list them: said in hosts_error, not a failure).
+	code, stdout, stderr = run(t, env, "status", "--env", "test", "--dir", dir)
+	if code != ExitFailure || !strings.Contains(stderr, "test was never deployed by the pipeline") {
+		t.Errorf("status before any deploy: exit %d, stderr %q", code, stderr)
+	}
+	if st := decode(t, stdout); st["last_deploy"] != nil || st["outputs"].(map[string]any)["environment"] != "test" {
+		t.Errorf("status before any deploy = %v", st)
+	}
+	api, _ := motoClients(t, m)
+	image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@sha256:" + hex64
+	rec := history.Record{Env: "test", Kind: "rollout", Actor: "ana", Image: image, Started: time.Now(), Result: "deployed", Hosts: 2}
+	if err := (history.Store{S3: api, Bucket: "gangway-state"}).Put(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(t, env, "status", "--env", "test", "--dir", dir)
+	if code != ExitOK {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	st := decode(t, stdout)
+	last, _ := st["last_deploy"].(map[string]any)
+	if last["image"] != image || last["result"] != "deployed" || st["outputs"].(map[string]any)["bucket_name"] != "gangway-test-fixture-data" ||
+		!strings.Contains(fmt.Sprint(st["hosts_error"]), "DescribeInstanceInformation") {
+		t.Errorf("status = %v", st)
+	}
+	if !strings.Contains(stderr, "last deploy: rollout of "+image+" by ana") {
+		t.Errorf("status log = %q", stderr)
 	}
 }
 
