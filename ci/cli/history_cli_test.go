@@ -109,13 +109,14 @@ func TestRolloutAndRollbackWriteHistory(t *testing.T) {
 	}
 
 	// A digest still there goes on to the hosts as a deploy of that image,
-	// recorded as a rollback (GITHUB_SHA when no --commit).
-	code, stdout, stderr = run(t, env, "rollback", "--env", "test", "--to", earlier)
+	// recorded as a rollback (GITHUB_SHA when no --commit; --actor over
+	// GITHUB_ACTOR).
+	code, stdout, stderr = run(t, env, "rollback", "--env", "test", "--to", earlier, "--actor", "ana")
 	if code != ExitFailure || !strings.Contains(stdout, `"mode": "rollback"`) || !strings.Contains(stdout, `"image": "`+repoURL+"@"+earlier+`"`) {
 		t.Fatalf("rollback --to an earlier digest: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	got = records(t, api, "test")
-	if len(got) != 2 || got[0].Kind != "rollback" || got[0].Image != repoURL+"@"+earlier || got[0].Commit != "0123abcd" {
+	if len(got) != 2 || got[0].Kind != "rollback" || got[0].Image != repoURL+"@"+earlier || got[0].Commit != "0123abcd" || got[0].Actor != "ana" {
 		t.Errorf("records after the rollback = %+v", got)
 	}
 

@@ -61,8 +61,9 @@ func runURL(getenv func(string) string) string {
 }
 
 // deployRecord is the record of a finished rollout or rollback (kind)
-// whose report is rep.
-func deployRecord(getenv func(string) string, kind rollout.Mode, commit string, started time.Time, rep ssmrun.Report) history.Record {
+// whose report is rep; actor and commit are the flags (empty: the CI
+// system's variables).
+func deployRecord(getenv func(string) string, kind rollout.Mode, actor, commit string, started time.Time, rep ssmrun.Report) history.Record {
 	finished := time.Now()
 	image := rep.Image
 	for _, h := range rep.Hosts {
@@ -73,12 +74,15 @@ func deployRecord(getenv func(string) string, kind rollout.Mode, commit string, 
 			image = h.Result.Image // a plain rollback learns the image from the hosts
 		}
 	}
+	if actor == "" {
+		actor = history.Actor(getenv)
+	}
 	kindName := "rollout"
 	if kind == rollout.ModeRollback {
 		kindName = "rollback"
 	}
 	return history.Record{
-		Env: rep.Env, Kind: kindName, Actor: history.Actor(getenv), Image: image,
+		Env: rep.Env, Kind: kindName, Actor: actor, Image: image,
 		Commit: commitOf(commit, getenv), RunURL: runURL(getenv),
 		Started: started.UTC(), Finished: finished.UTC(), Seconds: finished.Sub(started).Seconds(),
 		Result: rep.Status, Hosts: len(rep.Hosts), Error: rep.Error,

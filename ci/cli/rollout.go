@@ -39,7 +39,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // hostFlags are rollout's and rollback's flags.
 type hostFlags struct {
 	env, image, region                string
-	to, commit, stateBucket           string
+	to, commit, actor, stateBucket    string
 	instanceIDs                       stringList
 	batchSize                         int
 	maxConcurrency, maxErrors         string
@@ -58,6 +58,7 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 		fs.StringVar(&f.to, "to", "", "roll back to this earlier digest, sha256:<64 hex>, still in the environment's ECR repository (pipeline history lists them); default: each host's previous image")
 	}
 	fs.StringVar(&f.region, "region", "", "AWS region (default $AWS_REGION)")
+	fs.StringVar(&f.actor, "actor", "", "who runs it, for the deploy record (default $GITHUB_ACTOR, else $GITLAB_USER_LOGIN, else the local user)")
 	fs.StringVar(&f.commit, "commit", "", "the source revision of the image, for the deploy record (default $GITHUB_SHA, else $CI_COMMIT_SHA)")
 	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket the deploy record is written to (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
 	fs.Var(&f.instanceIDs, "instance-id", "target this instance id instead of every instance tagged Environment=<env>, App=gangway (repeatable)")
@@ -173,7 +174,7 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 	hosts, runErr := runner.Run(ctx, targets, script)
 	out := ssmrun.NewReport(f.env, kind, f.image, hosts, runErr)
 	// The record is written before anything else can fail.
-	recErr := writeRecord(ctx, io, store, deployRecord(io.Getenv, kind, f.commit, started, out))
+	recErr := writeRecord(ctx, io, store, deployRecord(io.Getenv, kind, f.actor, f.commit, started, out))
 	if err := writeJSON(io.Stdout, out); err != nil {
 		return errors.Join(err, recErr)
 	}
