@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/history"
-	"github.com/gangway-dev/gangway/ci/rollout"
-	"github.com/gangway-dev/gangway/ci/ssmrun"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
 
@@ -38,55 +36,6 @@ func historyStore(io IO, sess *awsSession, flag string) (history.Store, error) {
 		return history.Store{}, err
 	}
 	return history.Store{S3: sess.s3(), Bucket: bucket, Owner: sess.identity.Account}, nil
-}
-
-// commitOf is the source revision a step runs: the flag, else the CI
-// system's own ($GITHUB_SHA, $CI_COMMIT_SHA). Under a workflow_run trigger
-// GITHUB_SHA is not the tested commit: such a workflow passes --commit.
-func commitOf(flag string, getenv func(string) string) string {
-	for _, v := range []string{flag, getenv("GITHUB_SHA"), getenv("CI_COMMIT_SHA")} {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// runURL links the CI run that runs this step, when there is one.
-func runURL(getenv func(string) string) string {
-	if s, r, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID"); s != "" && r != "" && id != "" {
-		return s + "/" + r + "/actions/runs/" + id
-	}
-	return getenv("CI_JOB_URL")
-}
-
-// deployRecord is the record of a finished rollout or rollback (kind)
-// whose report is rep; actor and commit are the flags (empty: the CI
-// system's variables).
-func deployRecord(getenv func(string) string, kind rollout.Mode, actor, commit string, started time.Time, rep ssmrun.Report) history.Record {
-	finished := time.Now()
-	image := rep.Image
-	for _, h := range rep.Hosts {
-		if image != "" {
-			break
-		}
-		if h.Result != nil {
-			image = h.Result.Image // a plain rollback learns the image from the hosts
-		}
-	}
-	if actor == "" {
-		actor = history.Actor(getenv)
-	}
-	kindName := "rollout"
-	if kind == rollout.ModeRollback {
-		kindName = "rollback"
-	}
-	return history.Record{
-		Env: rep.Env, Kind: kindName, Actor: actor, Image: image,
-		Commit: commitOf(commit, getenv), RunURL: runURL(getenv),
-		Started: started.UTC(), Finished: finished.UTC(), Seconds: finished.Sub(started).Seconds(),
-		Result: rep.Status, Hosts: len(rep.Hosts), Error: rep.Error,
-	}
 }
 
 // writeRecord writes rec even when ctx was cancelled (a rollout cut short

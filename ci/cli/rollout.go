@@ -174,7 +174,7 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 	hosts, runErr := runner.Run(ctx, targets, script)
 	out := ssmrun.NewReport(f.env, kind, f.image, hosts, runErr)
 	// The record is written before anything else can fail.
-	recErr := writeRecord(ctx, io, store, deployRecord(io.Getenv, kind, f.actor, f.commit, started, out))
+	recErr := writeRecord(ctx, io, store, out.Record(kind, history.OriginFrom(io.Getenv, f.actor, f.commit), started))
 	if err := writeJSON(io.Stdout, out); err != nil {
 		return errors.Join(err, recErr)
 	}

@@ -68,6 +68,36 @@ func Actor(getenv func(string) string) string {
 	return "unknown"
 }
 
+// Origin is who and what a record names beyond the run itself.
+type Origin struct {
+	Actor  string
+	Commit string
+	RunURL string
+}
+
+// OriginFrom is the origin of this step: actor and commit when given (the
+// flags), else the CI system's variables (Actor; GITHUB_SHA, else
+// CI_COMMIT_SHA; the GitHub run or GitLab job URL). Under a workflow_run
+// trigger GITHUB_SHA is not the tested commit: such a workflow passes the
+// commit itself.
+func OriginFrom(getenv func(string) string, actor, commit string) Origin {
+	o := Origin{Actor: actor, Commit: commit}
+	if o.Actor == "" {
+		o.Actor = Actor(getenv)
+	}
+	for _, v := range []string{getenv("GITHUB_SHA"), getenv("CI_COMMIT_SHA")} {
+		if o.Commit == "" {
+			o.Commit = v
+		}
+	}
+	if s, r, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID"); s != "" && r != "" && id != "" {
+		o.RunURL = s + "/" + r + "/actions/runs/" + id
+	} else {
+		o.RunURL = getenv("CI_JOB_URL")
+	}
+	return o
+}
+
 // S3API is the part of the S3 client the store uses.
 type S3API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
