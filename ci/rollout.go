@@ -68,7 +68,7 @@ func (m *Gangway) Rollback(
 	return m.stdout(ctx, args, err)
 }
 
-// Status of an environment: its Terraform outputs, its last deploy and the hosts SSM manages for it; returns the CLI's JSON, or fails when it was never deployed.
+// Status of an environment: its Terraform outputs, its last deploy, and each host with the image it serves (asked over SSM); returns the CLI's JSON, or fails when it was never deployed.
 // +cache="never"
 func (m *Gangway) Status(
 	ctx context.Context,

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/tf"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
 )
@@ -133,6 +136,49 @@ func TestTerraformFlow(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "last deploy: rollout of "+image+" by ana") {
 		t.Errorf("status log = %q", stderr)
+	}
+
+	// Each online host is asked over SSM what its last rollout recorded
+	// (the read-only state script); an offline one and one whose answer
+	// has no state line say so.
+	shim, sent := ssmShim(t, m.Endpoint, map[string]string{
+		"i-0aaa": "log\n" + rollout.StatePrefix + `{"image":"` + image + `","slot":"green","previous":""}` + "\n",
+		"i-0bbb": "bash: something went wrong\n",
+		"i-0ccc": "offline",
+	})
+	shimmed := maps.Clone(env)
+	shimmed["AWS_ENDPOINT_URL"] = shim
+	code, stdout, stderr = run(t, shimmed, "status", "--env", "test", "--dir", dir)
+	if code != ExitOK {
+		t.Fatalf("status through the SSM shim: exit %d: %s", code, stderr)
+	}
+	var hosts struct {
+		Hosts []struct {
+			InstanceID string             `json:"instance_id"`
+			PingStatus string             `json:"ping_status"`
+			State      *rollout.HostState `json:"state"`
+			Error      string             `json:"error"`
+		} `json:"hosts"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &hosts); err != nil || len(hosts.Hosts) != 3 {
+		t.Fatalf("status hosts: %v, %s", err, stdout)
+	}
+	a, b, c := hosts.Hosts[0], hosts.Hosts[1], hosts.Hosts[2]
+	if a.InstanceID != "i-0aaa" || a.State == nil || a.State.Image != image || a.State.Slot != "green" ||
+		b.State != nil || !strings.Contains(b.Error, "no GANGWAY_STATE line") ||
+		c.PingStatus != "ConnectionLost" || c.State != nil || !strings.Contains(c.Error, "not asked") {
+		t.Errorf("hosts = %+v", hosts.Hosts)
+	}
+	if cmds := sent(); len(cmds) != 1 || !strings.Contains(cmds[0], rollout.StateScript("/var/lib/gangway")) {
+		t.Errorf("commands sent = %q, want one: the state script", cmds)
+	}
+	if !strings.Contains(stderr, "i-0aaa Online: serves "+image+" (slot green)") {
+		t.Errorf("status log = %q", stderr)
+	}
+	code, stdout, _ = run(t, shimmed, "status", "--env", "test", "--dir", dir, "--ask-hosts=false")
+	hosts.Hosts = nil
+	if err := json.Unmarshal([]byte(stdout), &hosts); code != ExitOK || err != nil || len(hosts.Hosts) != 3 || hosts.Hosts[0].State != nil || len(sent()) != 1 {
+		t.Errorf("status --ask-hosts=false: exit %d, hosts %+v, %d commands sent in all; want the 3 hosts, no state, no new command", code, hosts.Hosts, len(sent()))
 	}
 }
 

@@ -4,7 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -129,5 +135,70 @@ func TestRolloutAndRollbackWriteHistory(t *testing.T) {
 	iRollout, iRecord := strings.Index(stderr, "deploy of test:"), strings.Index(stderr, "its deploy record was NOT written")
 	if iRollout < 0 || iRecord < iRollout || !strings.Contains(stderr, "s3://no-such-bucket/gangway/test/history/") {
 		t.Errorf("stderr = %q; want the rollout's failure, then the missing record and where", stderr)
+	}
+}
+
+// ssmShim stands in front of moto for the SSM calls moto cannot answer as
+// a fleet would: DescribeInstanceInformation lists hosts (state[id] ==
+// "offline" is ConnectionLost, else Online) for the tags
+// Environment=test, App=gangway, and each command "runs" on every host by
+// printing state[id]. Every other request goes to moto. sent collects the
+// commands' text.
+func ssmShim(t *testing.T, moto string, state map[string]string) (endpoint string, sent func() []string) {
+	t.Helper()
+	target, _ := url.Parse(moto)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	var commands []string
+	reply := func(w http.ResponseWriter, v any) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Filters []struct {
+				Key    string
+				Values []string
+			}
+			Parameters map[string][]string
+			InstanceId string
+		}
+		switch r.Header.Get("X-Amz-Target") {
+		case "AmazonSSM.DescribeInstanceInformation":
+			_ = json.NewDecoder(r.Body).Decode(&in)
+			tags := map[string]string{}
+			for _, f := range in.Filters {
+				tags[f.Key] = strings.Join(f.Values, ",")
+			}
+			list := []map[string]string{}
+			if tags["tag:Environment"] == "test" && tags["tag:App"] == "gangway" {
+				for id, out := range state {
+					ping := "Online"
+					if out == "offline" {
+						ping = "ConnectionLost"
+					}
+					list = append(list, map[string]string{"InstanceId": id, "PingStatus": ping, "PlatformType": "Linux"})
+				}
+			}
+			reply(w, map[string]any{"InstanceInformationList": list})
+		case "AmazonSSM.SendCommand":
+			_ = json.NewDecoder(r.Body).Decode(&in)
+			mu.Lock()
+			commands = append(commands, strings.Join(in.Parameters["commands"], "\n"))
+			mu.Unlock()
+			reply(w, map[string]any{"Command": map[string]any{"CommandId": "cmd-status-1", "Status": "Pending"}})
+		case "AmazonSSM.GetCommandInvocation":
+			_ = json.NewDecoder(r.Body).Decode(&in)
+			reply(w, map[string]any{"CommandId": "cmd-status-1", "InstanceId": in.InstanceId, "Status": "Success",
+				"StatusDetails": "Success", "StandardOutputContent": state[in.InstanceId], "StandardErrorContent": ""})
+		default:
+			proxy.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), commands...)
 	}
 }
