@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -126,16 +127,47 @@ func TestRolloutAndRollbackWriteHistory(t *testing.T) {
 		t.Errorf("records after the rollback = %+v", got)
 	}
 
-	// A record that cannot be written is reported after the rollout's own
-	// result, which stays on stdout.
+	// A bucket that is not there stops the rollout before any host.
 	code, stdout, stderr = run(t, env, "rollout", "--env", "test", "--image", deployed, "--state-bucket", "no-such-bucket")
+	if code != ExitUsage || stdout != "" || !strings.Contains(stderr, "no host was touched") || strings.Contains(stderr, "DescribeInstanceInformation") {
+		t.Errorf("rollout with no bucket for its record: exit %d, stdout %q, stderr %q; want a refusal before any host", code, stdout, stderr)
+	}
+
+	// A record that cannot be written (the role may not put it) is
+	// reported after the rollout's own result, which stays on stdout.
+	denied := denyHistoryWrites(t, m.Endpoint)
+	deniedEnv := maps.Clone(env)
+	deniedEnv["AWS_ENDPOINT_URL"] = denied
+	code, stdout, stderr = run(t, deniedEnv, "rollout", "--env", "test", "--image", deployed)
 	if code != ExitFailure || !strings.Contains(stdout, `"status": "failed"`) {
-		t.Errorf("rollout with no bucket for its record: exit %d, stdout %q", code, stdout)
+		t.Errorf("rollout whose record is denied: exit %d, stdout %q", code, stdout)
 	}
 	iRollout, iRecord := strings.Index(stderr, "deploy of test:"), strings.Index(stderr, "its deploy record was NOT written")
-	if iRollout < 0 || iRecord < iRollout || !strings.Contains(stderr, "s3://no-such-bucket/gangway/test/history/") {
+	if iRollout < 0 || iRecord < iRollout || !strings.Contains(stderr, "s3:PutObject on s3://gangway-state/gangway/test/history/*") || !strings.Contains(stderr, "AccessDenied") {
 		t.Errorf("stderr = %q; want the rollout's failure, then the missing record and where", stderr)
 	}
+	if got := records(t, api, "test"); len(got) != 2 {
+		t.Errorf("records after the denied write = %d, want still 2", len(got))
+	}
+}
+
+// denyHistoryWrites stands in front of moto and answers every PutObject
+// under a history prefix as S3 answers a role without s3:PutObject there.
+func denyHistoryWrites(t *testing.T, moto string) string {
+	t.Helper()
+	target, _ := url.Parse(moto)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/history/") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>1</RequestId></Error>`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // ssmShim stands in front of moto for the SSM calls moto cannot answer as

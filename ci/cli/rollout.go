@@ -153,6 +153,11 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 	if err != nil {
 		return err
 	}
+	if err := store.Check(ctx); errors.Is(err, history.ErrNoBucket) {
+		return usagef("no rollout without its deploy record: %v; set --state-bucket or TF_STATE_BUCKET to the bucket the bootstrap created; no host was touched", err)
+	} else if err != nil {
+		return fmt.Errorf("no rollout without its deploy record: %w; no host was touched", err)
+	}
 	if f.to != "" {
 		if f.image, err = f.earlierImage(ctx, io, sess, store); err != nil {
 			return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/gangway-dev/gangway/ci/envname"
 )
@@ -103,6 +104,7 @@ type S3API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 }
 
 var _ S3API = (*s3.Client)(nil)
@@ -120,6 +122,25 @@ func (s Store) owner() *string {
 		return nil
 	}
 	return aws.String(s.Owner)
+}
+
+// ErrNoBucket says the store's bucket does not exist (or is not the
+// owner's).
+var ErrNoBucket = errors.New("the state bucket does not exist")
+
+// Check fails unless the bucket exists and is the owner's: what a step
+// checks before an action whose record it must write. It cannot prove that
+// a write will be allowed.
+func (s Store) Check(ctx context.Context) error {
+	_, err := s.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.Bucket), ExpectedBucketOwner: s.owner()})
+	var nf *types.NotFound
+	if errors.As(err, &nf) {
+		return fmt.Errorf("s3://%s: %w", s.Bucket, ErrNoBucket)
+	}
+	if err != nil {
+		return fmt.Errorf("checking the state bucket s3://%s: %w", s.Bucket, err)
+	}
+	return nil
 }
 
 // Put writes one record.

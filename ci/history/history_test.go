@@ -74,6 +74,12 @@ func TestStoreAgainstMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := Store{S3: api, Bucket: "state"}
+	if err := store.Check(ctx); err != nil {
+		t.Errorf("Check of an existing bucket: %v", err)
+	}
+	if err := (Store{S3: api, Bucket: "no-such-bucket"}).Check(ctx); !errors.Is(err, ErrNoBucket) {
+		t.Errorf("Check of a missing bucket = %v, want ErrNoBucket", err)
+	}
 	if _, err := store.List(ctx, "prod", 0); !errors.Is(err, ErrNoHistory) || !strings.Contains(err.Error(), "never deployed") {
 		t.Fatalf("List of an empty history = %v", err)
 	}
