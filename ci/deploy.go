@@ -72,8 +72,11 @@ func (m *Gangway) Deploy(
 	// The source revision this deploy runs; a stored plan made from another commit is refused.
 	// +optional
 	commit string,
+	// Who runs the deploy, for the deploy record, e.g. $GITHUB_ACTOR.
+	// +optional
+	actor string,
 ) (*Report, error) {
-	s := &moduleSteps{m: m, plans: map[string]*dagger.Directory{}, readyTimeout: "120s"}
+	s := &moduleSteps{m: m, plans: map[string]*dagger.Directory{}, readyTimeout: "120s", record: deployRecord(actor, commit, revision)}
 	req := deploy.Request{Env: env, Image: image, Revision: revision, SkipIntegrationTests: skipIntegrationTests}
 	if planRun != "" || planDigest != "" {
 		req.Reviewed = &deploy.ReviewedPlan{Run: planRun, SHA256: planDigest, Commit: commit}
@@ -103,6 +106,17 @@ type moduleSteps struct {
 	plans        map[string]*dagger.Directory
 	service      *dagger.Service
 	readyTimeout string
+	// record is who and what the rollout's deploy record names.
+	record steps.Record
+}
+
+// deployRecord names the deploy in its record: the commit, else the
+// revision unless it is the placeholder "dev".
+func deployRecord(actor, commit, revision string) steps.Record {
+	if commit == "" && revision != "dev" {
+		commit = revision
+	}
+	return steps.Record{Actor: actor, Commit: commit}
 }
 
 var _ deploy.Steps = (*moduleSteps)(nil)
@@ -197,7 +211,7 @@ func (s *moduleSteps) Promote(ctx context.Context, tested imageref.Ref, reposito
 }
 
 func (s *moduleSteps) Rollout(ctx context.Context, env string, image imageref.Ref, _ tf.Outputs) (ssmrun.Report, error) {
-	args, err := steps.RolloutArgs(env, image)
+	args, err := steps.RolloutArgs(env, image, s.record)
 	if err != nil {
 		return ssmrun.Report{}, err
 	}

@@ -28,7 +28,7 @@ func (m *Gangway) Promote(
 	return m.stdout(ctx, steps.PromoteArgs(ref, prod.ECRRepositoryURL), nil)
 }
 
-// Rollout runs an image on an environment's hosts through SSM Run Command, behind the health gate; returns the CLI's JSON result.
+// Rollout runs an image on an environment's hosts through SSM Run Command, behind the health gate, and records it; returns the CLI's JSON result.
 // +cache="never"
 func (m *Gangway) Rollout(
 	ctx context.Context,
@@ -36,22 +36,59 @@ func (m *Gangway) Rollout(
 	env string,
 	// The image: REPOSITORY@sha256:… in that environment's repository.
 	image string,
+	// The source revision of the image, for the deploy record, e.g. $GITHUB_SHA.
+	// +optional
+	commit string,
+	// Who runs it, for the deploy record, e.g. $GITHUB_ACTOR.
+	// +optional
+	actor string,
 ) (string, error) {
 	ref, err := imageref.Parse(image)
 	if err != nil {
 		return "", err
 	}
-	args, err := steps.RolloutArgs(env, ref)
+	args, err := steps.RolloutArgs(env, ref, steps.Record{Actor: actor, Commit: commit})
 	return m.stdout(ctx, args, err)
 }
 
-// Rollback switches an environment back to the version that ran before the last rollout; returns the CLI's JSON result.
+// Rollback switches an environment back to the version that ran before the last rollout, or to an earlier digest still in its repository, and records it; returns the CLI's JSON result.
 // +cache="never"
 func (m *Gangway) Rollback(
 	ctx context.Context,
 	// Environment: test or prod.
 	env string,
+	// An earlier digest of the environment's repository to deploy instead, sha256:<64 hex> (the history function lists them).
+	// +optional
+	to string,
+	// Who runs it, for the deploy record, e.g. $GITHUB_ACTOR.
+	// +optional
+	actor string,
 ) (string, error) {
-	args, err := steps.RollbackArgs(env)
+	args, err := steps.RollbackArgs(env, to, steps.Record{Actor: actor})
+	return m.stdout(ctx, args, err)
+}
+
+// Status of an environment: its Terraform outputs, its last deploy, and each host with the image it serves (asked over SSM); returns the CLI's JSON, or fails when it was never deployed.
+// +cache="never"
+func (m *Gangway) Status(
+	ctx context.Context,
+	// Environment: test or prod.
+	env string,
+) (string, error) {
+	args, err := steps.StatusArgs(steps.TerraformDir, env)
+	return m.stdout(ctx, args, err)
+}
+
+// History of an environment's deploys: who rolled out or back which digest, from what commit, when, the result and the duration, newest first; returns the CLI's JSON.
+// +cache="never"
+func (m *Gangway) History(
+	ctx context.Context,
+	// Environment: test or prod.
+	env string,
+	// How many of the newest records (0 for all).
+	// +default=20
+	limit int,
+) (string, error) {
+	args, err := steps.HistoryArgs(env, limit)
 	return m.stdout(ctx, args, err)
 }

@@ -60,6 +60,7 @@ func commands() []command {
 		rollbackCommand(),
 		driftCommand(),
 		historyCommand(),
+		statusCommand(),
 		ghaCommand(),
 		localCommand(),
 	}

@@ -1,12 +1,19 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/tf"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
 )
@@ -94,10 +101,84 @@ func TestTerraformFlow(t *testing.T) {
 		t.Errorf("second plan JSON = %v", got)
 	}
 
-	// prod has no state yet: outputs fails clearly.
-	code, _, stderr = run(t, env, "outputs", "--env", "prod", "--dir", dir)
-	if code != ExitFailure || !strings.Contains(stderr, "apply the environment first") {
-		t.Errorf("prod outputs: exit %d, stderr %q", code, stderr)
+	// prod has no state yet: outputs and status fail clearly.
+	for _, cmd := range []string{"outputs", "status"} {
+		code, _, stderr = run(t, env, cmd, "--env", "prod", "--dir", dir)
+		if code != ExitFailure || !strings.Contains(stderr, "apply the environment first") {
+			t.Errorf("prod %s: exit %d, stderr %q", cmd, code, stderr)
+		}
+	}
+
+	// status: the outputs, the last deploy record, the hosts SSM lists
+	// (moto cannot list them: said in hosts_error, not a failure).
+	code, stdout, stderr = run(t, env, "status", "--env", "test", "--dir", dir)
+	if code != ExitFailure || !strings.Contains(stderr, "test was never deployed by the pipeline") {
+		t.Errorf("status before any deploy: exit %d, stderr %q", code, stderr)
+	}
+	if st := decode(t, stdout); st["last_deploy"] != nil || st["outputs"].(map[string]any)["environment"] != "test" {
+		t.Errorf("status before any deploy = %v", st)
+	}
+	api, _ := motoClients(t, m)
+	image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@sha256:" + hex64
+	rec := history.Record{Env: "test", Kind: "rollout", Actor: "ana", Image: image, Started: time.Now(), Result: "deployed", Hosts: 2}
+	if err := (history.Store{S3: api, Bucket: "gangway-state"}).Put(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(t, env, "status", "--env", "test", "--dir", dir)
+	if code != ExitOK {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	st := decode(t, stdout)
+	last, _ := st["last_deploy"].(map[string]any)
+	if last["image"] != image || last["result"] != "deployed" || st["outputs"].(map[string]any)["bucket_name"] != "gangway-test-fixture-data" ||
+		!strings.Contains(fmt.Sprint(st["hosts_error"]), "DescribeInstanceInformation") {
+		t.Errorf("status = %v", st)
+	}
+	if !strings.Contains(stderr, "last deploy: rollout of "+image+" by ana") {
+		t.Errorf("status log = %q", stderr)
+	}
+
+	// Each online host is asked over SSM what its last rollout recorded
+	// (the read-only state script); an offline one and one whose answer
+	// has no state line say so.
+	shim, sent := ssmShim(t, m.Endpoint, map[string]string{
+		"i-0aaa": "log\n" + rollout.StatePrefix + `{"image":"` + image + `","slot":"green","previous":""}` + "\n",
+		"i-0bbb": "bash: something went wrong\n",
+		"i-0ccc": "offline",
+	})
+	shimmed := maps.Clone(env)
+	shimmed["AWS_ENDPOINT_URL"] = shim
+	code, stdout, stderr = run(t, shimmed, "status", "--env", "test", "--dir", dir)
+	if code != ExitOK {
+		t.Fatalf("status through the SSM shim: exit %d: %s", code, stderr)
+	}
+	var hosts struct {
+		Hosts []struct {
+			InstanceID string             `json:"instance_id"`
+			PingStatus string             `json:"ping_status"`
+			State      *rollout.HostState `json:"state"`
+			Error      string             `json:"error"`
+		} `json:"hosts"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &hosts); err != nil || len(hosts.Hosts) != 3 {
+		t.Fatalf("status hosts: %v, %s", err, stdout)
+	}
+	a, b, c := hosts.Hosts[0], hosts.Hosts[1], hosts.Hosts[2]
+	if a.InstanceID != "i-0aaa" || a.State == nil || a.State.Image != image || a.State.Slot != "green" ||
+		b.State != nil || !strings.Contains(b.Error, "no GANGWAY_STATE line") ||
+		c.PingStatus != "ConnectionLost" || c.State != nil || !strings.Contains(c.Error, "not asked") {
+		t.Errorf("hosts = %+v", hosts.Hosts)
+	}
+	if cmds := sent(); len(cmds) != 1 || !strings.Contains(cmds[0], rollout.StateScript("/var/lib/gangway")) {
+		t.Errorf("commands sent = %q, want one: the state script", cmds)
+	}
+	if !strings.Contains(stderr, "i-0aaa Online: serves "+image+" (slot green)") {
+		t.Errorf("status log = %q", stderr)
+	}
+	code, stdout, _ = run(t, shimmed, "status", "--env", "test", "--dir", dir, "--ask-hosts=false")
+	hosts.Hosts = nil
+	if err := json.Unmarshal([]byte(stdout), &hosts); code != ExitOK || err != nil || len(hosts.Hosts) != 3 || hosts.Hosts[0].State != nil || len(sent()) != 1 {
+		t.Errorf("status --ask-hosts=false: exit %d, hosts %+v, %d commands sent in all; want the 3 hosts, no state, no new command", code, hosts.Hosts, len(sent()))
 	}
 }
 

@@ -139,21 +139,9 @@ func (f *tfFlags) runner(ctx context.Context, io IO) (*tf.Runner, *awsSession, e
 	return r, sess, nil
 }
 
-// bucket is the state bucket: --state-bucket, else $TF_STATE_BUCKET, else
-// (outside CI only) the conventional name for the account and region. In
-// CI the name must be given: a predictable name could be another account's
-// bucket, and every call also names the owner (ExpectedBucketOwner).
+// bucket is the state bucket (see stateBucket).
 func (f *tfFlags) bucket(io IO, sess *awsSession) (string, error) {
-	if f.stateBucket != "" {
-		return f.stateBucket, nil
-	}
-	if b := io.Getenv("TF_STATE_BUCKET"); b != "" {
-		return b, nil
-	}
-	if io.Getenv("CI") == "true" || io.Getenv("GITHUB_ACTIONS") == "true" || io.Getenv("GITLAB_CI") == "true" {
-		return "", usagef("no state bucket: in CI set TF_STATE_BUCKET (or --state-bucket) to the bucket the bootstrap created; the conventional name is not trusted there")
-	}
-	return tf.DefaultStateBucket(sess.identity.Account, sess.settings.Region), nil
+	return stateBucket(io, sess, f.stateBucket)
 }
 
 // s3 is an S3 client for the session (path-style against an emulator).

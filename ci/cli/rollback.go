@@ -10,7 +10,7 @@ import (
 func rollbackCommand() command {
 	return command{
 		name:    "rollback",
-		summary: "put the previous image digest back on the environment's hosts over SSM, through the same health gate",
+		summary: "put the previous image digest (or, with --to, any earlier digest still in ECR) back on the environment's hosts over SSM, through the same health gate",
 		setup:   func(fs *flag.FlagSet) func(context.Context, IO) error { return hostCommand(fs, rollout.ModeRollback) },
 	}
 }

@@ -2,15 +2,19 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/registry"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
@@ -35,6 +39,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // hostFlags are rollout's and rollback's flags.
 type hostFlags struct {
 	env, image, region                string
+	to, commit, actor, stateBucket    string
 	instanceIDs                       stringList
 	batchSize                         int
 	maxConcurrency, maxErrors         string
@@ -49,8 +54,13 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 	fs.StringVar(&f.env, "env", "", "environment: test or prod (required)")
 	if mode == rollout.ModeDeploy {
 		fs.StringVar(&f.image, "image", "", "image to deploy, REPO@sha256:<64 hex> (required)")
+	} else {
+		fs.StringVar(&f.to, "to", "", "roll back to this earlier digest, sha256:<64 hex>, still in the environment's ECR repository (pipeline history lists them); default: each host's previous image")
 	}
 	fs.StringVar(&f.region, "region", "", "AWS region (default $AWS_REGION)")
+	fs.StringVar(&f.actor, "actor", "", "who runs it, for the deploy record (default $GITHUB_ACTOR, else $GITLAB_USER_LOGIN, else the local user)")
+	fs.StringVar(&f.commit, "commit", "", "the source revision of the image, for the deploy record (default $GITHUB_SHA, else $CI_COMMIT_SHA)")
+	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket the deploy record is written to (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
 	fs.Var(&f.instanceIDs, "instance-id", "target this instance id instead of every instance tagged Environment=<env>, App=gangway (repeatable)")
 	fs.IntVar(&f.batchSize, "batch-size", ssmrun.MaxInstanceIDsPerCall, "instances per SSM command (1-50); a failed batch stops the next")
 	fs.StringVar(&f.maxConcurrency, "max-concurrency", "1", "SSM MaxConcurrency within a batch: a number or a percentage")
@@ -64,34 +74,63 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 	return func(ctx context.Context, io IO) error { return f.run(ctx, io, mode) }
 }
 
-func (f *hostFlags) run(ctx context.Context, io IO, mode rollout.Mode) error {
-	if err := envname.Validate(f.env); err != nil {
-		return &UsageError{Err: err}
-	}
-	if mode == rollout.ModeDeploy {
-		if _, err := imageref.Parse(f.image); err != nil {
-			return &UsageError{Err: fmt.Errorf("--image: %w", err)}
-		}
-	}
-	if f.region == "" {
-		f.region = io.Getenv("AWS_REGION")
-	}
-	params := rollout.HostDefaults(mode, f.image, f.region)
+// script renders the host script of mode for image.
+func (f *hostFlags) script(mode rollout.Mode, image string) (string, error) {
+	params := rollout.HostDefaults(mode, image, f.region)
 	params.HealthTimeout, params.Drain = f.healthTimeout, f.drain
 	params.PublicListen = fmt.Sprint(f.publicPort)
 	script, err := rollout.Render(params)
 	if err != nil {
-		return &UsageError{Err: err}
+		return "", &UsageError{Err: err}
 	}
 	if f.executionTimeout < params.LockTimeout+params.HealthTimeout+params.Drain+params.StopTimeout {
-		return usagef("--execution-timeout %s is shorter than the script's own bounds (lock wait %s + health %s + drain %s + stop %s)",
+		return "", usagef("--execution-timeout %s is shorter than the script's own bounds (lock wait %s + health %s + drain %s + stop %s)",
 			f.executionTimeout, params.LockTimeout, params.HealthTimeout, params.Drain, params.StopTimeout)
+	}
+	return script, nil
+}
+
+// run is rollout (mode deploy) or rollback (mode rollback). A rollback
+// --to DIGEST is a deploy of that earlier image: the same script, the same
+// health gate, recorded as a rollback.
+func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
+	if err := envname.Validate(f.env); err != nil {
+		return &UsageError{Err: err}
+	}
+	if kind == rollout.ModeDeploy {
+		if _, err := imageref.Parse(f.image); err != nil {
+			return &UsageError{Err: fmt.Errorf("--image: %w", err)}
+		}
+	}
+	mode := kind
+	if f.to != "" {
+		if _, err := imageref.ParseDigest(f.to); err != nil {
+			return &UsageError{Err: fmt.Errorf("--to: %w", err)}
+		}
+		if f.printScript {
+			return usagef("--print-script calls no AWS, but --to must look up the environment's repository: print the same script with pipeline rollout --env %s --image REPO@%s --print-script", f.env, f.to)
+		}
+		mode = rollout.ModeDeploy
+	}
+	if f.region == "" {
+		f.region = io.Getenv("AWS_REGION")
+	}
+	// Rendered now to check the flags before any AWS call; a rollback --to
+	// (checked with a stand-in repository) renders again once its
+	// repository is known.
+	image := f.image
+	if f.to != "" {
+		image = "registry.invalid/gangway-" + f.env + "@" + f.to
+	}
+	script, err := f.script(mode, image)
+	if err != nil {
+		return err
 	}
 	opts := []ssmrun.Option{
 		ssmrun.WithBatches(f.batchSize, f.maxConcurrency, f.maxErrors),
 		ssmrun.WithDeliveryTimeout(f.deliveryTimeout),
 		ssmrun.WithExecutionTimeout(f.executionTimeout),
-		ssmrun.WithComment(fmt.Sprintf("gangway %s %s", mode, f.env)),
+		ssmrun.WithComment(fmt.Sprintf("gangway %s %s", kind, f.env)),
 		ssmrun.WithLogger(io.Log),
 	}
 	if _, err := ssmrun.New(nil, opts...); err != nil { // validate before any AWS call
@@ -108,6 +147,25 @@ func (f *hostFlags) run(ctx context.Context, io IO, mode rollout.Mode) error {
 	if err != nil {
 		return err
 	}
+	// Every rollout and rollback is recorded: without a bucket to record
+	// it in, none starts.
+	store, err := historyStore(io, sess, f.stateBucket)
+	if err != nil {
+		return err
+	}
+	if err := store.Check(ctx); errors.Is(err, history.ErrNoBucket) {
+		return usagef("no rollout without its deploy record: %v; set --state-bucket or TF_STATE_BUCKET to the bucket the bootstrap created; no host was touched", err)
+	} else if err != nil {
+		return fmt.Errorf("no rollout without its deploy record: %w; no host was touched", err)
+	}
+	if f.to != "" {
+		if f.image, err = f.earlierImage(ctx, io, sess, store); err != nil {
+			return err
+		}
+		if script, err = f.script(mode, f.image); err != nil {
+			return err
+		}
+	}
 	runner, err := ssmrun.New(ssm.NewFromConfig(sess.cfg), opts...)
 	if err != nil {
 		return &UsageError{Err: err}
@@ -116,14 +174,51 @@ func (f *hostFlags) run(ctx context.Context, io IO, mode rollout.Mode) error {
 	if len(f.instanceIDs) > 0 {
 		targets.Tags = nil
 	}
-	io.Log.Info("rolling out", "env", f.env, "mode", mode, "image", f.image, "targets", targets.String())
+	io.Log.Info("rolling out", "env", f.env, "mode", kind, "image", f.image, "targets", targets.String())
+	started := time.Now()
 	hosts, runErr := runner.Run(ctx, targets, script)
-	out := ssmrun.NewReport(f.env, mode, f.image, hosts, runErr)
+	out := ssmrun.NewReport(f.env, kind, f.image, hosts, runErr)
+	// The record is written before anything else can fail.
+	recErr := writeRecord(ctx, io, store, out.Record(kind, history.OriginFrom(io.Getenv, f.actor, f.commit), started))
 	if err := writeJSON(io.Stdout, out); err != nil {
-		return err
+		return errors.Join(err, recErr)
 	}
 	if runErr != nil {
-		return fmt.Errorf("%s of %s: %w", mode, f.env, runErr)
+		// The rollout's own failure first; a missing record after it.
+		return errors.Join(fmt.Errorf("%s of %s: %w", kind, f.env, runErr), recErr)
 	}
-	return nil
+	return recErr
+}
+
+// earlierImage is the image of rollback --to: f.to in the repository that
+// env's deploys came from (its newest deploy record's), refused before any
+// host is touched unless ECR still has it there.
+func (f *hostFlags) earlierImage(ctx context.Context, io IO, sess *awsSession, store history.Store) (string, error) {
+	last, err := store.List(ctx, f.env, 1)
+	if errors.Is(err, history.ErrNoHistory) {
+		return "", &UsageError{Err: fmt.Errorf("nothing to roll back to: %w", errNeverDeployed(f.env, err))}
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the deploy history of %s to find its repository: %w", f.env, err)
+	}
+	deployed, err := imageref.Parse(last[0].Image)
+	if err != nil {
+		return "", fmt.Errorf("the newest deploy record of %s names no image reference (%w): roll out REPO@%s with pipeline rollout --image", f.env, err, f.to)
+	}
+	target, err := imageref.Parse(deployed.Name() + "@" + f.to)
+	if err != nil {
+		return "", &UsageError{Err: err}
+	}
+	ok, err := registry.HasImage(ctx, ecr.NewFromConfig(sess.cfg), target)
+	if err != nil {
+		return "", fmt.Errorf("checking that %s is still in ECR: %w", target, err)
+	}
+	if !ok {
+		return "", usagef("%s is not in the %s repository %s, so there is nothing to roll back to there; no host was touched. "+
+			"It was never pushed there or the lifecycle policy expired it: pick a digest that is still there "+
+			"(pipeline history --env %s lists earlier deploys; aws ecr describe-images --repository-name %s lists what ECR keeps)",
+			f.to, f.env, deployed.Name(), f.env, deployed.Repository)
+	}
+	io.Log.Info("rolling back to an earlier image", "env", f.env, "image", target.String())
+	return target.String(), nil
 }

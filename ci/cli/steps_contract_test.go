@@ -35,8 +35,14 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 		"drift":         func() ([]string, error) { return steps.DriftArgs(steps.TerraformDir, "prod", "/work/drift.md") },
 		"attest":        ok(steps.AttestArgs(img, 17, "abc")),
 		"promote":       ok(steps.PromoteArgs(img, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod")),
-		"rollout":       func() ([]string, error) { return steps.RolloutArgs("prod", img) },
-		"rollback":      func() ([]string, error) { return steps.RollbackArgs("prod") },
+		"rollout": func() ([]string, error) {
+			return steps.RolloutArgs("prod", img, steps.Record{Actor: "octocat", Commit: "abc"})
+		},
+		"rollback": func() ([]string, error) {
+			return steps.RollbackArgs("prod", img.Digest, steps.Record{Actor: "octocat", Commit: "abc"})
+		},
+		"status":  func() ([]string, error) { return steps.StatusArgs(steps.TerraformDir, "prod") },
+		"history": func() ([]string, error) { return steps.HistoryArgs("prod", 5) },
 	}
 	for name, build := range lines {
 		t.Run(name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/gangway-dev/gangway/ci/envname"
 )
@@ -68,11 +69,42 @@ func Actor(getenv func(string) string) string {
 	return "unknown"
 }
 
+// Origin is who and what a record names beyond the run itself.
+type Origin struct {
+	Actor  string
+	Commit string
+	RunURL string
+}
+
+// OriginFrom is the origin of this step: actor and commit when given (the
+// flags), else the CI system's variables (Actor; GITHUB_SHA, else
+// CI_COMMIT_SHA; the GitHub run or GitLab job URL). Under a workflow_run
+// trigger GITHUB_SHA is not the tested commit: such a workflow passes the
+// commit itself.
+func OriginFrom(getenv func(string) string, actor, commit string) Origin {
+	o := Origin{Actor: actor, Commit: commit}
+	if o.Actor == "" {
+		o.Actor = Actor(getenv)
+	}
+	for _, v := range []string{getenv("GITHUB_SHA"), getenv("CI_COMMIT_SHA")} {
+		if o.Commit == "" {
+			o.Commit = v
+		}
+	}
+	if s, r, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID"); s != "" && r != "" && id != "" {
+		o.RunURL = s + "/" + r + "/actions/runs/" + id
+	} else {
+		o.RunURL = getenv("CI_JOB_URL")
+	}
+	return o
+}
+
 // S3API is the part of the S3 client the store uses.
 type S3API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 }
 
 var _ S3API = (*s3.Client)(nil)
@@ -90,6 +122,25 @@ func (s Store) owner() *string {
 		return nil
 	}
 	return aws.String(s.Owner)
+}
+
+// ErrNoBucket says the store's bucket does not exist (or is not the
+// owner's).
+var ErrNoBucket = errors.New("the state bucket does not exist")
+
+// Check fails unless the bucket exists and is the owner's: what a step
+// checks before an action whose record it must write. It cannot prove that
+// a write will be allowed.
+func (s Store) Check(ctx context.Context) error {
+	_, err := s.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.Bucket), ExpectedBucketOwner: s.owner()})
+	var nf *types.NotFound
+	if errors.As(err, &nf) {
+		return fmt.Errorf("s3://%s: %w", s.Bucket, ErrNoBucket)
+	}
+	if err != nil {
+		return fmt.Errorf("checking the state bucket s3://%s: %w", s.Bucket, err)
+	}
+	return nil
 }
 
 // Put writes one record.

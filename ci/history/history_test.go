@@ -31,6 +31,31 @@ func TestActor(t *testing.T) {
 	}
 }
 
+func TestOriginFrom(t *testing.T) {
+	t.Parallel()
+	gh := map[string]string{"GITHUB_ACTOR": "octocat", "GITHUB_SHA": "abc", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "7"}
+	cases := []struct {
+		name          string
+		env           map[string]string
+		actor, commit string
+		want          Origin
+	}{
+		{"GitHub Actions", gh, "", "", Origin{Actor: "octocat", Commit: "abc", RunURL: "https://github.com/o/r/actions/runs/7"}},
+		{"flags win", gh, "ana", "def", Origin{Actor: "ana", Commit: "def", RunURL: "https://github.com/o/r/actions/runs/7"}},
+		{"GitLab", map[string]string{"GITLAB_USER_LOGIN": "tanuki", "CI_COMMIT_SHA": "123", "CI_JOB_URL": "https://gitlab.example/j/1"}, "", "",
+			Origin{Actor: "tanuki", Commit: "123", RunURL: "https://gitlab.example/j/1"}},
+		{"a laptop", map[string]string{"USER": "ana"}, "", "", Origin{Actor: "ana (local)"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if got := OriginFrom(func(k string) string { return c.env[k] }, c.actor, c.commit); got != c.want {
+				t.Errorf("OriginFrom = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
 // TestStoreAgainstMoto writes records of two environments and lists one
 // of them newest first; an environment with none says it was never
 // deployed.
@@ -49,6 +74,12 @@ func TestStoreAgainstMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := Store{S3: api, Bucket: "state"}
+	if err := store.Check(ctx); err != nil {
+		t.Errorf("Check of an existing bucket: %v", err)
+	}
+	if err := (Store{S3: api, Bucket: "no-such-bucket"}).Check(ctx); !errors.Is(err, ErrNoBucket) {
+		t.Errorf("Check of a missing bucket = %v, want ErrNoBucket", err)
+	}
 	if _, err := store.List(ctx, "prod", 0); !errors.Is(err, ErrNoHistory) || !strings.Contains(err.Error(), "never deployed") {
 		t.Fatalf("List of an empty history = %v", err)
 	}

@@ -96,6 +96,18 @@ func Parse(s string) (Ref, error) {
 	return Ref{Registry: registry, Repository: repo, Digest: dgst}, nil
 }
 
+// ParseDigest checks that s is a bare digest, sha256:<64 lower-case hex>,
+// as the reference grammar has it after the @.
+func ParseDigest(s string) (string, error) {
+	if !digestRE.MatchString(s) {
+		if strings.Contains(s, "@") {
+			return "", fmt.Errorf("digest %q: give the digest only, sha256:<64 lower-case hex digits>, without the repository", s)
+		}
+		return "", fmt.Errorf("digest %q is not sha256: followed by 64 lower-case hex digits", s)
+	}
+	return s, nil
+}
+
 // FromPushed turns what a registry push reports (REGISTRY/REPO:TAG@sha256:…,
 // or without the tag) into the tag-free reference the pipeline passes on.
 func FromPushed(pushed string) (Ref, error) {

@@ -112,3 +112,33 @@ func TestWithNameAndRepositoryName(t *testing.T) {
 		t.Error("WithName accepted a bad repository name")
 	}
 }
+
+func TestParseDigest(t *testing.T) {
+	t.Parallel()
+	good := "sha256:" + strings.Repeat("ab", 32)
+	cases := []struct {
+		name, in, want string // want: "" for accepted, else part of the error
+	}{
+		{"digest", good, ""},
+		{"upper case", strings.ToUpper(good), "64 lower-case hex"},
+		{"short", good[:70], "64 lower-case hex"},
+		{"other algorithm", "sha512:" + strings.Repeat("ab", 32), "64 lower-case hex"},
+		{"a whole reference", "r.example.com/app@" + good, "without the repository"},
+		{"empty", "", "64 lower-case hex"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseDigest(c.in)
+			if c.want == "" {
+				if err != nil || got != c.in {
+					t.Errorf("ParseDigest(%q) = %q, %v; want it accepted", c.in, got, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("ParseDigest(%q) error = %v, want one mentioning %q", c.in, err, c.want)
+			}
+		})
+	}
+}

@@ -10,11 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
@@ -152,6 +155,7 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	}
 	defer logFile.Close()
 	f.logf("rolling out %s to the %s host (script output: %s)", image, env, logPath)
+	started := time.Now()
 	res, runErr := rollout.RunLocal(ctx, p, logFile)
 	f.images = append(f.images, image.String())
 	// The simulated host stands for one member of the group: named for itself.
@@ -162,7 +166,27 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	if runErr != nil {
 		host.Status, host.Error = "Failed", runErr.Error()
 	}
-	return ssmrun.NewReport(env, rollout.ModeDeploy, image.String(), []ssmrun.HostResult{host}, runErr), runErr
+	rep := ssmrun.NewReport(env, rollout.ModeDeploy, image.String(), []ssmrun.HostResult{host}, runErr)
+	// The same record pipeline rollout writes, in env's state bucket.
+	rec := rep.Record(rollout.ModeDeploy, history.OriginFrom(os.Getenv, "", f.commit), started)
+	recErr := writeDeployRecord(ctx, f.world.state.Motos[env].Endpoint, rec)
+	if recErr != nil {
+		recErr = fmt.Errorf("the rollout ended %q, but its deploy record was not written: %w", rep.Status, recErr)
+	}
+	return rep, errors.Join(runErr, recErr)
+}
+
+// writeDeployRecord writes rec to the state bucket of the emulated
+// account at endpoint, even after ctx was cancelled.
+func writeDeployRecord(ctx context.Context, endpoint string, rec history.Record) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	api := s3.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
+	return history.Store{S3: api, Bucket: stateBucket}.Put(ctx, rec)
 }
 
 // IntegrationTest runs the suite with the go command, as the module's

@@ -228,7 +228,7 @@ func PromoteECR(ctx context.Context, api ECRAPI, src, dst imageref.Ref, auth aut
 	if _, _, err := getManifest(ctx, api, src); err != nil {
 		return nil, err
 	}
-	present, err := hasImage(ctx, api, dst)
+	present, err := HasImage(ctx, api, dst)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func PromoteECR(ctx context.Context, api ECRAPI, src, dst imageref.Ref, auth aut
 	if err := promoteECR(ctx, api, src, dst, remoteOptions(ctx, auth, rt), res, 0); err != nil {
 		return nil, err
 	}
-	if present, err = hasImage(ctx, api, dst); err != nil {
+	if present, err = HasImage(ctx, api, dst); err != nil {
 		return nil, fmt.Errorf("checking %s after the copy: %w", dst, err)
 	}
 	if !present {
@@ -248,8 +248,9 @@ func PromoteECR(ctx context.Context, api ECRAPI, src, dst imageref.Ref, auth aut
 	return res, nil
 }
 
-// hasImage reports whether ECR lists ref's digest in ref's repository.
-func hasImage(ctx context.Context, api ECRAPI, ref imageref.Ref) (bool, error) {
+// HasImage reports whether ECR lists ref's digest in ref's repository (a
+// missing digest is false, not an error; a missing repository is an error).
+func HasImage(ctx context.Context, api ECRAPI, ref imageref.Ref) (bool, error) {
 	out, err := api.DescribeImages(ctx, &ecr.DescribeImagesInput{
 		RepositoryName: aws.String(ref.Repository),
 		RegistryId:     registryID(ref),
@@ -261,7 +262,7 @@ func hasImage(ctx context.Context, api ECRAPI, ref imageref.Ref) (bool, error) {
 	}
 	var rnf *ecrtypes.RepositoryNotFoundException
 	if errors.As(err, &rnf) {
-		return false, fmt.Errorf("target repository %s does not exist: apply the %s environment's terraform first", ref.Repository, ref.Repository)
+		return false, fmt.Errorf("ECR repository %s does not exist: apply its environment's terraform first", ref.Repository)
 	}
 	if err != nil {
 		return false, fmt.Errorf("ECR DescribeImages %s: %w", ref, err)

@@ -1,6 +1,11 @@
 package ssmrun
 
-import "github.com/gangway-dev/gangway/ci/rollout"
+import (
+	"time"
+
+	"github.com/gangway-dev/gangway/ci/history"
+	"github.com/gangway-dev/gangway/ci/rollout"
+)
 
 // Report is what `pipeline rollout` and `pipeline rollback` print: the
 // outcome for the environment and for each host. `pipeline gha rollout`
@@ -49,4 +54,26 @@ func Overall(hosts []HostResult, err error) string {
 		}
 	}
 	return status
+}
+
+// Record is the deploy record of this run, a rollout or rollback (kind)
+// started at started and finished now. A plain rollback names the image
+// the hosts reported.
+func (r Report) Record(kind rollout.Mode, o history.Origin, started time.Time) history.Record {
+	finished := time.Now()
+	image := r.Image
+	for _, h := range r.Hosts {
+		if image == "" && h.Result != nil {
+			image = h.Result.Image
+		}
+	}
+	name := "rollout"
+	if kind == rollout.ModeRollback {
+		name = "rollback"
+	}
+	return history.Record{
+		Env: r.Env, Kind: name, Actor: o.Actor, Image: image, Commit: o.Commit, RunURL: o.RunURL,
+		Started: started.UTC(), Finished: finished.UTC(), Seconds: finished.Sub(started).Seconds(),
+		Result: r.Status, Hosts: len(r.Hosts), Error: r.Error,
+	}
 }

@@ -224,10 +224,10 @@ func describeInput(t Targets, ids []string, next *string) *ssm.DescribeInstanceI
 	return in
 }
 
-// Preflight resolves targets to instances and checks that each is
-// registered with SSM and Online. It sends nothing. The instances come back
-// sorted by id.
-func (r *Runner) Preflight(ctx context.Context, t Targets) ([]Instance, error) {
+// Describe resolves targets to the instances SSM manages, whatever their
+// ping status, sorted by id; an instance id that SSM does not know is
+// absent. It sends nothing.
+func (r *Runner) Describe(ctx context.Context, t Targets) ([]Instance, error) {
 	if len(t.InstanceIDs) == 0 && len(t.Tags) == 0 {
 		return nil, fmt.Errorf("%w: give instance ids or tags", ErrNoTargets)
 	}
@@ -255,29 +255,47 @@ func (r *Runner) Preflight(ctx context.Context, t Targets) ([]Instance, error) {
 				return nil, err
 			}
 		}
+	} else if err := describe(nil); err != nil {
+		return nil, err
+	}
+	instances := make([]Instance, 0, len(found))
+	for _, id := range slices.Sorted(maps.Keys(found)) {
+		instances = append(instances, found[id])
+	}
+	return instances, nil
+}
+
+// Preflight resolves targets to instances and checks that each is
+// registered with SSM and Online. It sends nothing. The instances come back
+// sorted by id.
+func (r *Runner) Preflight(ctx context.Context, t Targets) ([]Instance, error) {
+	instances, err := r.Describe(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.InstanceIDs) > 0 {
+		found := map[string]bool{}
+		for _, in := range instances {
+			found[in.ID] = true
+		}
 		var missing []string
 		for _, id := range t.InstanceIDs {
-			if _, ok := found[id]; !ok {
+			if !found[id] {
 				missing = append(missing, id)
 			}
 		}
 		if len(missing) > 0 {
 			return nil, fmt.Errorf("%w: %s; check that the SSM agent runs and the instance profile allows SSM (AmazonSSMManagedInstanceCore); nothing was sent", ErrNotRegistered, strings.Join(missing, ", "))
 		}
-	} else if err := describe(nil); err != nil {
-		return nil, err
 	}
-	if len(found) == 0 {
+	if len(instances) == 0 {
 		return nil, fmt.Errorf("%w: no SSM managed instance is %s; nothing was sent", ErrNoTargets, strings.TrimPrefix(t.String(), "instances "))
 	}
 	var offline []string
-	instances := make([]Instance, 0, len(found))
-	for _, id := range slices.Sorted(maps.Keys(found)) {
-		in := found[id]
+	for _, in := range instances {
 		if in.PingStatus != string(types.PingStatusOnline) {
-			offline = append(offline, fmt.Sprintf("%s is %s", id, in.PingStatus))
+			offline = append(offline, fmt.Sprintf("%s is %s", in.ID, in.PingStatus))
 		}
-		instances = append(instances, in)
 	}
 	if len(offline) > 0 {
 		return nil, fmt.Errorf("%w: %s; wait for the agent to reconnect or replace the instance; nothing was sent", ErrOffline, strings.Join(offline, ", "))

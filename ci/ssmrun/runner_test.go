@@ -367,3 +367,24 @@ func TestMaxErrorsSkipsTheRest(t *testing.T) {
 		t.Errorf("results = %+v", results)
 	}
 }
+
+// Describe lists what SSM sees, offline instances included (what a status
+// shows); Preflight refuses the same fleet.
+func TestDescribeListsOfflineInstances(t *testing.T) {
+	t.Parallel()
+	f, client := newFake(t, map[string]*fakeHost{"i-b": {ping: "ConnectionLost", tags: fleetTags}, "i-a": healthy()})
+	r := fastRunner(t, client)
+	got, err := r.Describe(context.Background(), Targets{Tags: fleetTags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "i-a" || got[0].PingStatus != "Online" || got[1].ID != "i-b" || got[1].PingStatus != "ConnectionLost" {
+		t.Errorf("Describe = %+v, want i-a Online, i-b ConnectionLost", got)
+	}
+	if _, err := r.Preflight(context.Background(), Targets{Tags: fleetTags}); !errors.Is(err, ErrOffline) {
+		t.Errorf("Preflight = %v, want ErrOffline", err)
+	}
+	if len(f.sent) != 0 {
+		t.Errorf("Describe or Preflight sent a command")
+	}
+}

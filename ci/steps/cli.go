@@ -113,21 +113,71 @@ func PromoteArgs(image imageref.Ref, repository string) []string {
 	return []string{CLI, "promote", "--from", "test", "--to", "prod", "--image", image.String(), "--to-repository", repository}
 }
 
-// RolloutArgs is `pipeline rollout`: run image on env's hosts through SSM,
-// behind the health gate.
-func RolloutArgs(env string, image imageref.Ref) ([]string, error) {
-	if err := envname.Validate(env); err != nil {
-		return nil, err
-	}
-	return []string{CLI, "rollout", "--env", env, "--image", image.String()}, nil
+// Record is who and what a rollout's deploy record names. An empty field
+// leaves the CLI's default: the CI system's variables ($GITHUB_ACTOR,
+// $GITHUB_SHA, …), which a container of the module does not see.
+type Record struct {
+	// Actor is who started the deploy, e.g. $GITHUB_ACTOR.
+	Actor string
+	// Commit is the source revision deployed.
+	Commit string
 }
 
-// RollbackArgs is `pipeline rollback`: switch env back to its previous slot.
-func RollbackArgs(env string) ([]string, error) {
+func (r Record) args() []string {
+	var args []string
+	if r.Actor != "" {
+		args = append(args, "--actor", r.Actor)
+	}
+	if r.Commit != "" {
+		args = append(args, "--commit", r.Commit)
+	}
+	return args
+}
+
+// RolloutArgs is `pipeline rollout`: run image on env's hosts through SSM,
+// behind the health gate, and record it.
+func RolloutArgs(env string, image imageref.Ref, rec Record) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
 	}
-	return []string{CLI, "rollback", "--env", env}, nil
+	return append([]string{CLI, "rollout", "--env", env, "--image", image.String()}, rec.args()...), nil
+}
+
+// RollbackArgs is `pipeline rollback`: switch env back to its previous
+// slot, or with to (a sha256 digest) deploy that earlier digest of env's
+// repository; and record it.
+func RollbackArgs(env, to string, rec Record) ([]string, error) {
+	if err := envname.Validate(env); err != nil {
+		return nil, err
+	}
+	args := []string{CLI, "rollback", "--env", env}
+	if to != "" {
+		if _, err := imageref.ParseDigest(to); err != nil {
+			return nil, err
+		}
+		args = append(args, "--to", to)
+	}
+	return append(args, rec.args()...), nil
+}
+
+// StatusArgs is `pipeline status`: env's outputs, last deploy and hosts.
+func StatusArgs(dir, env string) ([]string, error) {
+	if err := envname.Validate(env); err != nil {
+		return nil, err
+	}
+	return []string{CLI, "status", "--env", env, "--dir", dir}, nil
+}
+
+// HistoryArgs is `pipeline history`: env's newest limit deploy records (0
+// for all).
+func HistoryArgs(env string, limit int) ([]string, error) {
+	if err := envname.Validate(env); err != nil {
+		return nil, err
+	}
+	if limit < 0 {
+		return nil, fmt.Errorf("limit %d: want 0 (all) or more", limit)
+	}
+	return []string{CLI, "history", "--env", env, "--limit", fmt.Sprint(limit)}, nil
 }
 
 // SuiteArgs runs the integration suite as both paths run it: compiled and

@@ -1,0 +1,37 @@
+package localflow
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/gangway-dev/gangway/ci/history"
+	"github.com/gangway-dev/gangway/ci/localworld"
+)
+
+// The local flow's rollout writes its deploy record where pipeline
+// history and pipeline status read it: the state bucket of the
+// environment's emulated account.
+func TestWriteDeployRecord(t *testing.T) {
+	t.Parallel()
+	m := localworld.MotoT(t)
+	ctx := context.Background()
+	api := s3.NewFromConfig(aws.Config{
+		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""), BaseEndpoint: aws.String(m.Endpoint),
+	}, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
+	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(stateBucket)}); err != nil {
+		t.Fatal(err)
+	}
+	rec := history.Record{Env: "test", Kind: "rollout", Actor: "ana (local)", Image: "127.0.0.1:5000/gangway-test@sha256:aa", Started: time.Now(), Result: "deployed", Hosts: 1}
+	if err := writeDeployRecord(ctx, m.Endpoint, rec); err != nil {
+		t.Fatal(err)
+	}
+	got, err := history.Store{S3: api, Bucket: stateBucket}.List(ctx, "test", 0)
+	if err != nil || len(got) != 1 || got[0].Image != rec.Image || got[0].Result != "deployed" {
+		t.Errorf("history after the local rollout = %+v, %v", got, err)
+	}
+}
