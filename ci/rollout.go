@@ -79,6 +79,26 @@ func (m *Gangway) Status(
 	return m.stdout(ctx, args, err)
 }
 
+// Logs of an environment's containers from its CloudWatch log group, one line each (time, host and container, message), oldest first.
+// +cache="never"
+func (m *Gangway) Logs(
+	ctx context.Context,
+	// Environment: test or prod.
+	env string,
+	// How far back to start, as a Go duration.
+	// +default="10m"
+	since string,
+	// CloudWatch Logs filter pattern, such as ERROR.
+	// +optional
+	filter string,
+	// How many of the newest lines (0 for all).
+	// +default=1000
+	limit int,
+) (string, error) {
+	args, err := steps.LogsArgs(steps.TerraformDir, env, since, filter, limit)
+	return m.stdout(ctx, args, err)
+}
+
 // History of an environment's deploys: who rolled out or back which digest, from what commit, when, the result and the duration, newest first; returns the CLI's JSON.
 // +cache="never"
 func (m *Gangway) History(

@@ -61,6 +61,7 @@ func commands() []command {
 		driftCommand(),
 		historyCommand(),
 		statusCommand(),
+		logsCommand(),
 		ghaCommand(),
 		localCommand(),
 	}

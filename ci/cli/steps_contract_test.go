@@ -43,6 +43,7 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 		},
 		"status":  func() ([]string, error) { return steps.StatusArgs(steps.TerraformDir, "prod") },
 		"history": func() ([]string, error) { return steps.HistoryArgs("prod", 5) },
+		"logs":    func() ([]string, error) { return steps.LogsArgs(steps.TerraformDir, "prod", "30m", "ERROR", 100) },
 	}
 	for name, build := range lines {
 		t.Run(name, func(t *testing.T) {

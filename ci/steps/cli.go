@@ -2,6 +2,7 @@ package steps
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/imageref"
@@ -178,6 +179,26 @@ func HistoryArgs(env string, limit int) ([]string, error) {
 		return nil, fmt.Errorf("limit %d: want 0 (all) or more", limit)
 	}
 	return []string{CLI, "history", "--env", env, "--limit", fmt.Sprint(limit)}, nil
+}
+
+// LogsArgs is `pipeline logs`: env's container log lines since that long
+// ago (a Go duration such as 10m), matching filter ("" for all), the last
+// limit of them (0 for all).
+func LogsArgs(dir, env, since, filter string, limit int) ([]string, error) {
+	if err := envname.Validate(env); err != nil {
+		return nil, err
+	}
+	if d, err := time.ParseDuration(since); err != nil || d <= 0 {
+		return nil, fmt.Errorf("since %q: want a positive duration such as 10m or 2h", since)
+	}
+	if limit < 0 {
+		return nil, fmt.Errorf("limit %d: want 0 (all) or more", limit)
+	}
+	args := []string{CLI, "logs", "--env", env, "--dir", dir, "--since", since, "--limit", fmt.Sprint(limit)}
+	if filter != "" {
+		args = append(args, "--filter", filter)
+	}
+	return args, nil
 }
 
 // SuiteArgs runs the integration suite as both paths run it: compiled and

@@ -626,6 +626,7 @@ data "aws_iam_policy_document" "deploy_data" {
       "logs:DeleteLogGroup",
       "logs:DisassociateKmsKey",
       "logs:DeleteRetentionPolicy",
+      "logs:FilterLogEvents", # pipeline logs
       "logs:ListTagsForResource",
       "logs:ListTagsLogGroup",
       "logs:PutRetentionPolicy",
