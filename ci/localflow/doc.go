@@ -17,5 +17,6 @@ var Seams = []string{
 	"ECR data plane: ecr_repository_url is mapped to the same repository on a local docker-registry, where images are pushed, gate records stored and digests promoted; ECR's control plane is moto",
 	"service address: app_url is the simulated host's nginx",
 	"SSM transport: the generated rollout script runs on this machine (podman as the host's Docker) instead of through SSM Run Command",
+	"container logs: podman's own log driver on the simulated hosts, not CloudWatch Logs (pipeline logs is proven against moto)",
 	"moto corrected where it answers unlike AWS (ci/localworld/moto_server.py): security-group rule descriptions, launch-template tags, and instance refreshes, which moto lacks and which report Successful at once with nothing replaced",
 }
