@@ -438,12 +438,3 @@ func getJSON(ctx context.Context, url string, want int, v any) error {
 	}
 	return nil
 }
-
-func firstLine(s string) string {
-	for _, line := range strings.Split(s, "\n") {
-		if line = strings.TrimSpace(strings.TrimLeft(line, "#")); line != "" {
-			return line
-		}
-	}
-	return ""
-}

@@ -158,12 +158,6 @@ func envMap(environ []string) map[string]string {
 	return m
 }
 
-// Dir returns the absolute configuration directory.
-func (r *Runner) Dir() string { return r.cfg.Dir }
-
-// Env returns the environment name.
-func (r *Runner) Env() string { return r.cfg.Env }
-
 // wrap turns a terraform failure into a *LockedError when a lock was held,
 // a *ProviderError when the provider could not be installed, and otherwise
 // wraps it with what was being done.
