@@ -4,24 +4,18 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/gangway-dev/gangway/ci/localworld"
 )
 
 // startTestWorld starts a world in a fresh directory, failing under CI=true
 // and skipping otherwise when a component is not installed.
 func startTestWorld(t *testing.T, dir string) *world {
 	t.Helper()
-	for _, program := range []string{"moto_server", "initdb", "docker-registry", "nginx", "podman"} {
-		if _, err := exec.LookPath(program); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required: %v", program, err)
-			}
-			t.Skipf("%s is not installed", program)
-		}
-	}
+	localworld.NeedPrograms(t, "moto_server", "initdb", "docker-registry", "nginx", "podman")
 	w, err := openWorld(context.Background(), dir, t.Logf)
 	if err != nil {
 		t.Fatalf("openWorld: %v", err)

@@ -17,6 +17,16 @@ func Need(t testing.TB, what string, err error) {
 	t.Fatalf("%s: %v", what, err)
 }
 
+// NeedPrograms is Need for programs that must be on PATH.
+func NeedPrograms(t testing.TB, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := lookPath(p, "bash .ci/setup installs it"); err != nil {
+			Need(t, p+" is required", err)
+		}
+	}
+}
+
 // SkipShort skips a test that needs a local component under go test
 // -short: the component-free tests (what the Dagger module's check runs).
 func SkipShort(t testing.TB, what string) {

@@ -47,23 +47,10 @@ func randomSuffix() string {
 	return hex.EncodeToString(b)
 }
 
-// needTools fails under CI=true and skips otherwise when a program is missing.
-func needTools(t testing.TB, programs ...string) {
-	t.Helper()
-	for _, p := range programs {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required (.ci/suites/40-rollout.sh installs it): %v", p, err)
-			}
-			t.Skipf("%s is not installed: %v", p, err)
-		}
-	}
-}
-
 // getWorld builds the test images and starts the registry once per process.
 func getWorld(t testing.TB) *world {
 	t.Helper()
-	needTools(t, "podman", "docker-registry", "nginx", "curl", "flock", "shellcheck")
+	localworld.NeedPrograms(t, "podman", "docker-registry", "nginx", "curl", "flock", "shellcheck")
 	worldOnce.Do(func() { theWorld, worldErr = startWorld() })
 	if worldErr != nil {
 		t.Fatalf("setting up the rollout test world: %v", worldErr)

@@ -5,21 +5,21 @@
 package tftest
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/gangway-dev/gangway/ci/localworld"
 )
 
-// need fails under CI=true and skips otherwise.
+// need fails under CI=true and skips otherwise (localworld.Need's rule).
 func need(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
+	localworld.Need(t, "terraform", fmt.Errorf("%w: "+format, append([]any{localworld.ErrMissing}, args...)...))
 }
 
 // Mirror returns the provider mirror directory: $TF_PROVIDER_MIRROR, else
