@@ -28,7 +28,7 @@ func (m *Gangway) Promote(
 	return m.stdout(ctx, steps.PromoteArgs(ref, prod.ECRRepositoryURL), nil)
 }
 
-// Rollout runs an image on an environment's hosts through SSM Run Command, behind the health gate, and records it; returns the CLI's JSON result.
+// Rollout records an image where the environment's booting hosts read it, runs it on its hosts through SSM Run Command, behind the health gate, and records the deploy; returns the CLI's JSON result.
 // +cache="never"
 func (m *Gangway) Rollout(
 	ctx context.Context,
@@ -47,7 +47,11 @@ func (m *Gangway) Rollout(
 	if err != nil {
 		return "", err
 	}
-	args, err := steps.RolloutArgs(env, ref, steps.Record{Actor: actor, Commit: commit})
+	out, err := m.outputsOf(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	args, err := steps.RolloutArgs(env, ref, steps.Record{Actor: actor, Commit: commit}, out)
 	return m.stdout(ctx, args, err)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/registry"
+	"github.com/gangway-dev/gangway/ci/release"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
@@ -47,6 +48,7 @@ type hostFlags struct {
 	healthTimeout, drain              time.Duration
 	publicPort                        int
 	printScript                       bool
+	release                           release.Parameters
 }
 
 func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) error {
@@ -70,6 +72,8 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 	fs.DurationVar(&f.healthTimeout, "health-timeout", 90*time.Second, "how long the new version has to answer /health and /db/status")
 	fs.DurationVar(&f.drain, "drain", 5*time.Second, "how long the old version keeps running after traffic moved")
 	fs.IntVar(&f.publicPort, "public-port", 80, "the public port nginx listens on (terraform var app_port)")
+	fs.StringVar(&f.release.Image, "image-parameter", "", "SSM parameter that records the image for hosts that boot later (terraform output image_parameter); written before any host is touched")
+	fs.StringVar(&f.release.Script, "rollout-script-parameter", "", "SSM parameter that records the rollout script for hosts that boot later (terraform output rollout_script_parameter); written with --image-parameter")
 	fs.BoolVar(&f.printScript, "print-script", false, "print the host script to stdout and exit, without calling AWS")
 	return func(ctx context.Context, io IO) error { return f.run(ctx, io, mode) }
 }
@@ -111,6 +115,9 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 			return usagef("--print-script calls no AWS, but --to must look up the environment's repository: print the same script with pipeline rollout --env %s --image REPO@%s --print-script", f.env, f.to)
 		}
 		mode = rollout.ModeDeploy
+	}
+	if (f.release.Image == "") != (f.release.Script == "") {
+		return usagef("--image-parameter and --rollout-script-parameter go together: a booting host reads both")
 	}
 	if f.region == "" {
 		f.region = io.Getenv("AWS_REGION")
@@ -166,9 +173,13 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 			return err
 		}
 	}
-	runner, err := ssmrun.New(ssm.NewFromConfig(sess.cfg), opts...)
+	ssmAPI := ssm.NewFromConfig(sess.cfg)
+	runner, err := ssmrun.New(ssmAPI, opts...)
 	if err != nil {
 		return &UsageError{Err: err}
+	}
+	if err := f.recordRelease(ctx, io, ssmAPI, script); err != nil {
+		return err
 	}
 	targets := ssmrun.Targets{InstanceIDs: f.instanceIDs, Tags: map[string]string{"Environment": f.env, "App": appTag}}
 	if len(f.instanceIDs) > 0 {
@@ -188,6 +199,28 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 		return errors.Join(fmt.Errorf("%s of %s: %w", kind, f.env, runErr), recErr)
 	}
 	return recErr
+}
+
+// recordRelease writes the image and its script where a booting host
+// reads them, before any host is touched: a host the group adds during or
+// after the rollout then serves this release. A plain rollback has no
+// image to record and leaves them.
+func (f *hostFlags) recordRelease(ctx context.Context, io IO, api release.API, script string) error {
+	switch {
+	case f.image == "":
+		if f.release.Image != "" {
+			io.Log.Warn("a rollback to each host's previous image records no release: a host that boots later serves what the parameters name", "image_parameter", f.release.Image)
+		}
+		return nil
+	case f.release.Image == "":
+		io.Log.Warn("no --image-parameter: the release is not recorded, and a host that boots later will not serve it")
+		return nil
+	}
+	if err := release.Write(ctx, api, f.release, f.image, script); err != nil {
+		return fmt.Errorf("%w; no host was touched", err)
+	}
+	io.Log.Info("release recorded for hosts that boot later", "image_parameter", f.release.Image, "rollout_script_parameter", f.release.Script)
+	return nil
 }
 
 // earlierImage is the image of rollback --to: f.to in the repository that

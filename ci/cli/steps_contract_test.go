@@ -9,6 +9,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/cli"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/steps"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // TestCommandLinesMatchTheCLI parses every command line that the module and
@@ -36,7 +37,8 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 		"attest":        ok(steps.AttestArgs(img, 17, "abc")),
 		"promote":       ok(steps.PromoteArgs(img, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod")),
 		"rollout": func() ([]string, error) {
-			return steps.RolloutArgs("prod", img, steps.Record{Actor: "octocat", Commit: "abc"})
+			out := tf.Outputs{Environment: "prod", ASGName: "gangway-prod", ImageParameter: "/gangway/prod/image", RolloutScriptParameter: "/gangway/prod/rollout-script"}
+			return steps.RolloutArgs("prod", img, steps.Record{Actor: "octocat", Commit: "abc"}, out)
 		},
 		"rollback": func() ([]string, error) {
 			return steps.RollbackArgs("prod", img.Digest, steps.Record{Actor: "octocat", Commit: "abc"})

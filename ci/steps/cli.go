@@ -5,6 +5,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // CLI is where the module installs the pipeline CLI inside its containers.
@@ -134,13 +135,22 @@ func (r Record) args() []string {
 	return args
 }
 
-// RolloutArgs is `pipeline rollout`: run image on env's hosts through SSM,
-// behind the health gate, and record it.
-func RolloutArgs(env string, image imageref.Ref, rec Record) ([]string, error) {
+// RolloutArgs is `pipeline rollout`: record image where env's booting
+// hosts read it (the SSM parameters in out, env's outputs), then run it on
+// env's hosts through SSM, behind the health gate, and record the deploy.
+func RolloutArgs(env string, image imageref.Ref, rec Record, out tf.Outputs) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
 	}
-	return append([]string{CLI, "rollout", "--env", env, "--image", image.String()}, rec.args()...), nil
+	if out.Environment != env {
+		return nil, fmt.Errorf("the outputs are %q's, not %q's", out.Environment, env)
+	}
+	if out.ImageParameter == "" || out.RolloutScriptParameter == "" {
+		return nil, fmt.Errorf("%s's outputs name no image_parameter or rollout_script_parameter: apply the environment first", env)
+	}
+	args := []string{CLI, "rollout", "--env", env, "--image", image.String(),
+		"--image-parameter", out.ImageParameter, "--rollout-script-parameter", out.RolloutScriptParameter}
+	return append(args, rec.args()...), nil
 }
 
 // RollbackArgs is `pipeline rollback`: switch env back to its previous
