@@ -173,7 +173,8 @@ func denyHistoryWrites(t *testing.T, moto string) string {
 // ssmShim stands in front of moto for the SSM calls moto cannot answer as
 // a fleet would: DescribeInstanceInformation lists hosts (state[id] ==
 // "offline" is ConnectionLost, else Online) for the tags
-// Environment=test, App=gangway, and each command "runs" on every host by
+// Environment=test, App=gangway, or those of the ids asked for that are in
+// state (Online), and each command "runs" on every host by
 // printing state[id]. Every other request goes to moto. sent collects the
 // commands' text.
 func ssmShim(t *testing.T, moto string, state map[string]string) (endpoint string, sent func() []string) {
@@ -203,7 +204,13 @@ func ssmShim(t *testing.T, moto string, state map[string]string) (endpoint strin
 				tags[f.Key] = strings.Join(f.Values, ",")
 			}
 			list := []map[string]string{}
-			if tags["tag:Environment"] == "test" && tags["tag:App"] == "gangway" {
+			if ids := tags["InstanceIds"]; ids != "" { // the ids asked for that the fleet has
+				for _, id := range strings.Split(ids, ",") {
+					if _, ok := state[id]; ok {
+						list = append(list, map[string]string{"InstanceId": id, "PingStatus": "Online", "PlatformType": "Linux"})
+					}
+				}
+			} else if tags["tag:Environment"] == "test" && tags["tag:App"] == "gangway" {
 				for id, out := range state {
 					ping := "Online"
 					if out == "offline" {

@@ -89,8 +89,14 @@ func TestRolloutRecordsReleaseFirst(t *testing.T) {
 	if err != nil || !strings.Contains(script, "IMAGE='"+image+"'") {
 		t.Errorf("script parameter decodes to %d bytes (%v); want the script of %s", len(script), err, image)
 	}
-	// The recorded script is the one the hosts were sent.
-	if cmds := sent(); len(cmds) != 1 || !strings.Contains(cmds[0], script) {
-		t.Errorf("%d commands sent; want 1, carrying the recorded script", len(cmds))
+	// The recorded script is the one the hosts were sent, one host a batch.
+	cmds := sent()
+	if len(cmds) != 2 {
+		t.Errorf("%d commands sent; want 2, one for each host", len(cmds))
+	}
+	for _, c := range cmds {
+		if !strings.Contains(c, script) {
+			t.Errorf("a command does not carry the recorded script")
+		}
 	}
 }

@@ -137,7 +137,9 @@ func (r Record) args() []string {
 
 // RolloutArgs is `pipeline rollout`: record image where env's booting
 // hosts read it (the SSM parameters in out, env's outputs), then run it on
-// env's hosts through SSM, behind the health gate, and record the deploy.
+// the InService hosts of env's Auto Scaling group (out's asg_name) through
+// SSM, in batches that keep capacity, behind the health gate, and record
+// the deploy.
 func RolloutArgs(env string, image imageref.Ref, rec Record, out tf.Outputs) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
@@ -145,10 +147,10 @@ func RolloutArgs(env string, image imageref.Ref, rec Record, out tf.Outputs) ([]
 	if out.Environment != env {
 		return nil, fmt.Errorf("the outputs are %q's, not %q's", out.Environment, env)
 	}
-	if out.ImageParameter == "" || out.RolloutScriptParameter == "" {
-		return nil, fmt.Errorf("%s's outputs name no image_parameter or rollout_script_parameter: apply the environment first", env)
+	if out.ASGName == "" || out.ImageParameter == "" || out.RolloutScriptParameter == "" {
+		return nil, fmt.Errorf("%s's outputs lack asg_name, image_parameter or rollout_script_parameter: apply the environment first", env)
 	}
-	args := []string{CLI, "rollout", "--env", env, "--image", image.String(),
+	args := []string{CLI, "rollout", "--env", env, "--image", image.String(), "--asg", out.ASGName,
 		"--image-parameter", out.ImageParameter, "--rollout-script-parameter", out.RolloutScriptParameter}
 	return append(args, rec.args()...), nil
 }

@@ -49,13 +49,13 @@ func TestArgs(t *testing.T) {
 		{"attest, no revision", ok(AttestArgs(img, 3, "")), CLI + " attest --image " + img.String() + " --checks 3", ""},
 		{"promote", ok(PromoteArgs(img, prodRepo)), CLI + " promote --from test --to prod --image " + img.String() + " --to-repository " + prodRepo, ""},
 		{"rollout", func() ([]string, error) { return RolloutArgs("test", img, Record{}, testOutputs) },
-			CLI + " rollout --env test --image " + img.String() + " --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script", ""},
+			CLI + " rollout --env test --image " + img.String() + " --asg gangway-test --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script", ""},
 		{"rollout recorded", func() ([]string, error) {
 			return RolloutArgs("test", img, Record{Actor: "octocat", Commit: "abc"}, testOutputs)
 		},
-			CLI + " rollout --env test --image " + img.String() + " --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script --actor octocat --commit abc", ""},
+			CLI + " rollout --env test --image " + img.String() + " --asg gangway-test --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script --actor octocat --commit abc", ""},
 		{"rollout, another env's outputs", func() ([]string, error) { return RolloutArgs("prod", img, Record{}, testOutputs) }, "", `"test"'s, not "prod"'s`},
-		{"rollout, no parameters", func() ([]string, error) { return RolloutArgs("test", img, Record{}, tf.Outputs{Environment: "test"}) }, "", "image_parameter"},
+		{"rollout, no parameters", func() ([]string, error) { return RolloutArgs("test", img, Record{}, tf.Outputs{Environment: "test"}) }, "", "lack asg_name"},
 		{"rollback", func() ([]string, error) { return RollbackArgs("prod", "", Record{}) }, CLI + " rollback --env prod", ""},
 		{"rollback to", func() ([]string, error) { return RollbackArgs("prod", img.Digest, Record{Actor: "octocat"}) },
 			CLI + " rollback --env prod --to " + img.Digest + " --actor octocat", ""},
