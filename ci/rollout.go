@@ -55,7 +55,7 @@ func (m *Gangway) Rollout(
 	return m.stdout(ctx, args, err)
 }
 
-// Rollback switches an environment back to the version that ran before the last rollout, or to an earlier digest still in its repository, and records it; returns the CLI's JSON result.
+// Rollback switches the hosts of an environment's group back to the version that ran before the last rollout, or rolls out an earlier digest still in its repository (recorded for booting hosts too), and records it; returns the CLI's JSON result.
 // +cache="never"
 func (m *Gangway) Rollback(
 	ctx context.Context,
@@ -68,7 +68,11 @@ func (m *Gangway) Rollback(
 	// +optional
 	actor string,
 ) (string, error) {
-	args, err := steps.RollbackArgs(env, to, steps.Record{Actor: actor})
+	out, err := m.outputsOf(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	args, err := steps.RollbackArgs(env, to, steps.Record{Actor: actor}, out)
 	return m.stdout(ctx, args, err)
 }
 

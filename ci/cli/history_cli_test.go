@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/history"
@@ -118,9 +119,14 @@ func TestRolloutAndRollbackWriteHistory(t *testing.T) {
 	// A digest still there goes on to the hosts as a deploy of that image,
 	// recorded as a rollback (GITHUB_SHA when no --commit; --actor over
 	// GITHUB_ACTOR).
-	code, stdout, stderr = run(t, env, "rollback", "--env", "test", "--to", earlier, "--actor", "ana")
+	code, stdout, stderr = run(t, env, "rollback", "--env", "test", "--to", earlier, "--actor", "ana",
+		"--image-parameter", "/gangway/test/image", "--rollout-script-parameter", "/gangway/test/rollout-script")
 	if code != ExitFailure || !strings.Contains(stdout, `"mode": "rollback"`) || !strings.Contains(stdout, `"image": "`+repoURL+"@"+earlier+`"`) {
 		t.Fatalf("rollback --to an earlier digest: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	// ... recorded for booting hosts before the hosts were asked.
+	if p, err := motoSSMClient(t, m).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/gangway/test/image")}); err != nil || aws.ToString(p.Parameter.Value) != repoURL+"@"+earlier {
+		t.Errorf("image parameter after rollback --to: %v; want %s@%s", err, repoURL, earlier)
 	}
 	got = records(t, api, "test")
 	if len(got) != 2 || got[0].Kind != "rollback" || got[0].Image != repoURL+"@"+earlier || got[0].Commit != "0123abcd" || got[0].Actor != "ana" {
