@@ -210,8 +210,8 @@ func (s *moduleSteps) Promote(ctx context.Context, tested imageref.Ref, reposito
 	return imageref.Parse(res.Target)
 }
 
-func (s *moduleSteps) Rollout(ctx context.Context, env string, image imageref.Ref, _ tf.Outputs) (ssmrun.Report, error) {
-	args, err := steps.RolloutArgs(env, image, s.record)
+func (s *moduleSteps) Rollout(ctx context.Context, env string, image imageref.Ref, out tf.Outputs) (ssmrun.Report, error) {
+	args, err := steps.RolloutArgs(env, image, s.record, out)
 	if err != nil {
 		return ssmrun.Report{}, err
 	}

@@ -28,7 +28,7 @@ func (m *Gangway) Promote(
 	return m.stdout(ctx, steps.PromoteArgs(ref, prod.ECRRepositoryURL), nil)
 }
 
-// Rollout runs an image on an environment's hosts through SSM Run Command, behind the health gate, and records it; returns the CLI's JSON result.
+// Rollout records an image where the environment's booting hosts read it, runs it on its hosts through SSM Run Command, behind the health gate, and records the deploy; returns the CLI's JSON result.
 // +cache="never"
 func (m *Gangway) Rollout(
 	ctx context.Context,
@@ -47,11 +47,15 @@ func (m *Gangway) Rollout(
 	if err != nil {
 		return "", err
 	}
-	args, err := steps.RolloutArgs(env, ref, steps.Record{Actor: actor, Commit: commit})
+	out, err := m.outputsOf(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	args, err := steps.RolloutArgs(env, ref, steps.Record{Actor: actor, Commit: commit}, out)
 	return m.stdout(ctx, args, err)
 }
 
-// Rollback switches an environment back to the version that ran before the last rollout, or to an earlier digest still in its repository, and records it; returns the CLI's JSON result.
+// Rollback switches the hosts of an environment's group back to the version that ran before the last rollout, or rolls out an earlier digest still in its repository (recorded for booting hosts too), and records it; returns the CLI's JSON result.
 // +cache="never"
 func (m *Gangway) Rollback(
 	ctx context.Context,
@@ -64,7 +68,11 @@ func (m *Gangway) Rollback(
 	// +optional
 	actor string,
 ) (string, error) {
-	args, err := steps.RollbackArgs(env, to, steps.Record{Actor: actor})
+	out, err := m.outputsOf(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	args, err := steps.RollbackArgs(env, to, steps.Record{Actor: actor}, out)
 	return m.stdout(ctx, args, err)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/history"
@@ -118,9 +119,14 @@ func TestRolloutAndRollbackWriteHistory(t *testing.T) {
 	// A digest still there goes on to the hosts as a deploy of that image,
 	// recorded as a rollback (GITHUB_SHA when no --commit; --actor over
 	// GITHUB_ACTOR).
-	code, stdout, stderr = run(t, env, "rollback", "--env", "test", "--to", earlier, "--actor", "ana")
+	code, stdout, stderr = run(t, env, "rollback", "--env", "test", "--to", earlier, "--actor", "ana",
+		"--image-parameter", "/gangway/test/image", "--rollout-script-parameter", "/gangway/test/rollout-script")
 	if code != ExitFailure || !strings.Contains(stdout, `"mode": "rollback"`) || !strings.Contains(stdout, `"image": "`+repoURL+"@"+earlier+`"`) {
 		t.Fatalf("rollback --to an earlier digest: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	// ... recorded for booting hosts before the hosts were asked.
+	if p, err := motoSSMClient(t, m).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/gangway/test/image")}); err != nil || aws.ToString(p.Parameter.Value) != repoURL+"@"+earlier {
+		t.Errorf("image parameter after rollback --to: %v; want %s@%s", err, repoURL, earlier)
 	}
 	got = records(t, api, "test")
 	if len(got) != 2 || got[0].Kind != "rollback" || got[0].Image != repoURL+"@"+earlier || got[0].Commit != "0123abcd" || got[0].Actor != "ana" {
@@ -173,7 +179,8 @@ func denyHistoryWrites(t *testing.T, moto string) string {
 // ssmShim stands in front of moto for the SSM calls moto cannot answer as
 // a fleet would: DescribeInstanceInformation lists hosts (state[id] ==
 // "offline" is ConnectionLost, else Online) for the tags
-// Environment=test, App=gangway, and each command "runs" on every host by
+// Environment=test, App=gangway, or those of the ids asked for that are in
+// state (Online), and each command "runs" on every host by
 // printing state[id]. Every other request goes to moto. sent collects the
 // commands' text.
 func ssmShim(t *testing.T, moto string, state map[string]string) (endpoint string, sent func() []string) {
@@ -203,7 +210,13 @@ func ssmShim(t *testing.T, moto string, state map[string]string) (endpoint strin
 				tags[f.Key] = strings.Join(f.Values, ",")
 			}
 			list := []map[string]string{}
-			if tags["tag:Environment"] == "test" && tags["tag:App"] == "gangway" {
+			if ids := tags["InstanceIds"]; ids != "" { // the ids asked for that the fleet has
+				for _, id := range strings.Split(ids, ",") {
+					if _, ok := state[id]; ok {
+						list = append(list, map[string]string{"InstanceId": id, "PingStatus": "Online", "PlatformType": "Linux"})
+					}
+				}
+			} else if tags["tag:Environment"] == "test" && tags["tag:App"] == "gangway" {
 				for id, out := range state {
 					ping := "Online"
 					if out == "offline" {

@@ -8,13 +8,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/fleet"
 	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/registry"
+	"github.com/gangway-dev/gangway/ci/release"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
@@ -40,6 +43,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 type hostFlags struct {
 	env, image, region                string
 	to, commit, actor, stateBucket    string
+	asg                               string
 	instanceIDs                       stringList
 	batchSize                         int
 	maxConcurrency, maxErrors         string
@@ -47,6 +51,7 @@ type hostFlags struct {
 	healthTimeout, drain              time.Duration
 	publicPort                        int
 	printScript                       bool
+	release                           release.Parameters
 }
 
 func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) error {
@@ -61,8 +66,9 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 	fs.StringVar(&f.actor, "actor", "", "who runs it, for the deploy record (default $GITHUB_ACTOR, else $GITLAB_USER_LOGIN, else the local user)")
 	fs.StringVar(&f.commit, "commit", "", "the source revision of the image, for the deploy record (default $GITHUB_SHA, else $CI_COMMIT_SHA)")
 	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket the deploy record is written to (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
-	fs.Var(&f.instanceIDs, "instance-id", "target this instance id instead of every instance tagged Environment=<env>, App=gangway (repeatable)")
-	fs.IntVar(&f.batchSize, "batch-size", ssmrun.MaxInstanceIDsPerCall, "instances per SSM command (1-50); a failed batch stops the next")
+	fs.StringVar(&f.asg, "asg", "", "target the InService instances of this Auto Scaling group (terraform output asg_name) instead of every instance tagged Environment=<env>, App=gangway")
+	fs.Var(&f.instanceIDs, "instance-id", "target this instance id instead of the tagged instances (repeatable; not with --asg)")
+	fs.IntVar(&f.batchSize, "batch-size", 0, "instances per SSM command, 1-50; default half the hosts (1 when there are two or fewer), so the rest keep serving; a failed batch stops the next")
 	fs.StringVar(&f.maxConcurrency, "max-concurrency", "1", "SSM MaxConcurrency within a batch: a number or a percentage")
 	fs.StringVar(&f.maxErrors, "max-errors", "0", "SSM MaxErrors within a batch: a number or a percentage")
 	fs.DurationVar(&f.deliveryTimeout, "delivery-timeout", 5*time.Minute, "SSM TimeoutSeconds: how long delivery to a host may take")
@@ -70,6 +76,8 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 	fs.DurationVar(&f.healthTimeout, "health-timeout", 90*time.Second, "how long the new version has to answer /health and /db/status")
 	fs.DurationVar(&f.drain, "drain", 5*time.Second, "how long the old version keeps running after traffic moved")
 	fs.IntVar(&f.publicPort, "public-port", 80, "the public port nginx listens on (terraform var app_port)")
+	fs.StringVar(&f.release.Image, "image-parameter", "", "SSM parameter that records the image for hosts that boot later (terraform output image_parameter); written before any host is touched")
+	fs.StringVar(&f.release.Script, "rollout-script-parameter", "", "SSM parameter that records the rollout script for hosts that boot later (terraform output rollout_script_parameter); written with --image-parameter")
 	fs.BoolVar(&f.printScript, "print-script", false, "print the host script to stdout and exit, without calling AWS")
 	return func(ctx context.Context, io IO) error { return f.run(ctx, io, mode) }
 }
@@ -111,6 +119,15 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 			return usagef("--print-script calls no AWS, but --to must look up the environment's repository: print the same script with pipeline rollout --env %s --image REPO@%s --print-script", f.env, f.to)
 		}
 		mode = rollout.ModeDeploy
+	}
+	if f.asg != "" && len(f.instanceIDs) > 0 {
+		return usagef("--asg and --instance-id both choose the hosts: give one")
+	}
+	if f.batchSize < 0 || f.batchSize > ssmrun.MaxInstanceIDsPerCall {
+		return usagef("--batch-size %d: want 1 to %d hosts a batch (SSM takes at most 50 instance ids a command), or 0 for half the hosts", f.batchSize, ssmrun.MaxInstanceIDsPerCall)
+	}
+	if (f.release.Image == "") != (f.release.Script == "") {
+		return usagef("--image-parameter and --rollout-script-parameter go together: a booting host reads both")
 	}
 	if f.region == "" {
 		f.region = io.Getenv("AWS_REGION")
@@ -166,13 +183,24 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 			return err
 		}
 	}
-	runner, err := ssmrun.New(ssm.NewFromConfig(sess.cfg), opts...)
+	ssmAPI := ssm.NewFromConfig(sess.cfg)
+	runner, err := ssmrun.New(ssmAPI, opts...)
 	if err != nil {
 		return &UsageError{Err: err}
 	}
 	targets := ssmrun.Targets{InstanceIDs: f.instanceIDs, Tags: map[string]string{"Environment": f.env, "App": appTag}}
-	if len(f.instanceIDs) > 0 {
+	if f.asg != "" {
+		// The group's hosts, found before anything is written: an empty or
+		// missing group stops the rollout with nothing recorded.
+		if targets.InstanceIDs, err = fleet.InService(ctx, autoscaling.NewFromConfig(sess.cfg), f.asg); err != nil {
+			return fmt.Errorf("finding the hosts of %s: %w; nothing was recorded and no host was touched", f.env, err)
+		}
+	}
+	if len(targets.InstanceIDs) > 0 {
 		targets.Tags = nil
+	}
+	if err := f.recordRelease(ctx, io, ssmAPI, script); err != nil {
+		return err
 	}
 	io.Log.Info("rolling out", "env", f.env, "mode", kind, "image", f.image, "targets", targets.String())
 	started := time.Now()
@@ -188,6 +216,28 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 		return errors.Join(fmt.Errorf("%s of %s: %w", kind, f.env, runErr), recErr)
 	}
 	return recErr
+}
+
+// recordRelease writes the image and its script where a booting host
+// reads them, before any host is touched: a host the group adds during or
+// after the rollout then serves this release. A plain rollback has no
+// image to record and leaves them.
+func (f *hostFlags) recordRelease(ctx context.Context, io IO, api release.API, script string) error {
+	switch {
+	case f.image == "":
+		if f.release.Image != "" {
+			io.Log.Warn("a rollback to each host's previous image records no release: a host that boots later serves what the parameters name", "image_parameter", f.release.Image)
+		}
+		return nil
+	case f.release.Image == "":
+		io.Log.Warn("no --image-parameter: the release is not recorded, and a host that boots later will not serve it")
+		return nil
+	}
+	if err := release.Write(ctx, api, f.release, f.image, script); err != nil {
+		return fmt.Errorf("%w; no host was touched", err)
+	}
+	io.Log.Info("release recorded for hosts that boot later", "image_parameter", f.release.Image, "rollout_script_parameter", f.release.Script)
+	return nil
 }
 
 // earlierImage is the image of rollback --to: f.to in the repository that

@@ -9,6 +9,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/cli"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/steps"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // TestCommandLinesMatchTheCLI parses every command line that the module and
@@ -22,6 +23,7 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	ok := func(args []string) func() ([]string, error) { return func() ([]string, error) { return args, nil } }
+	prod := tf.Outputs{Environment: "prod", ASGName: "gangway-prod", ImageParameter: "/gangway/prod/image", RolloutScriptParameter: "/gangway/prod/rollout-script"}
 	lines := map[string]func() ([]string, error){
 		"plan": func() ([]string, error) {
 			return steps.PlanArgs(steps.TerraformDir, "test", "/work/plan.tfplan", "/work/plan.md", steps.PlanOptions{StoreAs: "1-1", Commit: "abc"})
@@ -36,10 +38,13 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 		"attest":        ok(steps.AttestArgs(img, 17, "abc")),
 		"promote":       ok(steps.PromoteArgs(img, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod")),
 		"rollout": func() ([]string, error) {
-			return steps.RolloutArgs("prod", img, steps.Record{Actor: "octocat", Commit: "abc"})
+			return steps.RolloutArgs("prod", img, steps.Record{Actor: "octocat", Commit: "abc"}, prod)
 		},
 		"rollback": func() ([]string, error) {
-			return steps.RollbackArgs("prod", img.Digest, steps.Record{Actor: "octocat", Commit: "abc"})
+			return steps.RollbackArgs("prod", img.Digest, steps.Record{Actor: "octocat", Commit: "abc"}, prod)
+		},
+		"rollback to the previous slot": func() ([]string, error) {
+			return steps.RollbackArgs("prod", "", steps.Record{Actor: "octocat"}, prod)
 		},
 		"status":  func() ([]string, error) { return steps.StatusArgs(steps.TerraformDir, "prod") },
 		"history": func() ([]string, error) { return steps.HistoryArgs("prod", 5) },

@@ -104,6 +104,7 @@ func TestPublishRollout(t *testing.T) {
 	in, err := json.Marshal(ssmrun.NewReport("prod", rollout.ModeDeploy, image, []ssmrun.HostResult{
 		{InstanceID: "i-0aaa", CommandID: "c-1", Status: "Success", Result: &rollout.Result{Status: rollout.StatusDeployed, Version: "v2", Message: "serving"}},
 		{InstanceID: "i-0bbb", CommandID: "c-1", Status: "Failed", Result: &rollout.Result{Status: rollout.StatusRolledBack, Version: "v1"}, Error: "health check: 503 | db down\nafter 30s"},
+		{InstanceID: "i-0ccc", Outcome: ssmrun.OutcomeNotAttempted},
 	}, errors.New("1 of 2 hosts failed")))
 	if err != nil {
 		t.Fatal(err)
@@ -121,9 +122,10 @@ func TestPublishRollout(t *testing.T) {
 			"image_digest<<"+d+"\n"+digest+"\n"+d+"\n")
 	check(t, "summary", summary, "### Rollout to `prod`: failed\n\n"+
 		"Image: `"+image+"`\n\n"+
-		"| instance | SSM | result | version | detail |\n| --- | --- | --- | --- | --- |\n"+
-		"| `i-0aaa` | Success | deployed | v2 | serving |\n"+
-		"| `i-0bbb` | Failed | rolled_back | v1 | health check: 503 \\| db down after 30s |\n\n")
+		"| instance | outcome | SSM | result | version | detail |\n| --- | --- | --- | --- | --- | --- |\n"+
+		"| `i-0aaa` | deployed | Success | deployed | v2 | serving |\n"+
+		"| `i-0bbb` | failed | Failed | rolled_back | v1 | health check: 503 \\| db down after 30s |\n"+
+		"| `i-0ccc` | not_attempted |  |  |  |  |\n\n")
 }
 
 func TestPublishRolloutFailedWithoutHosts(t *testing.T) {

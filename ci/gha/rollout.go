@@ -45,7 +45,7 @@ func ForRollout(in ssmrun.Report) Report {
 		}
 	}
 	if len(in.Hosts) > 0 {
-		b.WriteString("| instance | SSM | result | version | detail |\n| --- | --- | --- | --- | --- |\n")
+		b.WriteString("| instance | outcome | SSM | result | version | detail |\n| --- | --- | --- | --- | --- | --- |\n")
 	}
 	for _, h := range in.Hosts {
 		var result, version, detail string
@@ -55,7 +55,10 @@ func ForRollout(in ssmrun.Report) Report {
 		if h.Error != "" {
 			detail = h.Error
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(h.InstanceID), mdCell(h.Status), mdCell(result), mdCell(version), mdCell(detail))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", code(h.InstanceID), mdCell(h.Outcome), mdCell(h.Status), mdCell(result), mdCell(version), mdCell(detail))
+		if h.Outcome == ssmrun.OutcomeNotAttempted {
+			continue // not run: the failure that stopped the rollout is annotated
+		}
 		if h.Result == nil || !h.Result.OK() {
 			msg := h.Status
 			if result != "" {

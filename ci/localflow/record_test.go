@@ -8,9 +8,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/release"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // The local flow's rollout writes its deploy record where pipeline
@@ -33,5 +36,35 @@ func TestWriteDeployRecord(t *testing.T) {
 	got, err := history.Store{S3: api, Bucket: stateBucket}.List(ctx, "test", 0)
 	if err != nil || len(got) != 1 || got[0].Image != rec.Image || got[0].Result != "deployed" {
 		t.Errorf("history after the local rollout = %+v, %v", got, err)
+	}
+}
+
+// The local flow's rollout records the release in the parameters the
+// outputs name, in the environment's emulated account, as pipeline
+// rollout does on AWS.
+func TestRecordRelease(t *testing.T) {
+	t.Parallel()
+	m := localworld.MotoT(t)
+	ctx := context.Background()
+	out := tf.Outputs{Region: "us-east-1", ImageParameter: "/gangway/test/image", RolloutScriptParameter: "/gangway/test/rollout-script"}
+	const image, script = "127.0.0.1:5000/gangway-test@sha256:aa", "#!/bin/bash\necho local host\n"
+	if err := recordRelease(ctx, m.Endpoint, out, image, script); err != nil {
+		t.Fatal(err)
+	}
+	api := ssm.NewFromConfig(aws.Config{
+		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""), BaseEndpoint: aws.String(m.Endpoint),
+	})
+	get := func(name string) string {
+		o, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(o.Parameter.Value)
+	}
+	if got := get(out.ImageParameter); got != image {
+		t.Errorf("image parameter = %q, want %q", got, image)
+	}
+	if got, err := release.DecodeScript(get(out.RolloutScriptParameter)); err != nil || got != script {
+		t.Errorf("script parameter decodes to %q (%v), want %q", got, err, script)
 	}
 }

@@ -15,10 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/release"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 	"github.com/gangway-dev/gangway/ci/steps"
@@ -139,8 +141,9 @@ func (s localSteps) Promote(ctx context.Context, tested imageref.Ref, repository
 }
 
 // Rollout provisions env's host from the outputs (what user data does on
-// EC2 at boot, with the RDS seam) and runs the generated rollout script on
-// it (the SSM transport seam).
+// EC2 at boot, with the RDS seam), records the release in the emulated
+// account's SSM parameters as pipeline rollout does, and runs the
+// generated rollout script on the host (the SSM transport seam).
 func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref, out tf.Outputs) (ssmrun.Report, error) {
 	f := s.f
 	if err := f.provision(ctx, env, out); err != nil {
@@ -148,6 +151,15 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	}
 	p := f.hosts[env].Params()
 	p.Image = image.String()
+	// The local host's script (podman, its own ports and paths) is what a
+	// local host booting later would run: that is the one recorded.
+	script, err := rollout.Render(p)
+	if err != nil {
+		return ssmrun.Report{}, err
+	}
+	if err := recordRelease(ctx, f.world.state.Motos[env].Endpoint, out, p.Image, script); err != nil {
+		return ssmrun.Report{}, fmt.Errorf("%w; no host was touched", err)
+	}
 	logPath := filepath.Join(f.opts.Dir, "rollout-"+env+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -174,6 +186,18 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 		recErr = fmt.Errorf("the rollout ended %q, but its deploy record was not written: %w", rep.Status, recErr)
 	}
 	return rep, errors.Join(runErr, recErr)
+}
+
+// recordRelease writes image and its script to the release parameters
+// the outputs name, in the emulated account at endpoint.
+func recordRelease(ctx context.Context, endpoint string, out tf.Outputs, image, script string) error {
+	api := ssm.NewFromConfig(aws.Config{
+		Region:       out.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		BaseEndpoint: aws.String(endpoint),
+	})
+	p := release.Parameters{Image: out.ImageParameter, Script: out.RolloutScriptParameter}
+	return release.Write(ctx, api, p, image, script)
 }
 
 // writeDeployRecord writes rec to the state bucket of the emulated

@@ -1,6 +1,7 @@
 package ssmrun
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/history"
@@ -23,9 +24,14 @@ type Report struct {
 
 // NewReport builds the report of a run from its host results and error.
 func NewReport(env string, mode rollout.Mode, image string, hosts []HostResult, err error) Report {
-	r := Report{Env: env, Mode: string(mode), Image: image, Status: Overall(hosts, err), Hosts: hosts}
+	r := Report{Env: env, Mode: string(mode), Image: image, Status: Overall(hosts, err), Hosts: slices.Clone(hosts)}
 	if r.Hosts == nil {
 		r.Hosts = []HostResult{}
+	}
+	for i, h := range r.Hosts {
+		if h.Outcome == "" {
+			r.Hosts[i].Outcome = outcome(h)
+		}
 	}
 	if err != nil {
 		r.Error = err.Error()

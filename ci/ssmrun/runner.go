@@ -87,8 +87,9 @@ func WithExecutionTimeout(d time.Duration) Option {
 }
 
 // WithBatches sets the fleet batching: size instances per SendCommand (at
-// most 50; default 50), each with SSM's MaxConcurrency (default "1": one
-// host at a time) and MaxErrors (default "0": stop at the first error).
+// most 50; default 0, AutoBatchSize of the targets), each with SSM's
+// MaxConcurrency (default "1": one host at a time) and MaxErrors (default
+// "0": stop at the first error).
 func WithBatches(size int, maxConcurrency, maxErrors string) Option {
 	return func(r *Runner) { r.batchSize, r.maxConcurrency, r.maxErrors = size, maxConcurrency, maxErrors }
 }
@@ -116,7 +117,7 @@ func New(api API, opts ...Option) (*Runner, error) {
 		api:              api,
 		deliveryTimeout:  5 * time.Minute,
 		executionTimeout: 15 * time.Minute,
-		batchSize:        MaxInstanceIDsPerCall,
+		batchSize:        0,
 		maxConcurrency:   "1",
 		maxErrors:        "0",
 		pollInitial:      time.Second,
@@ -134,8 +135,8 @@ func New(api API, opts ...Option) (*Runner, error) {
 	if r.executionTimeout < time.Second || r.executionTimeout > 48*time.Hour {
 		errs = append(errs, fmt.Errorf("execution timeout %s must be between 1s and 48h", r.executionTimeout))
 	}
-	if r.batchSize < 1 || r.batchSize > MaxInstanceIDsPerCall {
-		errs = append(errs, fmt.Errorf("batch size %d must be 1..%d (SSM takes at most 50 instance ids a call)", r.batchSize, MaxInstanceIDsPerCall))
+	if r.batchSize < 0 || r.batchSize > MaxInstanceIDsPerCall {
+		errs = append(errs, fmt.Errorf("batch size %d must be 1..%d (SSM takes at most 50 instance ids a call), or 0 for half the hosts", r.batchSize, MaxInstanceIDsPerCall))
 	}
 	if !validRate(r.maxConcurrency, 1) {
 		errs = append(errs, fmt.Errorf("max concurrency %q must be a number >= 1 or a percentage such as 25%%", r.maxConcurrency))
@@ -153,6 +154,14 @@ func New(api API, opts ...Option) (*Runner, error) {
 		return nil, fmt.Errorf("invalid SSM runner options: %w", err)
 	}
 	return r, nil
+}
+
+// AutoBatchSize is the batch size for n hosts that keeps capacity: at
+// most half of them at a time (1 when there are two or fewer, 25 of 50),
+// so that at least half the fleet serves the old release while a batch
+// switches, and at most 50 (SSM's limit a call).
+func AutoBatchSize(n int) int {
+	return min(max(1, n/2), MaxInstanceIDsPerCall)
 }
 
 func validRate(s string, min int) bool {
@@ -450,11 +459,33 @@ func (r *Runner) poll(ctx context.Context, cmdID, instanceID string) (Invocation
 
 // HostResult is the outcome of the rollout script on one instance.
 type HostResult struct {
-	InstanceID string          `json:"instance_id"`
-	CommandID  string          `json:"command_id"`
-	Status     string          `json:"ssm_status"`
-	Result     *rollout.Result `json:"result,omitempty"`
-	Error      string          `json:"error,omitempty"`
+	InstanceID string `json:"instance_id"`
+	// Outcome is "deployed", "unchanged" (the host already served the
+	// image), "failed", or "not_attempted" (the script never ran there:
+	// an earlier batch failed, or SSM stopped at MaxErrors).
+	Outcome   string          `json:"outcome"`
+	CommandID string          `json:"command_id,omitempty"`
+	Status    string          `json:"ssm_status,omitempty"`
+	Result    *rollout.Result `json:"result,omitempty"`
+	Error     string          `json:"error,omitempty"`
+}
+
+// Host outcomes other than the script's own deployed and unchanged.
+const (
+	OutcomeFailed       = rollout.StatusFailed
+	OutcomeNotAttempted = "not_attempted"
+)
+
+// outcome is h's Outcome, from its SSM status, result and error.
+func outcome(h HostResult) string {
+	switch {
+	case h.Status == statusSkipped:
+		return OutcomeNotAttempted
+	case h.Error == "" && h.Result != nil && h.Result.OK():
+		return h.Result.Status
+	default:
+		return OutcomeFailed
+	}
 }
 
 // Outcome reads the script's result from a finished invocation. The error
@@ -496,9 +527,10 @@ func tail(s string) string {
 }
 
 // Run pre-flights targets, then sends script in batches of the batch size
-// and waits for each batch. It stops at the first batch with a failure: the
-// following batches are not sent. The results cover every instance that
-// ran; the error joins each failure.
+// (AutoBatchSize of the targets unless set) and waits for each batch. It
+// stops at the first batch with a failure: the following batches are not
+// sent. The results cover every target, in order, those of the batches
+// never sent as OutcomeNotAttempted; the error joins each failure.
 func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResult, error) {
 	instances, err := r.Preflight(ctx, t)
 	if err != nil {
@@ -508,10 +540,14 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 	for i, in := range instances {
 		ids[i] = in.ID
 	}
-	batches := slices.Collect(slices.Chunk(ids, r.batchSize))
+	size := r.batchSize
+	if size == 0 {
+		size = AutoBatchSize(len(ids))
+	}
+	batches := slices.Collect(slices.Chunk(ids, size))
 	var results []HostResult
 	for n, batch := range batches {
-		r.log.Info("rollout batch", "batch", n+1, "of", len(batches), "instances", strings.Join(batch, ","))
+		r.log.Info("rollout batch", "batch", n+1, "of", len(batches), "size", size, "instances", strings.Join(batch, ","))
 		cmdID, invs, waitErr := r.Invoke(ctx, batch, script)
 		var errs []error
 		seen := map[string]bool{}
@@ -523,19 +559,27 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 				hr.Error = err.Error()
 				errs = append(errs, err)
 			}
+			hr.Outcome = outcome(hr)
 			results = append(results, hr)
 		}
 		if waitErr != nil {
 			for _, id := range batch {
 				if !seen[id] {
-					results = append(results, HostResult{InstanceID: id, CommandID: cmdID, Error: waitErr.Error()})
+					results = append(results, HostResult{InstanceID: id, Outcome: OutcomeFailed, CommandID: cmdID, Error: waitErr.Error()})
 				}
 			}
 			errs = append(errs, waitErr)
 		}
 		if len(errs) > 0 {
-			if rest := len(batches) - n - 1; rest > 0 {
-				errs = append(errs, fmt.Errorf("batch %d of %d failed: the %d later batch(es) were not sent", n+1, len(batches), rest))
+			if rest := batches[n+1:]; len(rest) > 0 {
+				var later []string
+				for _, b := range rest {
+					for _, id := range b {
+						results = append(results, HostResult{InstanceID: id, Outcome: OutcomeNotAttempted})
+						later = append(later, id)
+					}
+				}
+				errs = append(errs, fmt.Errorf("batch %d of %d failed: the %d later batch(es) were not sent; %s stay on their release", n+1, len(batches), len(rest), strings.Join(later, ", ")))
 			}
 			return results, errors.Join(errs...)
 		}

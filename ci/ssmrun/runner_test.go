@@ -333,8 +333,101 @@ func TestFailedBatchStopsTheFleet(t *testing.T) {
 	if len(f.sent) != 2 {
 		t.Errorf("SendCommand calls = %d, want 2 (the third batch must not be sent)", len(f.sent))
 	}
-	if len(results) != 4 {
-		t.Errorf("results cover %d hosts, want 4 (two batches)", len(results))
+	if len(results) != 5 || results[4].InstanceID != "i-5" || results[4].Outcome != OutcomeNotAttempted {
+		t.Errorf("results = %+v, want two batches' hosts and i-5 not attempted", results)
+	}
+}
+
+func TestAutoBatchSize(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 10: 5, 100: 50, 1000: 50} {
+		if got := AutoBatchSize(n); got != want {
+			t.Errorf("AutoBatchSize(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// sentIDs are the instance ids of each SendCommand, in order.
+func sentIDs(f *fakeSSM) [][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out [][]string
+	for _, body := range f.sent {
+		var ids []string
+		for _, id := range body["InstanceIds"].([]any) {
+			ids = append(ids, id.(string))
+		}
+		out = append(out, ids)
+	}
+	return out
+}
+
+// Without a batch size, batches keep capacity: half the hosts at a time,
+// one at a time for two. A host already on the digest reports unchanged.
+func TestAutoBatchesKeepCapacity(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		hosts int
+		want  string
+	}{
+		{"4 hosts", 4, "[[i-1 i-2] [i-3 i-4]]"},
+		{"2 hosts", 2, "[[i-1] [i-2]]"},
+		{"1 host", 1, "[[i-1]]"},
+		{"5 hosts", 5, "[[i-1 i-2] [i-3 i-4] [i-5]]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			hosts := map[string]*fakeHost{}
+			for i := 1; i <= c.hosts; i++ {
+				hosts[fmt.Sprintf("i-%d", i)] = healthy()
+			}
+			hosts["i-1"].stdout = strings.Replace(hosts["i-1"].stdout, `"deployed"`, `"unchanged"`, 1)
+			f, client := newFake(t, hosts)
+			results, err := fastRunner(t, client).Run(context.Background(), Targets{Tags: fleetTags}, "echo\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(sentIDs(f)); got != c.want {
+				t.Errorf("batches = %s, want %s", got, c.want)
+			}
+			if len(results) != c.hosts || results[0].Outcome != "unchanged" {
+				t.Fatalf("results = %+v, want %d hosts, i-1 unchanged", results, c.hosts)
+			}
+			for _, h := range results[1:] {
+				if h.Outcome != "deployed" {
+					t.Errorf("%s outcome = %q, want deployed", h.InstanceID, h.Outcome)
+				}
+			}
+		})
+	}
+}
+
+// A failure in the first batch leaves the second untouched: never sent,
+// each of its hosts reported not attempted, on its old release.
+func TestFailedFirstBatchLeavesTheSecondUntouched(t *testing.T) {
+	t.Parallel()
+	hosts := map[string]*fakeHost{"i-1": healthy(), "i-2": healthy(), "i-3": healthy(), "i-4": healthy()}
+	hosts["i-1"].status, hosts["i-1"].detail = "Failed", "Failed"
+	f, client := newFake(t, hosts)
+	results, err := fastRunner(t, client).Run(context.Background(), Targets{Tags: fleetTags}, "echo\n")
+	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "batch 1 of 2 failed") || !strings.Contains(err.Error(), "i-3, i-4 stay on their release") {
+		t.Fatalf("Run = %v, want batch 1 of 2 failed, naming i-3 and i-4", err)
+	}
+	if got, want := fmt.Sprint(sentIDs(f)), "[[i-1 i-2]]"; got != want {
+		t.Errorf("commands sent to %s, want only %s", got, want)
+	}
+	var got []string
+	for _, h := range results {
+		got = append(got, h.InstanceID+"="+h.Outcome)
+	}
+	if want := "i-1=failed i-2=deployed i-3=not_attempted i-4=not_attempted"; strings.Join(got, " ") != want {
+		t.Errorf("outcomes = %s, want %s", strings.Join(got, " "), want)
+	}
+	rep := NewReport("test", "deploy", "r/a@sha256:00", results, err)
+	if rep.Status != "failed" || len(rep.Hosts) != 4 {
+		t.Errorf("report status %q with %d hosts, want failed with 4", rep.Status, len(rep.Hosts))
 	}
 }
 
@@ -356,14 +449,14 @@ func TestMaxErrorsSkipsTheRest(t *testing.T) {
 	hosts["i-2"].pending, hosts["i-3"].pending = true, true
 	_, client := newFake(t, hosts)
 	start := time.Now()
-	results, err := fastRunner(t, client, WithWaitTimeout(time.Minute)).Run(context.Background(), Targets{Tags: fleetTags}, "echo\n")
+	results, err := fastRunner(t, client, WithWaitTimeout(time.Minute), WithBatches(3, "1", "0")).Run(context.Background(), Targets{Tags: fleetTags}, "echo\n")
 	if !errors.Is(err, ErrFailed) || !errors.Is(err, ErrSkipped) {
 		t.Fatalf("Run = %v, want ErrFailed for i-1 and ErrSkipped for the others", err)
 	}
 	if time.Since(start) > 30*time.Second {
 		t.Errorf("the runner waited for invocations that could never start")
 	}
-	if len(results) != 3 || results[1].Status != statusSkipped || results[2].Status != statusSkipped {
+	if len(results) != 3 || results[1].Status != statusSkipped || results[2].Status != statusSkipped || results[1].Outcome != OutcomeNotAttempted {
 		t.Errorf("results = %+v", results)
 	}
 }

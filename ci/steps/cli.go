@@ -6,6 +6,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // CLI is where the module installs the pipeline CLI inside its containers.
@@ -135,20 +136,43 @@ func (r Record) args() []string {
 	return args
 }
 
-// RolloutArgs is `pipeline rollout`: run image on env's hosts through SSM,
-// behind the health gate, and record it.
-func RolloutArgs(env string, image imageref.Ref, rec Record) ([]string, error) {
+// RolloutArgs is `pipeline rollout`: record image where env's booting
+// hosts read it (the SSM parameters in out, env's outputs), then run it on
+// the InService hosts of env's Auto Scaling group (out's asg_name) through
+// SSM, in batches that keep capacity, behind the health gate, and record
+// the deploy.
+func RolloutArgs(env string, image imageref.Ref, rec Record, out tf.Outputs) ([]string, error) {
+	fl, err := fleetArgs(env, out)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{CLI, "rollout", "--env", env, "--image", image.String()}, fl...)
+	return append(args, rec.args()...), nil
+}
+
+// fleetArgs are the flags that name env's fleet from its outputs: the
+// group whose hosts a rollout targets and the parameters that record the
+// release.
+func fleetArgs(env string, out tf.Outputs) ([]string, error) {
+	if out.Environment != env {
+		return nil, fmt.Errorf("the outputs are %q's, not %q's", out.Environment, env)
+	}
+	if out.ASGName == "" || out.ImageParameter == "" || out.RolloutScriptParameter == "" {
+		return nil, fmt.Errorf("%s's outputs lack asg_name, image_parameter or rollout_script_parameter: apply the environment first", env)
+	}
+	return []string{"--asg", out.ASGName, "--image-parameter", out.ImageParameter, "--rollout-script-parameter", out.RolloutScriptParameter}, nil
+}
+
+// RollbackArgs is `pipeline rollback` on the hosts of env's group (out,
+// env's outputs): switch them back to their previous slot, or with to (a
+// sha256 digest) deploy that earlier digest of env's repository and
+// record it for booting hosts; and record the deploy.
+func RollbackArgs(env, to string, rec Record, out tf.Outputs) ([]string, error) {
 	if err := envname.Validate(env); err != nil {
 		return nil, err
 	}
-	return append([]string{CLI, "rollout", "--env", env, "--image", image.String()}, rec.args()...), nil
-}
-
-// RollbackArgs is `pipeline rollback`: switch env back to its previous
-// slot, or with to (a sha256 digest) deploy that earlier digest of env's
-// repository; and record it.
-func RollbackArgs(env, to string, rec Record) ([]string, error) {
-	if err := envname.Validate(env); err != nil {
+	fl, err := fleetArgs(env, out)
+	if err != nil {
 		return nil, err
 	}
 	args := []string{CLI, "rollback", "--env", env}
@@ -157,7 +181,10 @@ func RollbackArgs(env, to string, rec Record) ([]string, error) {
 			return nil, err
 		}
 		args = append(args, "--to", to)
+	} else {
+		fl = fl[:2] // a rollback to each host's previous image has no single image to record
 	}
+	args = append(args, fl...)
 	return append(args, rec.args()...), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 const (
@@ -12,6 +13,18 @@ const (
 	testRepo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-test"
 	prodRepo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod"
 )
+
+// testOutputs are the test environment's outputs, as far as the command
+// lines read them.
+var testOutputs = tf.Outputs{
+	Environment: "test", ASGName: "gangway-test",
+	ImageParameter: "/gangway/test/image", RolloutScriptParameter: "/gangway/test/rollout-script",
+}
+
+var prodOutputs = tf.Outputs{
+	Environment: "prod", ASGName: "gangway-prod",
+	ImageParameter: "/gangway/prod/image", RolloutScriptParameter: "/gangway/prod/rollout-script",
+}
 
 func TestArgs(t *testing.T) {
 	t.Parallel()
@@ -40,14 +53,22 @@ func TestArgs(t *testing.T) {
 		{"attest", ok(AttestArgs(img, 17, "abc")), CLI + " attest --image " + img.String() + " --checks 17 --revision abc", ""},
 		{"attest, no revision", ok(AttestArgs(img, 3, "")), CLI + " attest --image " + img.String() + " --checks 3", ""},
 		{"promote", ok(PromoteArgs(img, prodRepo)), CLI + " promote --from test --to prod --image " + img.String() + " --to-repository " + prodRepo, ""},
-		{"rollout", func() ([]string, error) { return RolloutArgs("test", img, Record{}) }, CLI + " rollout --env test --image " + img.String(), ""},
-		{"rollout recorded", func() ([]string, error) { return RolloutArgs("test", img, Record{Actor: "octocat", Commit: "abc"}) },
-			CLI + " rollout --env test --image " + img.String() + " --actor octocat --commit abc", ""},
-		{"rollback", func() ([]string, error) { return RollbackArgs("prod", "", Record{}) }, CLI + " rollback --env prod", ""},
-		{"rollback to", func() ([]string, error) { return RollbackArgs("prod", img.Digest, Record{Actor: "octocat"}) },
-			CLI + " rollback --env prod --to " + img.Digest + " --actor octocat", ""},
-		{"rollback to a reference", func() ([]string, error) { return RollbackArgs("prod", img.String(), Record{}) }, "", "give the digest only"},
-		{"rollback injection", func() ([]string, error) { return RollbackArgs("prod;id", "", Record{}) }, "", "unknown environment"},
+		{"rollout", func() ([]string, error) { return RolloutArgs("test", img, Record{}, testOutputs) },
+			CLI + " rollout --env test --image " + img.String() + " --asg gangway-test --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script", ""},
+		{"rollout recorded", func() ([]string, error) {
+			return RolloutArgs("test", img, Record{Actor: "octocat", Commit: "abc"}, testOutputs)
+		},
+			CLI + " rollout --env test --image " + img.String() + " --asg gangway-test --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script --actor octocat --commit abc", ""},
+		{"rollout, another env's outputs", func() ([]string, error) { return RolloutArgs("prod", img, Record{}, testOutputs) }, "", `"test"'s, not "prod"'s`},
+		{"rollout, no parameters", func() ([]string, error) { return RolloutArgs("test", img, Record{}, tf.Outputs{Environment: "test"}) }, "", "lack asg_name"},
+		{"rollback", func() ([]string, error) { return RollbackArgs("prod", "", Record{}, prodOutputs) }, CLI + " rollback --env prod --asg gangway-prod", ""},
+		{"rollback to", func() ([]string, error) {
+			return RollbackArgs("prod", img.Digest, Record{Actor: "octocat"}, prodOutputs)
+		},
+			CLI + " rollback --env prod --to " + img.Digest + " --asg gangway-prod --image-parameter /gangway/prod/image --rollout-script-parameter /gangway/prod/rollout-script --actor octocat", ""},
+		{"rollback to a reference", func() ([]string, error) { return RollbackArgs("prod", img.String(), Record{}, prodOutputs) }, "", "give the digest only"},
+		{"rollback injection", func() ([]string, error) { return RollbackArgs("prod;id", "", Record{}, prodOutputs) }, "", "unknown environment"},
+		{"rollback, another env's outputs", func() ([]string, error) { return RollbackArgs("prod", "", Record{}, testOutputs) }, "", `"test"'s, not "prod"'s`},
 		{"status", func() ([]string, error) { return StatusArgs("tf", "prod") }, CLI + " status --env prod --dir tf", ""},
 		{"history", func() ([]string, error) { return HistoryArgs("test", 5) }, CLI + " history --env test --limit 5", ""},
 		{"history negative", func() ([]string, error) { return HistoryArgs("test", -1) }, "", "want 0 (all) or more"},

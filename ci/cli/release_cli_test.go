@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/gangway-dev/gangway/ci/awsenv"
+	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/release"
+)
+
+// motoSSMClient is an SSM client of m, for a test's setup and checks.
+func motoSSMClient(t *testing.T, m *localworld.Moto) *ssm.Client {
+	t.Helper()
+	cfg, err := awsenv.Load(context.Background(), func(k string) string {
+		return map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}[k]
+	}, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ssm.NewFromConfig(cfg)
+}
+
+// A rollout records the release where a booting host reads it before it
+// touches any host; a parameter it cannot write stops it there.
+func TestRolloutRecordsReleaseFirst(t *testing.T) {
+	t.Parallel()
+	m := localworld.MotoT(t)
+	ctx := context.Background()
+	s3API, _ := motoClients(t, m)
+	if _, err := s3API.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("gangway-state")}); err != nil {
+		t.Fatal(err)
+	}
+	api := motoSSMClient(t, m)
+	const imageParam, scriptParam = "/gangway/test/image", "/gangway/test/rollout-script"
+	for _, name := range []string{imageParam, scriptParam} { // as terraform creates them
+		if _, err := api.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("none"), Type: types.ParameterTypeString, Tier: types.ParameterTierAdvanced}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@sha256:" + hex64
+	served := `GANGWAY_RESULT {"status":"deployed","mode":"deploy","image":"` + image + `","slot":"green","message":"serving"}`
+	shim, sent := ssmShim(t, m.Endpoint, map[string]string{"i-0a": served, "i-0b": served})
+	env := motoEnv(t, m)
+	env["AWS_ENDPOINT_URL"] = shim
+
+	// A script parameter that cannot be written (a reserved name): no
+	// command is sent, and the image parameter still says none.
+	code, stdout, stderr := run(t, env, "rollout", "--env", "test", "--image", image,
+		"--image-parameter", imageParam, "--rollout-script-parameter", "awsgangway")
+	if code != ExitFailure || stdout != "" || !strings.Contains(stderr, "SSM parameter awsgangway") || !strings.Contains(stderr, "no host was touched") {
+		t.Errorf("rollout whose release cannot be recorded: exit %d, stdout %q, stderr %q; want a failure before any host", code, stdout, stderr)
+	}
+	if got := sent(); len(got) != 0 {
+		t.Errorf("%d commands sent after the release failed to record; want none", len(got))
+	}
+	get := func(name string) string {
+		out, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.Parameter.Value)
+	}
+	if got := get(imageParam); got != "none" {
+		t.Errorf("image parameter after the refused rollout = %q, want none", got)
+	}
+
+	// Both flags or neither.
+	code, _, stderr = run(t, env, "rollout", "--env", "test", "--image", image, "--image-parameter", imageParam)
+	if code != ExitUsage || !strings.Contains(stderr, "go together") {
+		t.Errorf("--image-parameter alone: exit %d, stderr %q; want a usage error", code, stderr)
+	}
+
+	code, stdout, stderr = run(t, env, "rollout", "--env", "test", "--image", image,
+		"--image-parameter", imageParam, "--rollout-script-parameter", scriptParam)
+	if code != ExitOK || !strings.Contains(stdout, `"status": "deployed"`) {
+		t.Fatalf("rollout: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if got := get(imageParam); got != image {
+		t.Errorf("image parameter = %q, want %q", got, image)
+	}
+	script, err := release.DecodeScript(get(scriptParam))
+	if err != nil || !strings.Contains(script, "IMAGE='"+image+"'") {
+		t.Errorf("script parameter decodes to %d bytes (%v); want the script of %s", len(script), err, image)
+	}
+	// The recorded script is the one the hosts were sent, one host a batch.
+	cmds := sent()
+	if len(cmds) != 2 {
+		t.Errorf("%d commands sent; want 2, one for each host", len(cmds))
+	}
+	for _, c := range cmds {
+		if !strings.Contains(c, script) {
+			t.Errorf("a command does not carry the recorded script")
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package release
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+)
+
+// API is the part of the SSM client Write uses.
+type API interface {
+	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+}
+
+var _ API = (*ssm.Client)(nil)
+
+// Parameter value limits of SSM Parameter Store, in bytes.
+const (
+	StandardLimit = 4096
+	AdvancedLimit = 8192
+)
+
+// Parameters names the two SSM parameters of an environment's release.
+type Parameters struct {
+	// Image holds the digest a booting host serves (REPO@sha256:…), or
+	// "none" before the first release.
+	Image string
+	// Script holds the rendered rollout script of that digest, base64 of
+	// its gzip.
+	Script string
+}
+
+// Check reports whether both names are given.
+func (p Parameters) Check() error {
+	if p.Image == "" || p.Script == "" {
+		return fmt.Errorf("the release parameters need both names, got image %q and script %q (terraform outputs image_parameter and rollout_script_parameter)", p.Image, p.Script)
+	}
+	return nil
+}
+
+// EncodeScript is the script as boot.sh expects it: the standard base64
+// (one line, no wrapping) of its gzip; boot.sh undoes it with
+// `base64 -d | gunzip`. It is pure.
+func EncodeScript(script string) (string, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.WriteString(zw, script); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// DecodeScript undoes EncodeScript, as boot.sh does.
+func DecodeScript(value string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(value)
+	if err != nil {
+		return "", fmt.Errorf("the script parameter is not base64: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return "", fmt.Errorf("the script parameter is not the base64 of a gzip: %w", err)
+	}
+	script, err := io.ReadAll(zr)
+	if err != nil {
+		return "", fmt.Errorf("the script parameter is not the base64 of a gzip: %w", err)
+	}
+	return string(script), nil
+}
+
+// PutInputs builds the two PutParameter requests that record image and
+// its rendered script in p, in the order Write sends them: the script
+// first, then the image. A booting host treats the image "none" as
+// "nothing released yet", so until the image is written it serves what it
+// served before. It is pure.
+func PutInputs(p Parameters, image, script string) ([]*ssm.PutParameterInput, error) {
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	if image == "" || script == "" {
+		return nil, errors.New("a release needs an image and its rollout script")
+	}
+	encoded, err := EncodeScript(script)
+	if err != nil {
+		return nil, fmt.Errorf("compressing the rollout script: %w", err)
+	}
+	if len(encoded) > AdvancedLimit {
+		return nil, fmt.Errorf("the encoded rollout script is %d bytes, more than an SSM parameter holds (%d, advanced tier)", len(encoded), AdvancedLimit)
+	}
+	in := []*ssm.PutParameterInput{
+		put(p.Script, encoded),
+		put(p.Image, image),
+	}
+	return in, nil
+}
+
+// put is a PutParameter that overwrites name with value. A value over the
+// standard tier's 4 KB needs the advanced tier (up to 8 KB), and AWS
+// refuses it unless the request says so: the encoded script is about
+// 6 KB. A smaller value names no tier, which keeps the parameter's own
+// (terraform creates the script parameter in the advanced tier, and AWS
+// never moves an advanced parameter back to standard: asking for Standard
+// would fail).
+func put(name, value string) *ssm.PutParameterInput {
+	in := &ssm.PutParameterInput{
+		Name:      aws.String(name),
+		Value:     aws.String(value),
+		Type:      types.ParameterTypeString,
+		Overwrite: aws.Bool(true),
+	}
+	if len(value) > StandardLimit {
+		in.Tier = types.ParameterTierAdvanced
+	}
+	return in
+}
+
+// Write records image and its rendered script in p (PutInputs' requests,
+// in order). An error says which parameter was not written; the caller
+// must not touch a host after one.
+func Write(ctx context.Context, api API, p Parameters, image, script string) error {
+	inputs, err := PutInputs(p, image, script)
+	if err != nil {
+		return err
+	}
+	for _, in := range inputs {
+		if _, err := api.PutParameter(ctx, in); err != nil {
+			return fmt.Errorf("recording the release in SSM parameter %s: %w", aws.ToString(in.Name), err)
+		}
+	}
+	return nil
+}
