@@ -15,6 +15,26 @@ changed resources and waited on an API that moto lacks:
    once: moto's instances run nothing, so there is nothing to replace.
    That refreshes roll hosts is shown only on AWS.
 
+With IAM enforced (INITIAL_NO_AUTH_ACTION_COUNT, or POST /moto-api/reset-auth
+with the count; see ci/README.md), two more, without which no role of ours
+could be used at all:
+
+4. AssumeRoleWithWebIdentity (and AssumeRoleWithSAML) are unsigned, as the
+   SDKs send them; moto reads the Authorization header of every request
+   and fails with a 500. Here they pass unauthenticated, as on AWS. moto
+   still checks neither the token nor the role's trust policy.
+5. moto treats every condition it cannot evaluate as true: a condition on
+   a key the request does not carry, and every operator but StringEquals.
+   A Deny of "*" on "*" scoped by a condition (our deploy roles' isolation
+   guards) then denies everything. Here a condition is decided as AWS
+   decides it for a key missing from the request: false, except for the
+   negated operators, ...IfExists, ForAllValues: and Null "true". The only
+   keys moto's request carries are aws:RequestedRegion (added here, from
+   the signature's scope) and sts:ExternalId; on those the String and Arn
+   operators are evaluated, any other operator is false. And a statement
+   whose condition does not hold does not apply (moto makes it a Deny,
+   whatever its Effect).
+
 Run as: python3 moto_server.py [moto_server's own arguments].
 """
 
@@ -120,6 +140,123 @@ def cancel_instance_refresh(self):
 AutoScalingResponse.start_instance_refresh = start_instance_refresh
 AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
 AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh
+
+# 4. Unsigned STS calls pass unauthenticated.
+from moto.core.authorization import ActionAuthenticatorMixin  # noqa: E402
+from moto.iam import access_control  # noqa: E402
+
+_UNSIGNED = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
+_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _authorize_signed_only(self, iam_request_cls, resource="*"):
+    if (
+        "Authorization" not in self.headers
+        and self.querystring.get("Action", [None])[0] in _UNSIGNED
+    ):
+        return
+    return _authorize(self, iam_request_cls, resource)
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize_signed_only
+
+# 5. Conditions decided as AWS decides them on the keys moto knows.
+import fnmatch  # noqa: E402
+import threading  # noqa: E402
+
+_request = threading.local()
+_check_action_permitted = access_control.IAMRequestBase.check_action_permitted
+
+
+def _check_action_permitted_in_context(self, resource):
+    _request.context = {"aws:requestedregion": self._region}
+    try:
+        return _check_action_permitted(self, resource)
+    finally:
+        _request.context = None
+
+
+def _values(v):
+    return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+
+def _match_present(op, expected, actual):
+    equals = lambda e, a: e == a  # noqa: E731
+    ignore_case = lambda e, a: e.lower() == a.lower()  # noqa: E731
+    like = lambda e, a: fnmatch.fnmatchcase(a, e)  # noqa: E731
+    ops = {
+        "StringEquals": (equals, False),
+        "StringNotEquals": (equals, True),
+        "StringEqualsIgnoreCase": (ignore_case, False),
+        "StringNotEqualsIgnoreCase": (ignore_case, True),
+        "StringLike": (like, False),
+        "StringNotLike": (like, True),
+        "ArnEquals": (equals, False),
+        "ArnNotEquals": (equals, True),
+        "ArnLike": (like, False),
+        "ArnNotLike": (like, True),
+    }
+    if op not in ops:
+        return False
+    test, negated = ops[op]
+    hit = any(test(e, actual) for e in expected)
+    return not hit if negated else hit
+
+
+def _condition_holds(operator, key, expected, context):
+    op = operator
+    for prefix in ("ForAnyValue:", "ForAllValues:"):
+        if op.startswith(prefix):
+            op = op[len(prefix):]
+    if_exists = op.endswith("IfExists")
+    if if_exists:
+        op = op[: -len("IfExists")]
+    expected = _values(expected)
+    actual = context.get(key.lower())
+    if op == "Null":
+        return (actual is None) == (expected[0].lower() == "true")
+    if actual is None:
+        return if_exists or operator.startswith("ForAllValues:") or "Not" in op
+    return _match_present(op, expected, actual)
+
+
+def _check_conditions(self, incoming_condition_values):
+    conditions = self._statement.get("Condition")
+    if not conditions:
+        return True
+    context = dict(getattr(_request, "context", None) or {})
+    for k, v in (incoming_condition_values or {}).items():
+        context[k.lower()] = v
+    return all(
+        _condition_holds(operator, key, expected, context)
+        for operator, keys in conditions.items()
+        for key, expected in keys.items()
+    )
+
+
+_statement_permitted = access_control.IAMPolicyStatement.is_action_permitted
+
+
+def _statement_permitted_if_conditions_hold(
+    self, action, resource="*", principal=None, incoming_condition_values=None
+):
+    concerned = (
+        not self._check_element_matches("NotAction", action)
+        if "NotAction" in self._statement
+        else self._check_element_matches("Action", action)
+    )
+    if concerned and not self._check_conditions(incoming_condition_values):
+        return access_control.PermissionResult.NEUTRAL
+    return _statement_permitted(
+        self, action, resource, principal, incoming_condition_values
+    )
+
+
+access_control.IAMRequestBase.check_action_permitted = _check_action_permitted_in_context
+access_control.IAMPolicyStatement._check_conditions = _check_conditions
+access_control.IAMPolicyStatement.is_action_permitted = (
+    _statement_permitted_if_conditions_hold
+)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
