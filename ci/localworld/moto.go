@@ -84,6 +84,8 @@ func (m *Moto) EnforceIAM(ctx context.Context, on bool) error {
 	if err != nil {
 		return err
 	}
+	// moto reads the raw body, which a form content type would empty.
+	req.Header.Set("Content-Type", "text/plain")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("setting moto's IAM enforcement to %v: %w", on, err)

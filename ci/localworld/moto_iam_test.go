@@ -83,6 +83,7 @@ func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 		"RoleName": "deployer", "PolicyName": "deployer",
 		"PolicyDocument": policyJSON(t,
 			map[string]any{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::state/test/*"},
+			map[string]any{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::state"},
 			map[string]any{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*",
 				"Condition": map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": "us-east-1"}}},
 			map[string]any{"Effect": "Allow", "Action": "ec2:DescribeSubnets", "Resource": "*",
@@ -115,6 +116,11 @@ func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 	}
 	if err := put("prod/terraform.tfstate"); !denied(err) {
 		t.Errorf("PutObject under another prefix: error %v, want AccessDenied", err)
+	}
+	// What terraform's S3 backend lists first (a reserved character in the
+	// query string).
+	if _, err := objects.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("state"), Prefix: aws.String("env:/")}); err != nil {
+		t.Errorf("ListObjectsV2 with prefix env:/: %v", err)
 	}
 	machines := ec2.NewFromConfig(cfg)
 	if _, err := machines.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil {

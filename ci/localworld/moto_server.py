@@ -34,6 +34,11 @@ could be used at all:
    operators are evaluated, any other operator is false. And a statement
    whose condition does not hold does not apply (moto makes it a Deny,
    whatever its Effect).
+6. moto recomputes a request's signature from its query string as it
+   received it decoded (prefix=env:/), where the signer encoded it
+   (prefix=env%3A%2F): terraform's S3 backend, listing env:/ first, was
+   refused with SignatureDoesNotMatch. Here the query string is encoded
+   as SigV4 encodes it before the signature is recomputed.
 
 Run as: python3 moto_server.py [moto_server's own arguments].
 """
@@ -257,6 +262,31 @@ access_control.IAMPolicyStatement._check_conditions = _check_conditions
 access_control.IAMPolicyStatement.is_action_permitted = (
     _statement_permitted_if_conditions_hold
 )
+
+# 6. The query string encoded as SigV4 encodes it.
+from urllib.parse import quote, unquote  # noqa: E402
+
+_request_init = access_control.IAMRequestBase.__init__
+
+
+def _sigv4_query(path):
+    base, sep, query = path.partition("?")
+    if not sep:
+        return path
+    pairs = []
+    for pair in query.split("&"):
+        key, eq, value = pair.partition("=")
+        pairs.append(
+            quote(unquote(key), safe="-_.~") + eq + quote(unquote(value), safe="-_.~")
+        )
+    return base + "?" + "&".join(pairs)
+
+
+def _request_init_with_sigv4_query(self, account_id, method, path, *args, **kwargs):
+    _request_init(self, account_id, method, _sigv4_query(path), *args, **kwargs)
+
+
+access_control.IAMRequestBase.__init__ = _request_init_with_sigv4_query
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
