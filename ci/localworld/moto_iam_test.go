@@ -3,6 +3,8 @@ package localworld_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,8 +12,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -47,6 +51,33 @@ func unchecked(t *testing.T, m *localworld.Moto, service, version, action string
 	}
 }
 
+// signedQuery calls a query action without parameters, signed with cfg's
+// credentials for service, and returns the status and body.
+func signedQuery(t *testing.T, m *localworld.Moto, cfg aws.Config, service, version, action string) (int, string) {
+	t.Helper()
+	body := url.Values{"Action": {action}, "Version": {version}}.Encode()
+	req, err := http.NewRequest(http.MethodPost, m.Endpoint+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", action, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
 func policyJSON(t *testing.T, statements ...map[string]any) string {
 	t.Helper()
 	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
@@ -63,7 +94,7 @@ func denied(err error) bool {
 }
 
 // With IAM enforced, the local world's moto (moto_server.py, corrections 4
-// and 5) assumes a role with an unsigned AssumeRoleWithWebIdentity, as the
+// to 7) assumes a role with an unsigned AssumeRoleWithWebIdentity, as the
 // SDK sends it, and decides the role's conditions as AWS does for the keys
 // moto knows: a Deny of everything scoped by a tag condition (the deploy
 // roles' isolation guard) does not deny the rest, an Allow needing another
@@ -84,6 +115,7 @@ func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 		"PolicyDocument": policyJSON(t,
 			map[string]any{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::state/test/*"},
 			map[string]any{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::state"},
+			map[string]any{"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"},
 			map[string]any{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*",
 				"Condition": map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": "us-east-1"}}},
 			map[string]any{"Effect": "Allow", "Action": "ec2:DescribeSubnets", "Resource": "*",
@@ -121,6 +153,17 @@ func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 	// query string).
 	if _, err := objects.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("state"), Prefix: aws.String("env:/")}); err != nil {
 		t.Errorf("ListObjectsV2 with prefix env:/: %v", err)
+	}
+	// HeadBucket is authorized as s3:ListBucket, CloudWatch's actions as
+	// cloudwatch: (moto named them s3:HeadBucket and monitoring:).
+	if _, err := objects.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("state")}); err != nil {
+		t.Errorf("HeadBucket with s3:ListBucket: %v", err)
+	}
+	if status, body := signedQuery(t, m, cfg, "monitoring", "2010-08-01", "DescribeAlarms"); status != http.StatusOK {
+		t.Errorf("DescribeAlarms with cloudwatch:DescribeAlarms: status %d: %s", status, body)
+	}
+	if status, _ := signedQuery(t, m, cfg, "monitoring", "2010-08-01", "ListMetrics"); status != http.StatusForbidden {
+		t.Errorf("ListMetrics, never allowed: status %d, want 403", status)
 	}
 	machines := ec2.NewFromConfig(cfg)
 	if _, err := machines.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil {

@@ -39,6 +39,10 @@ could be used at all:
    (prefix=env%3A%2F): terraform's S3 backend, listing env:/ first, was
    refused with SignatureDoesNotMatch. Here the query string is encoded
    as SigV4 encodes it before the signature is recomputed.
+7. moto names an action after the signature's service and its own S3
+   table: CloudWatch's as monitoring:..., HeadBucket as s3:HeadBucket.
+   AWS authorizes them as cloudwatch:... and s3:ListBucket, which is what
+   our policies say; here they are named so.
 
 Run as: python3 moto_server.py [moto_server's own arguments].
 """
@@ -287,6 +291,23 @@ def _request_init_with_sigv4_query(self, account_id, method, path, *args, **kwar
 
 
 access_control.IAMRequestBase.__init__ = _request_init_with_sigv4_query
+
+# 7. Actions named as AWS authorizes them.
+from moto.s3 import responses as s3_responses  # noqa: E402
+
+s3_responses.ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
+_SERVICE_PREFIXES = {"monitoring:": "cloudwatch:"}
+_request_init_sigv4 = access_control.IAMRequestBase.__init__
+
+
+def _request_init_with_aws_names(self, *args, **kwargs):
+    _request_init_sigv4(self, *args, **kwargs)
+    for signing, prefix in _SERVICE_PREFIXES.items():
+        if self._action.startswith(signing):
+            self._action = prefix + self._action[len(signing):]
+
+
+access_control.IAMRequestBase.__init__ = _request_init_with_aws_names
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
