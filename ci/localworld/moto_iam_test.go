@@ -95,10 +95,11 @@ func denied(err error) bool {
 
 // With IAM enforced, the local world's moto (moto_server.py, corrections 4
 // to 7) assumes a role with an unsigned AssumeRoleWithWebIdentity, as the
-// SDK sends it, and decides the role's conditions as AWS does for the keys
-// moto knows: a Deny of everything scoped by a tag condition (the deploy
-// roles' isolation guard) does not deny the rest, an Allow needing another
-// region does not allow. Plain moto_server 5.2.1 answers the web identity
+// SDK sends it, and refuses only what AWS would certainly refuse given what
+// moto knows of a request: a Deny of everything scoped by a tag condition
+// (the deploy roles' isolation guard) does not deny the rest, an Allow
+// scoped to EC2 ARNs allows, an Allow needing another region does not, nor
+// one for another S3 prefix, nor an action no statement names. Plain moto_server 5.2.1 answers the web identity
 // with a 500 and denies every call but GetCallerIdentity.
 func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 	t.Parallel()
@@ -116,6 +117,8 @@ func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 			map[string]any{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::state/test/*"},
 			map[string]any{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::state"},
 			map[string]any{"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"},
+			// Scoped to ARNs moto does not know for EC2: allowed.
+			map[string]any{"Effect": "Allow", "Action": "ec2:DescribeImages", "Resource": "arn:aws:ec2:us-east-1::image/*"},
 			map[string]any{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*",
 				"Condition": map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": "us-east-1"}}},
 			map[string]any{"Effect": "Allow", "Action": "ec2:DescribeSubnets", "Resource": "*",
@@ -171,6 +174,9 @@ func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 	}
 	if _, err := machines.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{}); !denied(err) {
 		t.Errorf("DescribeSubnets, allowed only in eu-west-1: error %v, want AccessDenied", err)
+	}
+	if _, err := machines.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"self"}}); err != nil {
+		t.Errorf("DescribeImages, allowed on image ARNs: %v", err)
 	}
 	if _, err := machines.DescribeInstances(ctx, &ec2.DescribeInstancesInput{}); !denied(err) {
 		t.Errorf("DescribeInstances, never allowed: error %v, want AccessDenied", err)

@@ -24,16 +24,23 @@ could be used at all:
    and fails with a 500. Here they pass unauthenticated, as on AWS. moto
    still checks neither the token nor the role's trust policy.
 5. moto treats every condition it cannot evaluate as true: a condition on
-   a key the request does not carry, and every operator but StringEquals.
-   A Deny of "*" on "*" scoped by a condition (our deploy roles' isolation
-   guards) then denies everything. Here a condition is decided as AWS
-   decides it for a key missing from the request: false, except for the
-   negated operators, ...IfExists, ForAllValues: and Null "true". The only
-   keys moto's request carries are aws:RequestedRegion (added here, from
-   the signature's scope) and sts:ExternalId; on those the String and Arn
-   operators are evaluated, any other operator is false. And a statement
-   whose condition does not hold does not apply (moto makes it a Deny,
-   whatever its Effect).
+   a key the request does not carry, and every operator but StringEquals;
+   a statement whose condition fails is a Deny whatever its Effect; the
+   resource of most requests is "*", which no scoped Resource matches;
+   NotResource makes a statement allow everything. A Deny of "*" on "*"
+   scoped by a condition (our deploy roles' isolation guards) then denies
+   everything, and every Allow scoped to ARNs allows nothing. Here an
+   identity policy refuses only what AWS would certainly refuse, given
+   what moto knows of the request: its action, its region
+   (aws:RequestedRegion, added from the signature's scope), and its
+   resource for S3 objects and buckets, IAM roles and SQS queues. A
+   condition on any other key is unknown: an Allow under it applies, a
+   Deny under it does not; a scoped Allow applies where moto does not
+   know the resource, a Deny there only if its Resource is "*". On the
+   keys moto knows the String and Arn operators are evaluated (any other
+   operator is false). Trust policies (statements with a Principal) are
+   decided as AWS decides a missing key (sts:ExternalId): false, except
+   for the negated operators, ...IfExists, ForAllValues: and Null "true".
 6. moto recomputes a request's signature from its query string as it
    received it decoded (prefix=env:/), where the signer encoded it
    (prefix=env%3A%2F): terraform's S3 backend, listing env:/ first, was
@@ -244,28 +251,66 @@ def _check_conditions(self, incoming_condition_values):
 
 
 _statement_permitted = access_control.IAMPolicyStatement.is_action_permitted
+_PERMITTED = access_control.PermissionResult.PERMITTED
+_DENIED = access_control.PermissionResult.DENIED
+_NEUTRAL = access_control.PermissionResult.NEUTRAL
 
 
-def _statement_permitted_if_conditions_hold(
+def _identity_conditions(statement):
+    """True, False, or None when a key moto does not know decides."""
+    context = dict(getattr(_request, "context", None) or {})
+    state = True
+    for operator, keys in (statement.get("Condition") or {}).items():
+        for key, expected in keys.items():
+            if key.lower() not in context:
+                state = None
+            elif not _condition_holds(operator, key, expected, context):
+                return False
+    return state
+
+
+def _statement_decides(
     self, action, resource="*", principal=None, incoming_condition_values=None
 ):
+    st = self._statement
     concerned = (
         not self._check_element_matches("NotAction", action)
-        if "NotAction" in self._statement
+        if "NotAction" in st
         else self._check_element_matches("Action", action)
     )
-    if concerned and not self._check_conditions(incoming_condition_values):
-        return access_control.PermissionResult.NEUTRAL
-    return _statement_permitted(
-        self, action, resource, principal, incoming_condition_values
-    )
+    if not concerned:
+        return _NEUTRAL
+    if "Principal" in st or "NotPrincipal" in st:
+        # A trust policy: moto's own check, with conditions as AWS decides
+        # a missing key, and a failed condition not applying.
+        if not self._check_conditions(incoming_condition_values):
+            return _NEUTRAL
+        return _statement_permitted(
+            self, action, resource, principal, incoming_condition_values
+        )
+    conditions = _identity_conditions(st)
+    known = resource != "*"
+    if "Resource" in st:
+        matches = self._check_element_matches("Resource", resource)
+    elif "NotResource" in st:
+        matches = not self._check_element_matches("NotResource", resource)
+    else:
+        matches = True
+    if st.get("Effect") == "Allow":
+        if conditions is False:
+            return _NEUTRAL
+        return _PERMITTED if (matches or not known) else _NEUTRAL
+    if conditions is not True:
+        return _NEUTRAL
+    if known:
+        return _DENIED if matches else _NEUTRAL
+    everything = "*" in (st["Resource"] if isinstance(st.get("Resource"), list) else [st.get("Resource")])
+    return _DENIED if everything else _NEUTRAL
 
 
 access_control.IAMRequestBase.check_action_permitted = _check_action_permitted_in_context
 access_control.IAMPolicyStatement._check_conditions = _check_conditions
-access_control.IAMPolicyStatement.is_action_permitted = (
-    _statement_permitted_if_conditions_hold
-)
+access_control.IAMPolicyStatement.is_action_permitted = _statement_decides
 
 # 6. The query string encoded as SigV4 encodes it.
 from urllib.parse import quote, unquote  # noqa: E402
