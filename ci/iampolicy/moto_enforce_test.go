@@ -17,6 +17,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -221,4 +224,146 @@ func mustRetrieve(ctx context.Context, t *testing.T, cfg aws.Config) aws.Credent
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestDeployRoleAppliesTerraformOnMoto is Proof 1 for the deploy step's
+// apply: terraform/ applied for test by gangway-test-deploy (assumed by web
+// identity) on moto with IAM enforced. The seeded defect first: without
+// logs:CreateLogGroup in the role's data policy the apply fails on the log
+// group with a 403, as on AWS; with the policy restored the same apply
+// completes.
+func TestDeployRoleAppliesTerraformOnMoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("applies terraform/bootstrap and terraform/ on moto_server; skipped with -short")
+	}
+	t.Parallel()
+	cliConfig := tftest.CLIConfig(t)
+	moto := localworld.MotoT(t)
+	spec := layoutSpecs[0] // test-account
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	boot := copyBootstrap(t)
+	admin, err := motoAccountCredentials(ctx, moto.Endpoint, spec.account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := terraform(ctx, boot, append(terraformEnviron(cliConfig, boot, moto), admin...), "init", "-no-color", "-input=false"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := terraform(ctx, boot, append(terraformEnviron(cliConfig, boot, moto), admin...),
+		append([]string{"apply", "-no-color", "-input=false", "-auto-approve", "-lock=false"}, spec.vars()...)...); err != nil {
+		t.Fatal(err)
+	}
+
+	// The seeded defect, in the managed policy as a new default version.
+	adminCreds := credentialsOf(admin)
+	policyARN := "arn:aws:iam::" + spec.account + ":policy/gangway-test-deploy-data"
+	call := func(action string, params map[string]string) []byte {
+		t.Helper()
+		status, body, err := iamQuery(ctx, moto.Endpoint, adminCreds, action, params)
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("iam:%s: status %d, %v: %s", action, status, err, body)
+		}
+		return body
+	}
+	var pol struct {
+		Version string `xml:"GetPolicyResult>Policy>DefaultVersionId"`
+	}
+	if err := xml.Unmarshal(call("GetPolicy", map[string]string{"PolicyArn": policyARN}), &pol); err != nil {
+		t.Fatal(err)
+	}
+	var ver struct {
+		Document string `xml:"GetPolicyVersionResult>PolicyVersion>Document"`
+	}
+	if err := xml.Unmarshal(call("GetPolicyVersion", map[string]string{"PolicyArn": policyARN, "VersionId": pol.Version}), &ver); err != nil {
+		t.Fatal(err)
+	}
+	doc := ver.Document
+	if unescaped, err := url.QueryUnescape(doc); err == nil && !json.Valid([]byte(doc)) {
+		doc = unescaped
+	}
+	const seeded = "logs:CreateLogGroup"
+	if !strings.Contains(doc, `"`+seeded+`"`) {
+		t.Fatalf("%s does not name %s:\n%s", policyARN, seeded, doc)
+	}
+	defective := strings.Replace(strings.Replace(doc, `"`+seeded+`",`, "", 1), `,"`+seeded+`"`, "", 1)
+	if strings.Contains(defective, seeded) || !json.Valid([]byte(defective)) {
+		t.Fatalf("could not remove %s from %s", seeded, doc)
+	}
+	call("CreatePolicyVersion", map[string]string{"PolicyArn": policyARN, "PolicyDocument": defective, "SetAsDefault": "true"})
+
+	if err := moto.EnforceIAM(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	roleARN := "arn:aws:iam::" + spec.account + ":role/gangway-test-deploy"
+	cfg, err := awsenv.AssumeWebIdentity(ctx, awsenv.Settings{Region: region, Endpoint: moto.Endpoint}, roleARN, []byte(githubToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustRetrieve(ctx, t, cfg)
+	main := copyTerraform(t)
+	environ := append(terraformEnviron(cliConfig, main, moto),
+		"AWS_ACCESS_KEY_ID="+c.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+c.SecretAccessKey, "AWS_SESSION_TOKEN="+c.SessionToken)
+	if _, err := terraform(ctx, main, environ, "init", "-no-color", "-input=false", "-reconfigure",
+		"-backend-config=bucket=gangway-tfstate-"+spec.account, "-backend-config=key=gangway/test/terraform.tfstate",
+		"-backend-config=region="+region, "-backend-config=encrypt=true", "-backend-config=use_lockfile=true",
+		"-backend-config=use_path_style=true"); err != nil {
+		t.Fatalf("terraform init as the deploy role: %v", err)
+	}
+	apply := []string{"apply", "-no-color", "-input=false", "-auto-approve", "-var", "environment=test", "-var-file=env/test.tfvars"}
+	start := time.Now()
+	_, err = terraform(ctx, main, environ, apply...)
+	t.Logf("apply without %s: %.1fs", seeded, time.Since(start).Seconds())
+	if err == nil {
+		t.Fatalf("the apply succeeded without %s", seeded)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "creating CloudWatch Logs Log Group (/gangway/test/app)") || !strings.Contains(msg, "StatusCode: 403") {
+		t.Fatalf("the apply without %s failed otherwise than with a 403 on the log group: %v", seeded, err)
+	}
+
+	// Restored (enforcement off for the admin, on again for the role).
+	if err := moto.EnforceIAM(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	call("SetDefaultPolicyVersion", map[string]string{"PolicyArn": policyARN, "VersionId": pol.Version})
+	if err := moto.EnforceIAM(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if _, err := terraform(ctx, main, environ, apply...); err != nil {
+		t.Fatalf("the apply as the deploy role with its policy whole: %v", err)
+	}
+	t.Logf("apply with the policy restored: %.1fs", time.Since(start).Seconds())
+}
+
+// copyTerraform copies terraform/ (configuration, lock file, environment
+// variables and templates; not its tests or state) into a temporary
+// directory.
+func copyTerraform(t *testing.T) string {
+	t.Helper()
+	_, self, _, _ := runtime.Caller(0)
+	src := filepath.Join(filepath.Dir(self), "..", "..", "terraform")
+	dst := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(src, "*.tf"))
+	more, _ := filepath.Glob(filepath.Join(src, "env", "*.tfvars"))
+	tmpl, _ := filepath.Glob(filepath.Join(src, "templates", "*"))
+	files = append(append(append(files, filepath.Join(src, ".terraform.lock.hcl")), more...), tmpl...)
+	for _, f := range files {
+		rel, err := filepath.Rel(src, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, rel), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
 }
