@@ -1,6 +1,7 @@
 package awsenv
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -48,11 +50,13 @@ var ErrNoRegion = errors.New("no AWS region: set --region or AWS_REGION")
 
 // Load builds an aws.Config. Static credentials come from AWS_ACCESS_KEY_ID /
 // AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN through getenv when set;
-// otherwise the SDK's default chain applies (profiles, a web identity from
-// AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE as a GitLab job or the Dagger
-// module sets them, instance roles). The default chain reads the process
-// environment, not getenv. AWS_EC2_METADATA_DISABLED=true turns the
-// instance metadata lookup off.
+// otherwise a web identity when getenv gives both AWS_ROLE_ARN and
+// AWS_WEB_IDENTITY_TOKEN_FILE (the role assumed with the token read from
+// that file, session AWS_ROLE_SESSION_NAME or SessionName), as a GitLab
+// job, the Dagger module or the local flow's in-process steps set them;
+// otherwise the SDK's default chain applies (profiles, instance roles),
+// which reads the process environment, not getenv.
+// AWS_EC2_METADATA_DISABLED=true turns the instance metadata lookup off.
 func Load(ctx context.Context, getenv Getenv, s Settings) (aws.Config, error) {
 	if s.Region == "" {
 		return aws.Config{}, ErrNoRegion
@@ -76,6 +80,15 @@ func Load(ctx context.Context, getenv Getenv, s Settings) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	role, tokenFile := getenv("AWS_ROLE_ARN"), getenv("AWS_WEB_IDENTITY_TOKEN_FILE")
+	if getenv("AWS_ACCESS_KEY_ID") == "" && role != "" && tokenFile != "" {
+		session := cmp.Or(getenv("AWS_ROLE_SESSION_NAME"), SessionName)
+		// The STS call itself is unsigned.
+		anonymous := cfg.Copy()
+		anonymous.Credentials = aws.AnonymousCredentials{}
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(anonymous), role,
+			stscreds.IdentityTokenFile(tokenFile), func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = session }))
 	}
 	return cfg, nil
 }

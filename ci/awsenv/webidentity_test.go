@@ -51,6 +51,34 @@ func TestWebIdentityFromEnvironment(t *testing.T) {
 	}
 }
 
+// TestWebIdentityFromGetenv is the local flow's in-process steps: the role
+// and the token file come through getenv, not the process environment
+// (which the SDK's default chain would read).
+func TestWebIdentityFromGetenv(t *testing.T) {
+	t.Parallel()
+	m := localworld.MotoT(t)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(oidcToken), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(context.Background(), mapenv(map[string]string{
+		"AWS_ROLE_ARN":                testRole,
+		"AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile,
+		"AWS_ROLE_SESSION_NAME":       "local-flow",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	}), Settings{Region: "us-east-1", Endpoint: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := CheckIdentity(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("CheckIdentity: %v", err)
+	}
+	if got, want := id.ARN, "arn:aws:sts::123456789012:assumed-role/gangway-test-deploy/local-flow"; got != want {
+		t.Errorf("identity = %q, want %q (the role from getenv)", got, want)
+	}
+}
+
 // clearCredentialEnv leaves the SDK's default chain nothing but what a test
 // sets.
 func clearCredentialEnv(t *testing.T) {

@@ -67,6 +67,16 @@ func (s layoutSpec) serviceDomainsVar() string {
 	return "service_domains={" + strings.Join(entries, ",") + "}"
 }
 
+// vars are the -var arguments of the bootstrap in the layout.
+func (s layoutSpec) vars() []string {
+	envs, _ := json.Marshal(s.envs)
+	return append([]string{
+		"-var", "state_bucket_name=gangway-tfstate-" + s.account,
+		"-var", "github_repository=" + repo,
+		"-var", "environments=" + string(envs),
+		"-var", s.serviceDomainsVar()}, s.extra...)
+}
+
 // rawLayout holds one layout's policy documents as JSON, by key:
 //
 //	trust:ROLE  inline:ROLE  managed:POLICY  key:attestation  key:plans-ENV  bucket:state
@@ -101,16 +111,7 @@ func loadBootstrap(t *testing.T) map[string]*rawLayout {
 	moto := localworld.MotoT(t)
 
 	dir := copyBootstrap(t)
-	// The caller's AWS and Terraform settings stay out: only moto's.
-	var environ []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "TF_") {
-			environ = append(environ, kv)
-		}
-	}
-	environ = append(environ, "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "TF_INPUT=0",
-		"CHECKPOINT_DISABLE=1", "TF_DATA_DIR="+filepath.Join(dir, ".terraform"), "AWS_EC2_METADATA_DISABLED=true")
-	environ = append(environ, moto.Env()...)
+	environ := terraformEnviron(cliConfig, dir, moto)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -146,6 +147,20 @@ func loadBootstrap(t *testing.T) map[string]*rawLayout {
 		}
 	}
 	return out
+}
+
+// terraformEnviron is the environment of terraform run in dir against
+// moto: the caller's AWS and Terraform settings stay out, only moto's.
+func terraformEnviron(cliConfig, dir string, moto *localworld.Moto) []string {
+	var environ []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "TF_") {
+			environ = append(environ, kv)
+		}
+	}
+	environ = append(environ, "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "TF_INPUT=0",
+		"CHECKPOINT_DISABLE=1", "TF_DATA_DIR="+filepath.Join(dir, ".terraform"), "AWS_EC2_METADATA_DISABLED=true")
+	return append(environ, moto.Env()...)
 }
 
 // copyBootstrap copies the configuration (not its tests or state) into a
@@ -191,14 +206,9 @@ func planLayout(ctx context.Context, dir string, environ []string, endpoint stri
 		return nil, err
 	}
 	env := append(append([]string(nil), environ...), creds...)
-	envs, _ := json.Marshal(spec.envs)
 	plan := filepath.Join(dir, spec.name+".tfplan")
-	args := []string{"plan", "-no-color", "-input=false", "-lock=false", "-out=" + plan,
-		"-var", "state_bucket_name=gangway-tfstate-" + spec.account,
-		"-var", "github_repository=" + repo,
-		"-var", "environments=" + string(envs),
-		"-var", spec.serviceDomainsVar()}
-	if _, err := terraform(ctx, dir, env, append(args, spec.extra...)...); err != nil {
+	args := []string{"plan", "-no-color", "-input=false", "-lock=false", "-out=" + plan}
+	if _, err := terraform(ctx, dir, env, append(args, spec.vars()...)...); err != nil {
 		return nil, err
 	}
 	js, err := terraform(ctx, dir, env, "show", "-json", plan)

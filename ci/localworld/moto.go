@@ -4,8 +4,11 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -63,6 +66,36 @@ func (m *Moto) Env() []string {
 		"AWS_REGION=us-east-1",
 		"AWS_DEFAULT_REGION=us-east-1",
 	}
+}
+
+// EnforceIAM turns moto's IAM enforcement on or off from the next request
+// on (POST /moto-api/reset-auth). On, every request must be signed with
+// credentials moto issued (an IAM user's access key, or an STS session of
+// a role that exists) and is allowed only by that principal's identity
+// policies, as far as moto evaluates them (see ci/README.md, "What the
+// emulator enforces"): the admin keys of Env no longer work. Off, which
+// is how StartMoto starts it, nothing is checked.
+func (m *Moto) EnforceIAM(ctx context.Context, on bool) error {
+	count := "inf"
+	if on {
+		count = "0"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.Endpoint+"/moto-api/reset-auth", strings.NewReader(count))
+	if err != nil {
+		return err
+	}
+	// moto reads the raw body, which a form content type would empty.
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("setting moto's IAM enforcement to %v: %w", on, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("setting moto's IAM enforcement to %v: %s: %s", on, resp.Status, body)
+	}
+	return nil
 }
 
 // Pid is moto_server's process id (also its process group id).

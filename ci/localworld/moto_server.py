@@ -15,6 +15,42 @@ changed resources and waited on an API that moto lacks:
    once: moto's instances run nothing, so there is nothing to replace.
    That refreshes roll hosts is shown only on AWS.
 
+With IAM enforced (INITIAL_NO_AUTH_ACTION_COUNT, or POST /moto-api/reset-auth
+with the count; see ci/README.md), two more, without which no role of ours
+could be used at all:
+
+4. AssumeRoleWithWebIdentity (and AssumeRoleWithSAML) are unsigned, as the
+   SDKs send them; moto reads the Authorization header of every request
+   and fails with a 500. Here they pass unauthenticated, as on AWS. moto
+   still checks neither the token nor the role's trust policy.
+5. moto treats every condition it cannot evaluate as true: a condition on
+   a key the request does not carry, and every operator but StringEquals;
+   a statement whose condition fails is a Deny whatever its Effect; the
+   resource of most requests is "*", which no scoped Resource matches;
+   NotResource makes a statement allow everything. A Deny of "*" on "*"
+   scoped by a condition (our deploy roles' isolation guards) then denies
+   everything, and every Allow scoped to ARNs allows nothing. Here an
+   identity policy refuses only what AWS would certainly refuse, given
+   what moto knows of the request: its action, its region
+   (aws:RequestedRegion, added from the signature's scope), and its
+   resource for S3 objects and buckets, IAM roles and SQS queues. A
+   condition on any other key is unknown: an Allow under it applies, a
+   Deny under it does not; a scoped Allow applies where moto does not
+   know the resource, a Deny there only if its Resource is "*". On the
+   keys moto knows the String and Arn operators are evaluated (any other
+   operator is false). Trust policies (statements with a Principal) are
+   decided as AWS decides a missing key (sts:ExternalId): false, except
+   for the negated operators, ...IfExists, ForAllValues: and Null "true".
+6. moto recomputes a request's signature from its query string as it
+   received it decoded (prefix=env:/), where the signer encoded it
+   (prefix=env%3A%2F): terraform's S3 backend, listing env:/ first, was
+   refused with SignatureDoesNotMatch. Here the query string is encoded
+   as SigV4 encodes it before the signature is recomputed.
+7. moto names an action after the signature's service and its own S3
+   table: CloudWatch's as monitoring:..., HeadBucket as s3:HeadBucket.
+   AWS authorizes them as cloudwatch:... and s3:ListBucket, which is what
+   our policies say; here they are named so.
+
 Run as: python3 moto_server.py [moto_server's own arguments].
 """
 
@@ -120,6 +156,203 @@ def cancel_instance_refresh(self):
 AutoScalingResponse.start_instance_refresh = start_instance_refresh
 AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
 AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh
+
+# 4. Unsigned STS calls pass unauthenticated.
+from moto.core.authorization import ActionAuthenticatorMixin  # noqa: E402
+from moto.iam import access_control  # noqa: E402
+
+_UNSIGNED = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
+_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _authorize_signed_only(self, iam_request_cls, resource="*"):
+    if (
+        "Authorization" not in self.headers
+        and self.querystring.get("Action", [None])[0] in _UNSIGNED
+    ):
+        return
+    return _authorize(self, iam_request_cls, resource)
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize_signed_only
+
+# 5. Conditions decided as AWS decides them on the keys moto knows.
+import fnmatch  # noqa: E402
+import threading  # noqa: E402
+
+_request = threading.local()
+_check_action_permitted = access_control.IAMRequestBase.check_action_permitted
+
+
+def _check_action_permitted_in_context(self, resource):
+    _request.context = {"aws:requestedregion": self._region}
+    try:
+        return _check_action_permitted(self, resource)
+    finally:
+        _request.context = None
+
+
+def _values(v):
+    return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+
+def _match_present(op, expected, actual):
+    equals = lambda e, a: e == a  # noqa: E731
+    ignore_case = lambda e, a: e.lower() == a.lower()  # noqa: E731
+    like = lambda e, a: fnmatch.fnmatchcase(a, e)  # noqa: E731
+    ops = {
+        "StringEquals": (equals, False),
+        "StringNotEquals": (equals, True),
+        "StringEqualsIgnoreCase": (ignore_case, False),
+        "StringNotEqualsIgnoreCase": (ignore_case, True),
+        "StringLike": (like, False),
+        "StringNotLike": (like, True),
+        "ArnEquals": (equals, False),
+        "ArnNotEquals": (equals, True),
+        "ArnLike": (like, False),
+        "ArnNotLike": (like, True),
+    }
+    if op not in ops:
+        return False
+    test, negated = ops[op]
+    hit = any(test(e, actual) for e in expected)
+    return not hit if negated else hit
+
+
+def _condition_holds(operator, key, expected, context):
+    op = operator
+    for prefix in ("ForAnyValue:", "ForAllValues:"):
+        if op.startswith(prefix):
+            op = op[len(prefix):]
+    if_exists = op.endswith("IfExists")
+    if if_exists:
+        op = op[: -len("IfExists")]
+    expected = _values(expected)
+    actual = context.get(key.lower())
+    if op == "Null":
+        return (actual is None) == (expected[0].lower() == "true")
+    if actual is None:
+        return if_exists or operator.startswith("ForAllValues:") or "Not" in op
+    return _match_present(op, expected, actual)
+
+
+def _check_conditions(self, incoming_condition_values):
+    conditions = self._statement.get("Condition")
+    if not conditions:
+        return True
+    context = dict(getattr(_request, "context", None) or {})
+    for k, v in (incoming_condition_values or {}).items():
+        context[k.lower()] = v
+    return all(
+        _condition_holds(operator, key, expected, context)
+        for operator, keys in conditions.items()
+        for key, expected in keys.items()
+    )
+
+
+_statement_permitted = access_control.IAMPolicyStatement.is_action_permitted
+_PERMITTED = access_control.PermissionResult.PERMITTED
+_DENIED = access_control.PermissionResult.DENIED
+_NEUTRAL = access_control.PermissionResult.NEUTRAL
+
+
+def _identity_conditions(statement):
+    """True, False, or None when a key moto does not know decides."""
+    context = dict(getattr(_request, "context", None) or {})
+    state = True
+    for operator, keys in (statement.get("Condition") or {}).items():
+        for key, expected in keys.items():
+            if key.lower() not in context:
+                state = None
+            elif not _condition_holds(operator, key, expected, context):
+                return False
+    return state
+
+
+def _statement_decides(
+    self, action, resource="*", principal=None, incoming_condition_values=None
+):
+    st = self._statement
+    concerned = (
+        not self._check_element_matches("NotAction", action)
+        if "NotAction" in st
+        else self._check_element_matches("Action", action)
+    )
+    if not concerned:
+        return _NEUTRAL
+    if "Principal" in st or "NotPrincipal" in st:
+        # A trust policy: moto's own check, with conditions as AWS decides
+        # a missing key, and a failed condition not applying.
+        if not self._check_conditions(incoming_condition_values):
+            return _NEUTRAL
+        return _statement_permitted(
+            self, action, resource, principal, incoming_condition_values
+        )
+    conditions = _identity_conditions(st)
+    known = resource != "*"
+    if "Resource" in st:
+        matches = self._check_element_matches("Resource", resource)
+    elif "NotResource" in st:
+        matches = not self._check_element_matches("NotResource", resource)
+    else:
+        matches = True
+    if st.get("Effect") == "Allow":
+        if conditions is False:
+            return _NEUTRAL
+        return _PERMITTED if (matches or not known) else _NEUTRAL
+    if conditions is not True:
+        return _NEUTRAL
+    if known:
+        return _DENIED if matches else _NEUTRAL
+    everything = "*" in (st["Resource"] if isinstance(st.get("Resource"), list) else [st.get("Resource")])
+    return _DENIED if everything else _NEUTRAL
+
+
+access_control.IAMRequestBase.check_action_permitted = _check_action_permitted_in_context
+access_control.IAMPolicyStatement._check_conditions = _check_conditions
+access_control.IAMPolicyStatement.is_action_permitted = _statement_decides
+
+# 6. The query string encoded as SigV4 encodes it.
+from urllib.parse import quote, unquote  # noqa: E402
+
+_request_init = access_control.IAMRequestBase.__init__
+
+
+def _sigv4_query(path):
+    base, sep, query = path.partition("?")
+    if not sep:
+        return path
+    pairs = []
+    for pair in query.split("&"):
+        key, eq, value = pair.partition("=")
+        pairs.append(
+            quote(unquote(key), safe="-_.~") + eq + quote(unquote(value), safe="-_.~")
+        )
+    return base + "?" + "&".join(pairs)
+
+
+def _request_init_with_sigv4_query(self, account_id, method, path, *args, **kwargs):
+    _request_init(self, account_id, method, _sigv4_query(path), *args, **kwargs)
+
+
+access_control.IAMRequestBase.__init__ = _request_init_with_sigv4_query
+
+# 7. Actions named as AWS authorizes them.
+from moto.s3 import responses as s3_responses  # noqa: E402
+
+s3_responses.ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
+_SERVICE_PREFIXES = {"monitoring:": "cloudwatch:"}
+_request_init_sigv4 = access_control.IAMRequestBase.__init__
+
+
+def _request_init_with_aws_names(self, *args, **kwargs):
+    _request_init_sigv4(self, *args, **kwargs)
+    for signing, prefix in _SERVICE_PREFIXES.items():
+        if self._action.startswith(signing):
+            self._action = prefix + self._action[len(signing):]
+
+
+access_control.IAMRequestBase.__init__ = _request_init_with_aws_names
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
