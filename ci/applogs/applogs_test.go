@@ -12,19 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
-	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/localworld"
 )
 
 // LogsClient is a CloudWatch Logs client of moto m.
 func logsClient(t *testing.T, m *localworld.Moto) *cloudwatchlogs.Client {
 	t.Helper()
-	cfg, err := awsenv.Load(context.Background(), func(k string) string {
-		return map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}[k]
-	}, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := m.AWSConfig()
 	return cloudwatchlogs.NewFromConfig(cfg)
 }
 

@@ -20,7 +20,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld"
 )
@@ -182,12 +181,7 @@ func TestKMSSignerAgainstMoto(t *testing.T) {
 		t.Skip("needs moto_server")
 	}
 	m := localworld.MotoT(t)
-	cfg, err := awsenv.Load(context.Background(), func(k string) string {
-		return map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}[k]
-	}, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := m.AWSConfig()
 	api := kms.NewFromConfig(cfg)
 	ctx := context.Background()
 	k, err := api.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: kmstypes.KeySpecEccNistP256, KeyUsage: kmstypes.KeyUsageTypeSignVerify})

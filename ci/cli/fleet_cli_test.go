@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
@@ -27,12 +26,7 @@ import (
 func motoGroups(t *testing.T, m *localworld.Moto, sizes map[string]int32) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx, func(k string) string {
-		return map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}[k]
-	}, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := m.AWSConfig()
 	ec2API, api := ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)
 	images, err := ec2API.DescribeImages(ctx, &ec2.DescribeImagesInput{})
 	if err != nil || len(images.Images) == 0 {

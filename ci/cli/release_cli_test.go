@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/release"
 )
@@ -18,12 +17,7 @@ import (
 // motoSSMClient is an SSM client of m, for a test's setup and checks.
 func motoSSMClient(t *testing.T, m *localworld.Moto) *ssm.Client {
 	t.Helper()
-	cfg, err := awsenv.Load(context.Background(), func(k string) string {
-		return map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}[k]
-	}, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := m.AWSConfig()
 	return ssm.NewFromConfig(cfg)
 }
 

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // motoServer runs moto_server with the corrections that make it answer as
@@ -96,6 +99,16 @@ func (m *Moto) EnforceIAM(ctx context.Context, on bool) error {
 		return fmt.Errorf("setting moto's IAM enforcement to %v: %s: %s", on, resp.Status, body)
 	}
 	return nil
+}
+
+// AWSConfig is an AWS configuration for m with its dummy admin keys, for
+// a test's setup and checks (the code under test loads its own).
+func (m *Moto) AWSConfig() aws.Config {
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		BaseEndpoint: aws.String(m.Endpoint),
+	}
 }
 
 // Pid is moto_server's process id (also its process group id).

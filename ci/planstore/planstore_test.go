@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
@@ -184,12 +183,7 @@ func TestStoreAgainstMoto(t *testing.T) {
 	t.Parallel()
 	m := localworld.MotoT(t)
 	ctx := context.Background()
-	cfg, err := awsenv.Load(ctx, func(k string) string {
-		return map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}[k]
-	}, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := m.AWSConfig()
 	kmsAPI := kms.NewFromConfig(cfg)
 	k, err := kmsAPI.CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld"
 )
@@ -26,12 +25,7 @@ const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 func motoECR(t *testing.T) *ecr.Client {
 	t.Helper()
 	m := localworld.MotoT(t)
-	cfg, err := awsenv.Load(context.Background(), func(k string) string {
-		return map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}[k]
-	}, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := m.AWSConfig()
 	return ecr.NewFromConfig(cfg)
 }
 
