@@ -25,10 +25,12 @@ import (
 	"github.com/gangway-dev/gangway/ci/localworld"
 )
 
-// unchecked calls a query action of moto with a fake signature of the
-// admin key (moto's default account), for setting a world up while IAM is
-// not enforced.
-func unchecked(t *testing.T, m *localworld.Moto, service, version, action string, params map[string]string) {
+// unchecked calls a query action of moto (EC2, Auto Scaling, IAM...) with
+// a fake signature of the admin key (moto's default account), for setting
+// a world up while IAM is not enforced, and returns the XML answer; a
+// status other than 200 fails the test. moto routes by the credential
+// scope's service and checks no signature then.
+func unchecked(t *testing.T, m *localworld.Moto, service, version, action string, params map[string]string) string {
 	t.Helper()
 	form := url.Values{"Action": {action}, "Version": {version}}
 	for k, v := range params {
@@ -49,6 +51,7 @@ func unchecked(t *testing.T, m *localworld.Moto, service, version, action string
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%s: status %d: %s", action, resp.StatusCode, body)
 	}
+	return string(body)
 }
 
 // signedQuery calls a query action without parameters, signed with cfg's
