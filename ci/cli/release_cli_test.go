@@ -93,4 +93,22 @@ func TestRolloutRecordsReleaseFirst(t *testing.T) {
 			t.Errorf("a command does not carry the recorded script")
 		}
 	}
+
+	// A rollout that fails on a host puts the release back: a host that
+	// boots later serves what the fleet kept, not the refused image.
+	refused := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@sha256:" + strings.Repeat("b", 64)
+	failed := `GANGWAY_RESULT {"status":"rolled_back","mode":"deploy","image":"` + refused + `","message":"never healthy"}`
+	failing, _ := ssmShim(t, m.Endpoint, map[string]string{"i-0a": failed, "i-0b": failed})
+	env["AWS_ENDPOINT_URL"] = failing
+	code, _, stderr = run(t, env, "rollout", "--env", "test", "--image", refused,
+		"--image-parameter", imageParam, "--rollout-script-parameter", scriptParam)
+	if code != ExitFailure {
+		t.Fatalf("failing rollout: exit %d, stderr %q; want 1", code, stderr)
+	}
+	if got := get(imageParam); got != image {
+		t.Errorf("image parameter after the failed rollout = %q, want the release before it, %q", got, image)
+	}
+	if got, err := release.DecodeScript(get(scriptParam)); err != nil || got != script {
+		t.Errorf("script parameter after the failed rollout is not the one before it (%v)", err)
+	}
 }

@@ -199,12 +199,23 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 	if len(targets.InstanceIDs) > 0 {
 		targets.Tags = nil
 	}
-	if err := f.recordRelease(ctx, io, ssmAPI, script); err != nil {
+	previous, err := f.recordRelease(ctx, io, ssmAPI, script)
+	if err != nil {
 		return err
 	}
 	io.Log.Info("rolling out", "env", f.env, "mode", kind, "image", f.image, "targets", targets.String())
 	started := time.Now()
 	hosts, runErr := runner.Run(ctx, targets, script)
+	if runErr != nil && previous != nil {
+		// The fleet keeps its release: so must a host that boots later.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		if err := release.Restore(rctx, ssmAPI, f.release, *previous); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("%w: the parameters still name %s, which a host that boots would serve; put back %s", err, f.image, previous.Image))
+		} else {
+			io.Log.Info("the rollout failed: the release for hosts that boot later is back to the one before", "image", previous.Image)
+		}
+		cancel()
+	}
 	out := ssmrun.NewReport(f.env, kind, f.image, hosts, runErr)
 	// The record is written before anything else can fail.
 	recErr := writeRecord(ctx, io, store, out.Record(kind, history.OriginFrom(io.Getenv, f.actor, f.commit), started))
@@ -220,24 +231,29 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 
 // recordRelease writes the image and its script where a booting host
 // reads them, before any host is touched: a host the group adds during or
-// after the rollout then serves this release. A plain rollback has no
-// image to record and leaves them.
-func (f *hostFlags) recordRelease(ctx context.Context, io IO, api release.API, script string) error {
+// after the rollout then serves this release. It returns what they held
+// before, which the caller puts back if the rollout fails. A plain
+// rollback has no image to record and leaves them.
+func (f *hostFlags) recordRelease(ctx context.Context, io IO, api *ssm.Client, script string) (*release.Recorded, error) {
 	switch {
 	case f.image == "":
 		if f.release.Image != "" {
 			io.Log.Warn("a rollback to each host's previous image records no release: a host that boots later serves what the parameters name", "image_parameter", f.release.Image)
 		}
-		return nil
+		return nil, nil
 	case f.release.Image == "":
 		io.Log.Warn("no --image-parameter: the release is not recorded, and a host that boots later will not serve it")
-		return nil
+		return nil, nil
+	}
+	previous, err := release.Current(ctx, api, f.release)
+	if err != nil {
+		return nil, fmt.Errorf("%w; no host was touched", err)
 	}
 	if err := release.Write(ctx, api, f.release, f.image, script); err != nil {
-		return fmt.Errorf("%w; no host was touched", err)
+		return nil, fmt.Errorf("%w; no host was touched", err)
 	}
 	io.Log.Info("release recorded for hosts that boot later", "image_parameter", f.release.Image, "rollout_script_parameter", f.release.Script)
-	return nil
+	return &previous, nil
 }
 
 // earlierImage is the image of rollback --to: f.to in the repository that

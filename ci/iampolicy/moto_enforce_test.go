@@ -240,7 +240,7 @@ func TestDeployRoleAppliesTerraformOnMoto(t *testing.T) {
 	cliConfig := tftest.CLIConfig(t)
 	moto := localworld.MotoT(t)
 	spec := layoutSpecs[0] // test-account
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
 	boot := copyBootstrap(t)

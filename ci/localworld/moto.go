@@ -1,6 +1,7 @@
 package localworld
 
 import (
+	"bufio"
 	"context"
 	_ "embed"
 	"fmt"
@@ -32,11 +33,11 @@ type Moto struct {
 // loopback port with AWS-managed IAM policies loaded, and waits until it
 // answers. Its log and the script go to logDir.
 func StartMoto(ctx context.Context, logDir string) (*Moto, error) {
-	if _, err := lookPath("moto_server", "pip install 'moto[server]==5.2.1'"); err != nil {
+	bin, err := lookPath("moto_server", "pip install 'moto[server]==5.2.1'")
+	if err != nil {
 		return nil, err
 	}
-	// moto_server's own interpreter: the python3 that has moto installed.
-	python, err := lookPath("python3", "install Python 3 with moto[server]==5.2.1")
+	python, err := motoPython(bin)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +58,28 @@ func StartMoto(ctx context.Context, logDir string) (*Moto, error) {
 		return nil, err
 	}
 	return &Moto{Endpoint: endpoint, proc: proc}, nil
+}
+
+// motoPython is the interpreter moto_server runs on, which is the one
+// that can import moto: the one its #! line names (a pip console script,
+// in a virtualenv or not), else python3 on PATH (moto_server is then a
+// shell wrapper such as pyenv's shim, which runs that python3).
+func motoPython(motoServer string) (string, error) {
+	f, err := os.Open(motoServer)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	if words := strings.Fields(strings.TrimPrefix(line, "#!")); strings.HasPrefix(line, "#!") && len(words) > 0 {
+		switch {
+		case strings.Contains(filepath.Base(words[0]), "python"):
+			return words[0], nil
+		case filepath.Base(words[0]) == "env" && len(words) > 1 && strings.Contains(words[len(words)-1], "python"):
+			return lookPath(words[len(words)-1], "install moto[server]==5.2.1 for it")
+		}
+	}
+	return lookPath("python3", "install Python 3 with moto[server]==5.2.1")
 }
 
 // Env returns the environment variables that point an AWS client at moto

@@ -54,9 +54,20 @@ could be used at all:
 Run as: python3 moto_server.py [moto_server's own arguments].
 """
 
+import sys
+
+try:
+    import moto
+except ImportError as err:
+    sys.exit(f"{sys.executable} cannot import moto ({err}): install moto[server]==5.2.1 for it")
+if moto.__version__ != "5.2.1":
+    sys.exit(
+        f"moto_server.py corrects moto 5.2.1, but {sys.executable} has moto {moto.__version__}: "
+        "install moto[server]==5.2.1"
+    )
+
 import datetime
 import inspect
-import sys
 import uuid
 
 from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError

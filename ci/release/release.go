@@ -141,3 +141,42 @@ func Write(ctx context.Context, api API, p Parameters, image, script string) err
 	}
 	return nil
 }
+
+// Getter is the part of the SSM client Current uses.
+type Getter interface {
+	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+}
+
+// Recorded is what an environment's two parameters hold, as stored.
+type Recorded struct {
+	Image, Script string
+}
+
+// Current reads what p records now, so that a rollout that fails can put
+// it back (Restore).
+func Current(ctx context.Context, api Getter, p Parameters) (Recorded, error) {
+	if err := p.Check(); err != nil {
+		return Recorded{}, err
+	}
+	var r Recorded
+	for name, dst := range map[string]*string{p.Image: &r.Image, p.Script: &r.Script} {
+		out, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		if err != nil {
+			return Recorded{}, fmt.Errorf("reading the recorded release in SSM parameter %s: %w", name, err)
+		}
+		*dst = aws.ToString(out.Parameter.Value)
+	}
+	return r, nil
+}
+
+// Restore writes r back into p (the script, then the image, as Write
+// does): after a rollout that failed, a host that boots serves the release
+// the fleet kept, not the one that was refused.
+func Restore(ctx context.Context, api API, p Parameters, r Recorded) error {
+	for _, in := range []*ssm.PutParameterInput{put(p.Script, r.Script), put(p.Image, r.Image)} {
+		if _, err := api.PutParameter(ctx, in); err != nil {
+			return fmt.Errorf("restoring the recorded release in SSM parameter %s: %w", aws.ToString(in.Name), err)
+		}
+	}
+	return nil
+}
