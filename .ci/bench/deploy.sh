@@ -42,7 +42,7 @@ for name in stages(rounds[0][0]):
 print(f"  {'whole run':20s} {statistics.median(f['seconds'] for f, _ in rounds):7.1f}")
 full = [deploys(f) for f, _ in rounds]
 noop = [deploys(z) for _, z in rounds]
-unchanged = all({(h.get("result") or {}).get("status") for h in (z.get(k) or {}).get("rollout", {}).get("hosts", [])} == {"unchanged"}
+unchanged = all({(h.get("result") or {}).get("status") for h in ((z.get(k) or {}).get("rollout") or {}).get("hosts", [])} == {"unchanged"}
                 for _, z in rounds for k in ("test_deploy", "prod_deploy"))
 ratio = statistics.median(z / f for z, f in zip(noop, full))
 print(f"deploy stages (deploy-test + deploy-prod), median of {n}: first release {statistics.median(full):.1f}s, "

@@ -26,7 +26,7 @@ func logsCommand() command {
 			since := fs.Duration("since", 10*time.Minute, "how far back to start")
 			follow := fs.Bool("follow", false, "keep reading new lines until interrupted")
 			filter := fs.String("filter", "", "CloudWatch Logs filter pattern, e.g. ERROR or '\"GET /db\"'")
-			limit := fs.Int("limit", 1000, "without --follow, print at most the last N lines (0 for all)")
+			limit := fs.Int("limit", 1000, "print at most the last N lines (0 for all); --follow prints every line")
 			return func(ctx context.Context, io IO) error {
 				if *since <= 0 {
 					return usagef("--since must be a positive duration, such as 10m or 2h")

@@ -257,19 +257,26 @@ func (f *hostFlags) recordRelease(ctx context.Context, io IO, api *ssm.Client, s
 }
 
 // earlierImage is the image of rollback --to: f.to in the repository that
-// env's deploys came from (its newest deploy record's), refused before any
+// env's deploys came from (the newest deploy record that names one), refused before any
 // host is touched unless ECR still has it there.
 func (f *hostFlags) earlierImage(ctx context.Context, io IO, sess *awsSession, store history.Store) (string, error) {
-	last, err := store.List(ctx, f.env, 1)
+	records, err := store.List(ctx, f.env, 0)
 	if errors.Is(err, history.ErrNoHistory) {
 		return "", &UsageError{Err: fmt.Errorf("nothing to roll back to: %w", errNeverDeployed(f.env, err))}
 	}
 	if err != nil {
 		return "", fmt.Errorf("reading the deploy history of %s to find its repository: %w", f.env, err)
 	}
-	deployed, err := imageref.Parse(last[0].Image)
+	// The newest record that names an image: a plain rollback that failed
+	// before any host names none.
+	var deployed imageref.Ref
+	for _, r := range records {
+		if deployed, err = imageref.Parse(r.Image); err == nil {
+			break
+		}
+	}
 	if err != nil {
-		return "", fmt.Errorf("the newest deploy record of %s names no image reference (%w): roll out REPO@%s with pipeline rollout --image", f.env, err, f.to)
+		return "", fmt.Errorf("no deploy record of %s names an image reference (%w): roll out REPO@%s with pipeline rollout --image", f.env, err, f.to)
 	}
 	target, err := imageref.Parse(deployed.Name() + "@" + f.to)
 	if err != nil {

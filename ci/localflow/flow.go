@@ -120,6 +120,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		err = f.run(ctx)
 	case opts.Redeploy && opts.Break:
 		err = errors.New("--redeploy deploys what test serves and --break builds a defective release: choose one")
+	case p != nil && opts.Redeploy:
+		err = fmt.Errorf("a run of %s waits for approval in %s: --approve continues it, or --down removes the world; then --redeploy", p.Report.Version, opts.Dir)
 	case p != nil && !opts.Break:
 		f.console.Printf("continuing the run of %s waiting for approval since %s (a run with --break starts afresh)", p.Report.Version, p.Since.Format(time.DateTime))
 		err = f.resume(ctx, p)

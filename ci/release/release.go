@@ -82,9 +82,9 @@ func DecodeScript(value string) (string, error) {
 
 // PutInputs builds the two PutParameter requests that record image and
 // its rendered script in p, in the order Write sends them: the script
-// first, then the image. A booting host treats the image "none" as
-// "nothing released yet", so until the image is written it serves what it
-// served before. It is pure.
+// first, then the image, so that the image a booting host reads always
+// has its script in place (before the first release the image is "none",
+// which a booting host treats as nothing released yet). It is pure.
 func PutInputs(p Parameters, image, script string) ([]*ssm.PutParameterInput, error) {
 	if err := p.Check(); err != nil {
 		return nil, err

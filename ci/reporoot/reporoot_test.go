@@ -37,7 +37,13 @@ func TestFind(t *testing.T) {
 		t.Errorf("Find outside any repository = %q", got)
 	}
 	// This checkout: dagger.json two levels up.
-	if got, err := Find("."); err != nil || filepath.Base(filepath.Join(got, "ci")) != "ci" {
-		t.Errorf("Find(.) = %q, %v", got, err)
+	got, err := Find(".")
+	if err != nil {
+		t.Fatalf("Find(.): %v", err)
+	}
+	for _, marker := range []string{"dagger.json", "ci/go.mod"} {
+		if _, err := os.Stat(filepath.Join(got, marker)); err != nil {
+			t.Errorf("Find(.) = %q, which holds no %s", got, marker)
+		}
 	}
 }
