@@ -2,6 +2,7 @@ package release
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/base64"
@@ -26,6 +27,10 @@ const (
 	StandardLimit = 4096
 	AdvancedLimit = 8192
 )
+
+// NothingReleased is the image parameter's value before the first
+// release (Terraform's), which a booting host takes as nothing to serve.
+const NothingReleased = "none"
 
 // Parameters names the two SSM parameters of an environment's release.
 type Parameters struct {
@@ -161,10 +166,16 @@ func Current(ctx context.Context, api Getter, p Parameters) (Recorded, error) {
 	var r Recorded
 	for name, dst := range map[string]*string{p.Image: &r.Image, p.Script: &r.Script} {
 		out, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
-		if err != nil {
+		var missing *types.ParameterNotFound
+		switch {
+		case errors.As(err, &missing):
+			// Nothing recorded yet (Terraform creates both; Write would
+			// create a missing one): Restore puts "nothing" back.
+		case err != nil:
 			return Recorded{}, fmt.Errorf("reading the recorded release in SSM parameter %s: %w", name, err)
+		default:
+			*dst = aws.ToString(out.Parameter.Value)
 		}
-		*dst = aws.ToString(out.Parameter.Value)
 	}
 	return r, nil
 }
@@ -173,7 +184,12 @@ func Current(ctx context.Context, api Getter, p Parameters) (Recorded, error) {
 // does): after a rollout that failed, a host that boots serves the release
 // the fleet kept, not the one that was refused.
 func Restore(ctx context.Context, api API, p Parameters, r Recorded) error {
-	for _, in := range []*ssm.PutParameterInput{put(p.Script, r.Script), put(p.Image, r.Image)} {
+	var inputs []*ssm.PutParameterInput
+	if r.Script != "" { // a missing script stays as written: no image names it
+		inputs = append(inputs, put(p.Script, r.Script))
+	}
+	inputs = append(inputs, put(p.Image, cmp.Or(r.Image, NothingReleased)))
+	for _, in := range inputs {
 		if _, err := api.PutParameter(ctx, in); err != nil {
 			return fmt.Errorf("restoring the recorded release in SSM parameter %s: %w", aws.ToString(in.Name), err)
 		}
