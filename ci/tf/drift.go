@@ -92,7 +92,7 @@ func SummarizeDrift(p *tfjson.Plan) Drift {
 		after, _ := rc.Change.After.(map[string]any)
 		sensitive := sensitiveKeys(rc.Change.BeforeSensitive, rc.Change.AfterSensitive)
 		for _, k := range unionKeys(before, after) {
-			if sameValue(before[k], after[k]) || slices.Contains(volatileAttributes[rc.Type], k) {
+			if sameValue(before[k], after[k]) || slices.Contains(volatileAttributes[rc.Type], k) || slices.Contains(pipelineOwned[rc.Address], k) {
 				continue
 			}
 			b, a := onlyIn(before[k], after[k])
@@ -138,6 +138,16 @@ func empty(v any) bool {
 // check red.
 var volatileAttributes = map[string][]string{
 	"aws_db_instance": {"latest_restorable_time"},
+}
+
+// pipelineOwned are attributes the pipeline itself writes after Terraform
+// made the resource, and which the configuration ignores (lifecycle
+// ignore_changes in terraform/fleet.tf): the release a booting host serves
+// (ci/release), written at every rollout. Their new values are the
+// pipeline's work, not drift; any other attribute of those resources is.
+var pipelineOwned = map[string][]string{
+	"aws_ssm_parameter.image":          {"value", "insecure_value", "version"},
+	"aws_ssm_parameter.rollout_script": {"value", "insecure_value", "version"},
 }
 
 // sensitiveKeys names the attributes whose sensitivity mask marks any part

@@ -27,7 +27,10 @@ func TestSummarizeDrift(t *testing.T) {
 	   "before_sensitive":{"password":true},"after_sensitive":{"password":true}}},
 	 {"address":"aws_db_subnet_group.main","type":"aws_db_subnet_group","change":{"actions":["update"],
 	   "before":{"tags":null},"after":{"tags":{}}}},
-	 {"address":"aws_ssm_parameter.gone","type":"aws_ssm_parameter","change":{"actions":["delete"],"before":{"name":"x"},"after":null}}
+	 {"address":"aws_ssm_parameter.gone","type":"aws_ssm_parameter","change":{"actions":["delete"],"before":{"name":"x"},"after":null}},
+	 {"address":"aws_ssm_parameter.image","type":"aws_ssm_parameter","change":{"actions":["update"],
+	   "before":{"value":"none","version":1},"after":{"value":"r@sha256:1","version":2},
+	   "before_sensitive":{"value":true},"after_sensitive":{"value":true}}}
 	]}`
 	var p tfjson.Plan
 	if err := json.Unmarshal([]byte(plan), &p); err != nil {
@@ -35,7 +38,7 @@ func TestSummarizeDrift(t *testing.T) {
 	}
 	d := SummarizeDrift(&p)
 	if !d.Drifted || len(d.Resources) != 3 {
-		t.Fatalf("drift = %+v, want the group, the database's password and the parameter", d)
+		t.Fatalf("drift = %+v, want the group, the database's password and the parameter (the release the pipeline records in aws_ssm_parameter.image is its own work)", d)
 	}
 	db, sg, gone := d.Resources[0], d.Resources[1], d.Resources[2]
 	if sg.Address != "aws_security_group.db" || len(sg.Attributes) != 1 || sg.Attributes[0].Name != "ingress" {
