@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/gangway-dev/gangway/ci/localworld"
 )
 
 // TestPlainLines: off a terminal every stage is two appended lines, with
@@ -44,7 +46,7 @@ func TestTerminalRedrawsInPlace(t *testing.T) {
 	t.Parallel()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
+		localworld.Need(t, "a pseudo-terminal", fmt.Errorf("%w: %v", localworld.ErrMissing, err))
 	}
 	defer ptmx.Close()
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 30, Cols: 100}); err != nil {
