@@ -179,6 +179,20 @@ func terraformEnviron(getenv func(string) string, s awsenv.Settings) []string {
 	return env
 }
 
+// outputs reads the environment's outputs contract, after the checks of
+// runner; a terraform failure is reported as tfFailure reports it.
+func (f *tfFlags) outputs(ctx context.Context, io IO) (tf.Outputs, *awsSession, error) {
+	r, sess, err := f.runner(ctx, io)
+	if err != nil {
+		return tf.Outputs{}, nil, err
+	}
+	outs, err := r.Outputs(ctx)
+	if err != nil {
+		return tf.Outputs{}, nil, tfFailure(io, f.env, err)
+	}
+	return outs, sess, nil
+}
+
 // tfFailure prints the machine-readable side of a terraform failure on
 // stdout (a held lock, a refused plan) and returns err.
 func tfFailure(io IO, env string, err error) error {

@@ -38,13 +38,9 @@ func logsCommand() command {
 				if *group == "" {
 					// The group the environment's configuration made: the
 					// outputs contract names it.
-					r, sess, err := f.runner(ctx, io)
+					outs, sess, err := f.outputs(ctx, io)
 					if err != nil {
 						return err
-					}
-					outs, err := r.Outputs(ctx)
-					if err != nil {
-						return tfFailure(io, f.env, err)
 					}
 					*group, api = outs.LogGroupName, cloudwatchlogs.NewFromConfig(sess.cfg)
 				} else {

@@ -13,13 +13,9 @@ func outputsCommand() command {
 			var f tfFlags
 			f.register(fs)
 			return func(ctx context.Context, io IO) error {
-				r, _, err := f.runner(ctx, io)
+				outs, _, err := f.outputs(ctx, io)
 				if err != nil {
 					return err
-				}
-				outs, err := r.Outputs(ctx)
-				if err != nil {
-					return tfFailure(io, f.env, err)
 				}
 				return writeJSON(io.Stdout, outs)
 			}

@@ -53,13 +53,9 @@ func statusCommand() command {
 			f.register(fs)
 			askHosts := fs.Bool("ask-hosts", true, "ask each online host over SSM what its last rollout recorded (a read-only command); false only lists the hosts")
 			return func(ctx context.Context, io IO) error {
-				r, sess, err := f.runner(ctx, io)
+				outs, sess, err := f.outputs(ctx, io)
 				if err != nil {
 					return err
-				}
-				outs, err := r.Outputs(ctx)
-				if err != nil {
-					return tfFailure(io, f.env, err)
 				}
 				st := envStatus{Env: f.env, Outputs: outs, Hosts: []hostStatus{}}
 
