@@ -13,9 +13,7 @@ import (
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
@@ -66,17 +64,7 @@ func TestRolloutTargetsTheGroup(t *testing.T) {
 	t.Parallel()
 	m := localworld.MotoT(t)
 	ctx := context.Background()
-	s3API, _ := motoClients(t, m)
-	if _, err := s3API.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("gangway-state")}); err != nil {
-		t.Fatal(err)
-	}
-	api := motoSSMClient(t, m)
-	const imageParam, scriptParam = "/gangway/test/image", "/gangway/test/rollout-script"
-	for _, name := range []string{imageParam, scriptParam} {
-		if _, err := api.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("none"), Type: types.ParameterTypeString, Tier: types.ParameterTierAdvanced}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	api := releaseWorld(t, m)
 	groups := motoGroups(t, m, map[string]int32{"gangway-test": 4, "gangway-empty": 0})
 	hosts := groups["gangway-test"]
 	slices.Sort(hosts) // the order of the report

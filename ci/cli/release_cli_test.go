@@ -21,23 +21,35 @@ func motoSSMClient(t *testing.T, m *localworld.Moto) *ssm.Client {
 	return ssm.NewFromConfig(cfg)
 }
 
-// A rollout records the release where a booting host reads it before it
-// touches any host; a parameter it cannot write stops it there.
-func TestRolloutRecordsReleaseFirst(t *testing.T) {
-	t.Parallel()
-	m := localworld.MotoT(t)
+// The two release parameters, for both tests of a test environment.
+const imageParam, scriptParam = "/gangway/test/image", "/gangway/test/rollout-script"
+
+// releaseWorld prepares m as a rollout of test finds it: the state bucket,
+// and the two release parameters as terraform creates them ("none"); it
+// returns an SSM client for the test's checks.
+func releaseWorld(t *testing.T, m *localworld.Moto) *ssm.Client {
+	t.Helper()
 	ctx := context.Background()
 	s3API, _ := motoClients(t, m)
 	if _, err := s3API.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("gangway-state")}); err != nil {
 		t.Fatal(err)
 	}
 	api := motoSSMClient(t, m)
-	const imageParam, scriptParam = "/gangway/test/image", "/gangway/test/rollout-script"
-	for _, name := range []string{imageParam, scriptParam} { // as terraform creates them
+	for _, name := range []string{imageParam, scriptParam} {
 		if _, err := api.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("none"), Type: types.ParameterTypeString, Tier: types.ParameterTierAdvanced}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return api
+}
+
+// A rollout records the release where a booting host reads it before it
+// touches any host; a parameter it cannot write stops it there.
+func TestRolloutRecordsReleaseFirst(t *testing.T) {
+	t.Parallel()
+	m := localworld.MotoT(t)
+	ctx := context.Background()
+	api := releaseWorld(t, m)
 	image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@sha256:" + hex64
 	served := `GANGWAY_RESULT {"status":"deployed","mode":"deploy","image":"` + image + `","slot":"green","message":"serving"}`
 	shim, sent := ssmShim(t, m.Endpoint, map[string]string{"i-0a": served, "i-0b": served})
