@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gangway-dev/gangway/app/internal/credsfile"
 	"github.com/gangway-dev/gangway/internal/testenv"
 )
 
@@ -187,6 +190,46 @@ func TestS3Failures(t *testing.T) {
 		if strings.Contains(s, secretKey) {
 			t.Errorf("the AWS secret key leaked: %s", s)
 		}
+	}
+}
+
+// On a host the app signs with the credentials file the host keeps fresh,
+// not with keys in its environment: an expired file fails the request and
+// says where the credentials come from.
+func TestS3WithTheHostsCredentialsFile(t *testing.T) {
+	t.Parallel()
+	_, moto := world(t)
+	bucket := newBucket(t, moto, map[string]string{"a.txt": "a"})
+	dir := t.TempDir()
+	writeCredentials := func(name string, expires time.Time) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		body := fmt.Sprintf(`{"AccessKeyId":"ASIATESTING","SecretAccessKey":"testing","SessionToken":"token","Expiration":%q}`,
+			expires.UTC().Format(time.RFC3339))
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	fromFile := func(path string) map[string]string {
+		env := withMoto(map[string]string{"S3_BUCKET": bucket, credsfile.EnvVar: path}, moto)
+		delete(env, "AWS_ACCESS_KEY_ID")
+		delete(env, "AWS_SECRET_ACCESS_KEY")
+		return env
+	}
+
+	a := startApp(t, fromFile(writeCredentials("fresh.json", time.Now().Add(time.Hour))))
+	r := get(t, a.URL+"/s3/list")
+	wantStatus(t, "GET /s3/list with the credentials file", r, http.StatusOK)
+
+	expired := writeCredentials("expired.json", time.Now().Add(-time.Minute))
+	b := startApp(t, fromFile(expired))
+	r = get(t, b.URL+"/s3/list")
+	if r.Status == http.StatusOK {
+		t.Fatalf("GET /s3/list with expired credentials = 200, want a failure: %s", r.Body)
+	}
+	if logs := string(r.Body) + b.Logs.String(); !strings.Contains(logs, "expired at") || !strings.Contains(logs, expired) {
+		t.Errorf("the failure does not say the credentials in %s expired: %s", expired, logs)
 	}
 }
 

@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gangway-dev/gangway/app/internal/credsfile"
 )
 
 // config is the service's configuration, read from the environment once.
@@ -32,6 +35,10 @@ type config struct {
 	AWSAccessKeyID     string
 	AWSSecretAccessKey string
 	AWSSessionToken    string
+	// AWSCredentialsFile is APP_AWS_CREDENTIALS_FILE: STS credentials JSON
+	// that the host keeps fresh (package credsfile); "" = static keys or
+	// the SDK's default chain.
+	AWSCredentialsFile string
 }
 
 // loadConfig reads and validates the environment. Its errors name the
@@ -49,6 +56,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		AWSAccessKeyID:     getenv("AWS_ACCESS_KEY_ID"),
 		AWSSecretAccessKey: getenv("AWS_SECRET_ACCESS_KEY"),
 		AWSSessionToken:    getenv("AWS_SESSION_TOKEN"),
+		AWSCredentialsFile: getenv(credsfile.EnvVar),
 	}
 	if c.Version == "" {
 		c.Version = "dev"
@@ -100,6 +108,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.DBConnString == "" && c.DBSecretARN != "" {
 		return c, fmt.Errorf("DB_SECRET_ARN is set but no database is: set DB_HOST (or DATABASE_URL)")
+	}
+	if c.AWSCredentialsFile != "" && c.AWSAccessKeyID != "" {
+		return c, fmt.Errorf("AWS_ACCESS_KEY_ID and %s are both set: give the app one source of AWS credentials", credsfile.EnvVar)
+	}
+	if c.AWSCredentialsFile != "" && !filepath.IsAbs(c.AWSCredentialsFile) {
+		return c, fmt.Errorf("%s must be an absolute path", credsfile.EnvVar)
 	}
 	if (c.S3Bucket != "" || c.DBSecretARN != "") && c.AWSRegion == "" {
 		return c, fmt.Errorf("AWS_REGION is required when S3_BUCKET or DB_SECRET_ARN is set")

@@ -196,6 +196,8 @@ func TestConfigurationErrors(t *testing.T) {
 		{"debug addr not loopback", map[string]string{"DEBUG_ADDR": "0.0.0.0:6060"}, "DEBUG_ADDR must be a loopback"},
 		{"bad database url", map[string]string{"DATABASE_URL": "postgres://u:hunter2@[::1"}, "not valid"},
 		{"bad flag", map[string]string{"FLAG": "-nope"}, "flag provided but not defined"},
+		{"two credential sources", map[string]string{"AWS_ACCESS_KEY_ID": "AKIA", "APP_AWS_CREDENTIALS_FILE": "/run/gangway/app-credentials.json"}, "one source of AWS credentials"},
+		{"relative credentials file", map[string]string{"APP_AWS_CREDENTIALS_FILE": "app-credentials.json"}, "must be an absolute path"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

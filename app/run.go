@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/gangway-dev/gangway/app/internal/credsfile"
 	"github.com/gangway-dev/gangway/app/internal/dbsecret"
 	"github.com/gangway-dev/gangway/app/internal/store"
 )
@@ -139,10 +140,14 @@ func dbOrNil(db *store.Store) recordStore {
 
 // loadAWSConfig builds the SDK configuration from the injected environment
 // (not the process's), so that tests can run several instances at once.
-// Without static keys the default chain applies (the instance role on EC2).
+// On a host the credentials come from the file the host keeps fresh
+// (credsfile); without it or static keys the default chain applies.
 func loadAWSConfig(ctx context.Context, cfg config) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWSRegion)}
-	if cfg.AWSAccessKeyID != "" {
+	switch {
+	case cfg.AWSCredentialsFile != "":
+		opts = append(opts, awsconfig.WithCredentialsProvider(credsfile.NewProvider(cfg.AWSCredentialsFile)))
+	case cfg.AWSAccessKeyID != "":
 		opts = append(opts, awsconfig.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(cfg.AWSAccessKeyID, cfg.AWSSecretAccessKey, cfg.AWSSessionToken)))
 	}
