@@ -408,6 +408,7 @@ func preflight(root string) error {
 		{"pg_ctl", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
 		{"docker-registry", "apt-get install docker-registry"},
 		{"podman", "apt-get install podman runc (and see .ci/setup for containers.conf)"},
+		{"slirp4netns", "apt-get install slirp4netns (the app containers' network)"},
 		{"nginx", "apt-get install nginx-light"},
 		{"go", "install Go 1.26"},
 		{"flock", "apt-get install util-linux"},

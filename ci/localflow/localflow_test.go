@@ -2,6 +2,7 @@ package localflow
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -87,7 +88,11 @@ func TestWriteEnvFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "app.env")
 	o := tf.Outputs{Region: "us-east-1", BucketName: "b", DBSecretARN: "arn:aws:secretsmanager:us-east-1:1:secret:x"}
-	if err := writeEnvFile(path, hostEnv("test", o, 5432, "admin", "http://127.0.0.1:1")); err != nil {
+	vars, err := hostEnv("test", o, 5432, "admin", "http://127.0.0.1:4566")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeEnvFile(path, vars); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
@@ -98,13 +103,19 @@ func TestWriteEnvFile(t *testing.T) {
 		t.Errorf("mode = %v, want %v", got, want)
 	}
 	data, _ := os.ReadFile(path)
-	for _, line := range []string{"APP_ENV=test\n", "DB_HOST=127.0.0.1\n", "DB_PORT=5432\n", "DB_USER=admin\n", "S3_BUCKET=b\n", "DB_SECRET_ARN=arn:aws:secretsmanager:us-east-1:1:secret:x\n"} {
+	// The container reaches this machine's loopback at 10.0.2.2.
+	for _, line := range []string{"APP_ENV=test\n", "DB_HOST=10.0.2.2\n", "AWS_ENDPOINT_URL=http://10.0.2.2:4566\n", "DB_PORT=5432\n", "DB_USER=admin\n", "S3_BUCKET=b\n", "DB_SECRET_ARN=arn:aws:secretsmanager:us-east-1:1:secret:x\n"} {
 		if !strings.Contains(string(data), line) {
 			t.Errorf("env file lacks %q:\n%s", line, data)
 		}
 	}
-	if strings.Contains(string(data), "PASSWORD") {
-		t.Errorf("env file holds a password:\n%s", data)
+	for _, secret := range []string{"PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if strings.Contains(string(data), secret) {
+			t.Errorf("env file holds %s (credentials come from the app's credentials file):\n%s", secret, data)
+		}
+	}
+	if _, err := hostEnv("test", o, 5432, "admin", "moto"); err == nil {
+		t.Error("hostEnv accepted an endpoint without a port")
 	}
 }
 
@@ -157,5 +168,35 @@ Timeline (version abc.run1)
 `
 	if got := b.String(); got != want {
 		t.Errorf("timeline:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// The app's credentials file has STS's shape, is readable by the
+// container's user and is replaced whole (no temporary file left).
+func TestWriteAppCredentials(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "run-gangway")
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for range 2 {
+		if err := writeAppCredentials(dir, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "app-credentials.json" {
+		t.Fatalf("dir holds %v, want app-credentials.json alone", entries)
+	}
+	path := filepath.Join(dir, "app-credentials.json")
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode = %v, want 0644", fi.Mode().Perm())
+	}
+	var c struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }
+	data, _ := os.ReadFile(path)
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.AccessKeyId == "" || c.SecretAccessKey == "" || c.SessionToken == "" || c.Expiration != "2026-12-02T22:00:00Z" {
+		t.Errorf("credentials = %+v, want all fields and expiry 12h later", c)
 	}
 }

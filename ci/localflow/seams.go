@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -74,25 +78,83 @@ func provisionDatabase(ctx context.Context, superuserURL string, c dbCredentials
 	return nil
 }
 
+// The app containers of a local host run on slirp4netns, which lets them
+// reach this machine's loopback (the local PostgreSQL and moto) at
+// machineFromContainer, and nothing listens beyond loopback. On EC2 they
+// run on docker's bridge (rollout.HostDefaults), where RDS and the AWS
+// endpoints are addresses in the VPC.
+const (
+	containerNetwork     = "slirp4netns:allow_host_loopback=true"
+	machineFromContainer = "10.0.2.2"
+)
+
 // hostEnv is the host's /etc/gangway/app.env as Terraform's user data writes
-// it on EC2 (non-secret values only), with the local seams: the database
-// host is the local PostgreSQL, and the AWS endpoint and credentials are
-// moto's (on EC2 the instance role provides credentials).
-func hostEnv(env string, o tf.Outputs, dbPort int, dbUser, motoEndpoint string) map[string]string {
-	return map[string]string{
-		"APP_ENV":               env,
-		"AWS_REGION":            o.Region,
-		"S3_BUCKET":             o.BucketName,
-		"DB_HOST":               "127.0.0.1",
-		"DB_PORT":               fmt.Sprint(dbPort),
-		"DB_NAME":               "gangway",
-		"DB_USER":               dbUser,
-		"DB_SSLMODE":            "disable",
-		"DB_SECRET_ARN":         o.DBSecretARN,
-		"AWS_ENDPOINT_URL":      motoEndpoint,
-		"AWS_ACCESS_KEY_ID":     "testing",
-		"AWS_SECRET_ACCESS_KEY": "testing",
+// it on EC2 (non-secret values only), with the local seams: the database is
+// the local PostgreSQL and the AWS endpoint is moto's, both as the
+// container reaches them. Credentials are not here: the app reads them from
+// the file writeAppCredentials keeps, as on EC2.
+func hostEnv(env string, o tf.Outputs, dbPort int, dbUser, motoEndpoint string) (map[string]string, error) {
+	endpoint, err := url.Parse(motoEndpoint)
+	if err != nil || endpoint.Port() == "" {
+		return nil, fmt.Errorf("moto's endpoint %q is not http://HOST:PORT", motoEndpoint)
 	}
+	endpoint.Host = net.JoinHostPort(machineFromContainer, endpoint.Port())
+	return map[string]string{
+		"APP_ENV":          env,
+		"AWS_REGION":       o.Region,
+		"S3_BUCKET":        o.BucketName,
+		"DB_HOST":          machineFromContainer,
+		"DB_PORT":          fmt.Sprint(dbPort),
+		"DB_NAME":          "gangway",
+		"DB_USER":          dbUser,
+		"DB_SSLMODE":       "disable",
+		"DB_SECRET_ARN":    o.DBSecretARN,
+		"AWS_ENDPOINT_URL": endpoint.String(),
+	}, nil
+}
+
+// appCredentialsLife is how long the emulator credentials that
+// writeAppCredentials leaves are valid: each rollout writes them again.
+const appCredentialsLife = 12 * time.Hour
+
+// writeAppCredentials does what the host's gangway-app-credentials service
+// does on EC2 (assume the host role with the app's session policy, write
+// STS's Credentials JSON to dir/app-credentials.json by rename), with the
+// emulator's credentials, which moto accepts. The container's user reads
+// it, so the file is world-readable; it holds nothing but those.
+func writeAppCredentials(dir string, now time.Time) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating the app's credentials directory: %w", err)
+	}
+	body, err := json.Marshal(map[string]string{
+		"AccessKeyId":     "testing",
+		"SecretAccessKey": "testing",
+		"SessionToken":    "testing",
+		"Expiration":      now.Add(appCredentialsLife).UTC().Format(time.RFC3339),
+	})
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".app-credentials-")
+	if err != nil {
+		return fmt.Errorf("writing the app's credentials: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(body, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the app's credentials: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the app's credentials: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing the app's credentials: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, "app-credentials.json")); err != nil {
+		return fmt.Errorf("writing the app's credentials: %w", err)
+	}
+	return nil
 }
 
 // writeEnvFile writes vars as KEY=VALUE lines, sorted, mode 0600.

@@ -151,6 +151,8 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	}
 	p := f.hosts[env].Params()
 	p.Image = image.String()
+	p.Network = containerNetwork
+	p.CredentialsDir = appCredentialsDir(f.hosts[env])
 	// The local host's script (podman, its own ports and paths) is what a
 	// local host booting later would run: that is the one recorded.
 	script, err := rollout.Render(p)
@@ -187,6 +189,9 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	}
 	return rep, errors.Join(runErr, recErr)
 }
+
+// appCredentialsDir is the host's /run/gangway.
+func appCredentialsDir(h *rollout.LocalHost) string { return filepath.Join(h.Dir, "run-gangway") }
 
 // recordRelease writes image and its script to the release parameters
 // the outputs name, in the emulated account at endpoint.
@@ -254,5 +259,12 @@ func (f *flow) provision(ctx context.Context, env string, o tf.Outputs) error {
 	if err := provisionDatabase(ctx, db.URL("postgres"), creds); err != nil {
 		return err
 	}
-	return writeEnvFile(f.hosts[env].EnvFile, hostEnv(env, o, db.Port, creds.Username, f.world.state.Motos[env].Endpoint))
+	vars, err := hostEnv(env, o, db.Port, creds.Username, f.world.state.Motos[env].Endpoint)
+	if err != nil {
+		return err
+	}
+	if err := writeAppCredentials(appCredentialsDir(f.hosts[env]), time.Now()); err != nil {
+		return err
+	}
+	return writeEnvFile(f.hosts[env].EnvFile, vars)
 }

@@ -3,7 +3,10 @@
 // requests, or rolls it back to the previous image.
 //
 // The host runs nginx on the public port in front of two version slots, blue
-// and green (loopback ports, containers with host networking). A rollout
+// and green: containers on their own network (docker's bridge on EC2, so
+// that the instance role is out of reach), each published on a loopback
+// port, with a read-only root, no capabilities, no privilege gain, memory
+// and process limits, and the app's credentials mounted read-only. A rollout
 // pulls the new image by digest before touching anything, starts it in the
 // free slot, waits until the slot answers 200 on /health and /db/status,
 // points nginx at it with a graceful reload, drains, and stops the old

@@ -176,8 +176,18 @@ func newHost(t testing.TB) *host {
 			t.Logf("host files kept in %s", dir)
 		}
 	})
+	// The app's credentials, as the host's gangway-app-credentials service
+	// leaves them (the test server only reads the file).
+	creds := filepath.Join(dir, "run-gangway")
+	if err := os.MkdirAll(creds, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(creds, "app-credentials.json"), []byte(`{"AccessKeyId":"ASIATEST"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p := lh.Params()
 	p.HealthTimeout = 20 * time.Second
+	p.CredentialsDir = creds
 	return &host{params: p, public: lh.URL, dir: dir}
 }
 

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -251,6 +252,81 @@ func TestSlotPortTaken(t *testing.T) {
 	res, err := h.deploy(t, w.v2)
 	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "already in use") {
 		t.Errorf("result = %+v, err %v; want failed because the slot port is taken", res, err)
+	}
+	if got := h.serving(t); got != "v1" {
+		t.Errorf("public port serves %q, want v1", got)
+	}
+}
+
+// TestContainerIsConfined: the app container runs on its own network with
+// its port on loopback only, a read-only root, no capabilities, no
+// privilege gain, bounded memory and processes, and its credentials
+// mounted read-only. Seen from inside (the test server's /confinement) and
+// from podman.
+func TestContainerIsConfined(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+	res, err := h.deploy(t, w.v1)
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+
+	resp, err := http.Get(h.public + "/confinement")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var inside struct {
+		RootWritable        bool   `json:"root_writable"`
+		TmpWritable         bool   `json:"tmp_writable"`
+		CredentialsWritable bool   `json:"credentials_writable"`
+		CapEff              string `json:"cap_eff"`
+		NoNewPrivs          string `json:"no_new_privs"`
+		Credentials         string `json:"credentials"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&inside); err != nil {
+		t.Fatal(err)
+	}
+	if inside.RootWritable || inside.CredentialsWritable || !inside.TmpWritable {
+		t.Errorf("inside: root writable %v, credentials writable %v, /tmp writable %v; want a read-only root and credentials, and a writable /tmp",
+			inside.RootWritable, inside.CredentialsWritable, inside.TmpWritable)
+	}
+	if inside.CapEff != "0000000000000000" || inside.NoNewPrivs != "1" {
+		t.Errorf("inside: CapEff %s, NoNewPrivs %s; want no capabilities and no privilege gain", inside.CapEff, inside.NoNewPrivs)
+	}
+	if inside.Credentials != "readable" {
+		t.Errorf("inside: the credentials file is %q, want readable", inside.Credentials)
+	}
+
+	name := h.params.NamePrefix + "-" + res.Slot
+	out, err := run(context.Background(), "podman", "inspect", name, "--format",
+		"{{.HostConfig.NetworkMode}}|{{json .HostConfig.PortBindings}}|{{.HostConfig.Memory}}|{{.HostConfig.PidsLimit}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`bridge|{"8000/tcp":[{"HostIp":"127.0.0.1","HostPort":"%d"}]}|536870912|256`, h.params.BluePort)
+	if got := strings.TrimSpace(out); got != want {
+		t.Errorf("podman inspect %s = %s, want %s", name, got, want)
+	}
+}
+
+// TestMissingCredentialsChangeNothing: without the app's credentials the
+// rollout stops before pulling, and the running version keeps serving.
+func TestMissingCredentialsChangeNothing(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+	if _, err := h.deploy(t, w.v1); err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	before := h.containers(t)
+	res, err := h.deploy(t, w.v2, func(p *Params) { p.CredentialsDir = t.TempDir() })
+	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "app-credentials.json are missing") {
+		t.Errorf("result = %+v, err %v; want failed on the missing credentials", res, err)
+	}
+	if after := h.containers(t); !equalMaps(before, after) {
+		t.Errorf("containers changed: before %v, after %v", before, after)
 	}
 	if got := h.serving(t); got != "v1" {
 		t.Errorf("public port serves %q, want v1", got)

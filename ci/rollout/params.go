@@ -49,8 +49,25 @@ type Params struct {
 	EnvFile string
 	// NamePrefix names the containers <prefix>-blue and <prefix>-green.
 	NamePrefix string
-	// BluePort and GreenPort are the slots' loopback ports (env PORT).
+	// BluePort and GreenPort are the slots' host ports, published on
+	// loopback only: nginx is the one public port.
 	BluePort, GreenPort int
+	// Network is the container's network. "bridge" on EC2: with the
+	// instance's IMDS hop limit of 1, the container cannot get the instance
+	// role. Never "host". The local flow's hosts use slirp4netns, which
+	// reaches the machine's loopback (its PostgreSQL and moto).
+	Network string
+	// ContainerPort is the port the app listens on inside its container
+	// (env PORT; the image's 8000).
+	ContainerPort int
+	// CredentialsDir is the host directory holding app-credentials.json,
+	// the app's narrow temporary credentials (Terraform's user data keeps
+	// /run/gangway fresh). It is mounted read-only at the same path, and
+	// the app reads it through APP_AWS_CREDENTIALS_FILE; "" = none.
+	CredentialsDir string
+	// Memory and Pids limit the container ("512m"; a count).
+	Memory string
+	Pids   int
 	// PublicListen is nginx's listen argument: "80" or "127.0.0.1:18080".
 	PublicListen string
 	// StateDir holds the lock, the current and previous image, and logs.
@@ -76,27 +93,40 @@ type Params struct {
 // /etc/gangway/app.env, slots 8081/8082, nginx on port 80 managed by systemd.
 func HostDefaults(mode Mode, image, region string) Params {
 	return Params{
-		Mode:          mode,
-		Image:         image,
-		Docker:        "docker",
-		Login:         LoginECR,
-		Region:        region,
-		EnvFile:       "/etc/gangway/app.env",
-		NamePrefix:    "gangway",
-		BluePort:      8081,
-		GreenPort:     8082,
-		PublicListen:  "80",
-		StateDir:      "/var/lib/gangway",
-		NginxSite:     "/etc/nginx/conf.d/gangway.conf",
-		NginxTest:     []string{"nginx", "-t", "-q"},
-		NginxReload:   []string{"systemctl", "reload-or-restart", "nginx"},
-		HealthTimeout: 90 * time.Second,
-		SwitchTimeout: 15 * time.Second,
-		Drain:         5 * time.Second,
-		StopTimeout:   20 * time.Second,
-		LockTimeout:   300 * time.Second,
+		Mode:           mode,
+		Image:          image,
+		Docker:         "docker",
+		Login:          LoginECR,
+		Region:         region,
+		EnvFile:        "/etc/gangway/app.env",
+		NamePrefix:     "gangway",
+		BluePort:       8081,
+		GreenPort:      8082,
+		Network:        "bridge",
+		ContainerPort:  8000,
+		CredentialsDir: "/run/gangway",
+		Memory:         DefaultMemory,
+		Pids:           DefaultPids,
+		PublicListen:   "80",
+		StateDir:       "/var/lib/gangway",
+		NginxSite:      "/etc/nginx/conf.d/gangway.conf",
+		NginxTest:      []string{"nginx", "-t", "-q"},
+		NginxReload:    []string{"systemctl", "reload-or-restart", "nginx"},
+		HealthTimeout:  90 * time.Second,
+		SwitchTimeout:  15 * time.Second,
+		Drain:          5 * time.Second,
+		StopTimeout:    20 * time.Second,
+		LockTimeout:    300 * time.Second,
 	}
 }
+
+// The container's limits on a host: caps, not reservations. The app needs
+// tens of MB; two slots run at once during a switch, on a host of 1 GiB
+// (test's t3.micro) or more.
+const (
+	DefaultMemory = "512m"
+	DefaultPids   = 256
+)
 
 // ValidImageRef reports whether ref is REPO@sha256:<64 hex> with a registry
 // host (imageref's rule, which every step shares).
@@ -109,6 +139,8 @@ var (
 	namePrefix = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,40}$`)
 	listen     = regexp.MustCompile(`^(([0-9]{1,3}\.){3}[0-9]{1,3}:)?[0-9]{1,5}$`)
 	region     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	network    = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*(:[a-z0-9_=,.-]+)?$`)
+	memory     = regexp.MustCompile(`^[1-9][0-9]*[kmg]$`)
 )
 
 // Validate checks p once, before anything runs, and says what is wrong.
@@ -152,6 +184,24 @@ func (p Params) Validate() error {
 		if port < 1 || port > 65535 {
 			bad("slot port %d is out of range", port)
 		}
+	}
+	switch {
+	case p.Network == "host" || strings.HasPrefix(p.Network, "host:"):
+		bad("container network %q would share the host's network and its instance role (IMDS): use bridge", p.Network)
+	case !network.MatchString(p.Network):
+		bad("container network %q must be a network name such as bridge", p.Network)
+	}
+	if p.ContainerPort < 1 || p.ContainerPort > 65535 {
+		bad("container port %d is out of range", p.ContainerPort)
+	}
+	if p.CredentialsDir != "" && (!strings.HasPrefix(p.CredentialsDir, "/") || strings.ContainsAny(p.CredentialsDir, ":,")) {
+		bad("credentials dir %q must be an absolute path without ':' or ','", p.CredentialsDir)
+	}
+	if !memory.MatchString(p.Memory) {
+		bad("memory limit %q must be a whole number with k, m or g, such as %s", p.Memory, DefaultMemory)
+	}
+	if p.Pids < 16 || p.Pids > 32768 {
+		bad("pids limit %d must be between 16 and 32768", p.Pids)
 	}
 	if p.BluePort == p.GreenPort {
 		bad("the blue and green slots need different ports, both are %d", p.BluePort)

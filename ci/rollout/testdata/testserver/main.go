@@ -1,18 +1,21 @@
 // Command testserver plays the service in rollout tests: GET /health answers
 // 200 {"status":"ok","version":$APP_VERSION}; GET /db/status answers 200
 // {"status":"connected"}, or 503 when DB_OK=0 (a version that never becomes
-// healthy). It listens on $PORT, waits $START_DELAY_MS before listening and
-// $DELAY_MS in every request, and shuts down gracefully on SIGTERM.
+// healthy). It listens on $LISTEN_HOST:$PORT as the app does, waits
+// $START_DELAY_MS before listening and $DELAY_MS in every request, and
+// shuts down gracefully on SIGTERM.
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -50,8 +53,41 @@ func run() error {
 		}
 		reply(w, http.StatusOK, map[string]string{"status": "connected"})
 	})
+	// What the container may do, seen from inside: the rollout tests check
+	// the script's confinement through it.
+	mux.HandleFunc("GET /confinement", func(w http.ResponseWriter, r *http.Request) {
+		status, _ := os.ReadFile("/proc/self/status")
+		field := func(name string) string {
+			for _, line := range strings.Split(string(status), "\n") {
+				if v, ok := strings.CutPrefix(line, name+":"); ok {
+					return strings.TrimSpace(v)
+				}
+			}
+			return ""
+		}
+		writable := func(path string) bool {
+			err := os.WriteFile(path, []byte("x"), 0o600)
+			_ = os.Remove(path)
+			return err == nil
+		}
+		credentials := "unset"
+		if path := os.Getenv("APP_AWS_CREDENTIALS_FILE"); path != "" {
+			credentials = "readable"
+			if _, err := os.ReadFile(path); err != nil {
+				credentials = err.Error()
+			}
+		}
+		reply(w, http.StatusOK, map[string]any{
+			"root_writable":        writable("/probe"),
+			"tmp_writable":         writable("/tmp/probe"),
+			"credentials_writable": os.Getenv("APP_AWS_CREDENTIALS_FILE") != "" && writable(os.Getenv("APP_AWS_CREDENTIALS_FILE")+".probe"),
+			"cap_eff":              field("CapEff"),
+			"no_new_privs":         field("NoNewPrivs"),
+			"credentials":          credentials,
+		})
+	})
 	time.Sleep(ms("START_DELAY_MS"))
-	srv := &http.Server{Addr: "127.0.0.1:" + os.Getenv("PORT"), Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: net.JoinHostPort(os.Getenv("LISTEN_HOST"), os.Getenv("PORT")), Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	fmt.Printf("testserver %s listening on %s\n", version, srv.Addr)
