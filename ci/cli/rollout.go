@@ -49,6 +49,7 @@ type hostFlags struct {
 	maxConcurrency, maxErrors         string
 	deliveryTimeout, executionTimeout time.Duration
 	healthTimeout, drain              time.Duration
+	bake                              *time.Duration // nil: rollout.DefaultBake(env)
 	publicPort                        int
 	printScript                       bool
 	release                           release.Parameters
@@ -75,6 +76,16 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 	fs.DurationVar(&f.executionTimeout, "execution-timeout", 15*time.Minute, "how long the script may run on one host")
 	fs.DurationVar(&f.healthTimeout, "health-timeout", 90*time.Second, "how long the new version has to answer /health and /db/status")
 	fs.DurationVar(&f.drain, "drain", 5*time.Second, "how long the old version keeps running after traffic moved")
+	if mode == rollout.ModeDeploy {
+		fs.Func("bake", "how long each host watches the new version after its cutover, the old one kept running, and switches back by itself if it fails (default 60s in prod, 10s in test; 0 skips)", func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return err
+			}
+			f.bake = &d
+			return nil
+		})
+	}
 	fs.IntVar(&f.publicPort, "public-port", 80, "the public port nginx listens on (terraform var app_port)")
 	fs.StringVar(&f.release.Image, "image-parameter", "", "SSM parameter that records the image for hosts that boot later (terraform output image_parameter); written before any host is touched")
 	fs.StringVar(&f.release.Script, "rollout-script-parameter", "", "SSM parameter that records the rollout script for hosts that boot later (terraform output rollout_script_parameter); written with --image-parameter")
@@ -86,14 +97,18 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 func (f *hostFlags) script(mode rollout.Mode, image string) (string, error) {
 	params := rollout.HostDefaults(mode, image, f.region)
 	params.HealthTimeout, params.Drain = f.healthTimeout, f.drain
+	params.Bake = rollout.DefaultBake(f.env)
+	if f.bake != nil {
+		params.Bake = *f.bake
+	}
 	params.PublicListen = fmt.Sprint(f.publicPort)
 	script, err := rollout.Render(params)
 	if err != nil {
 		return "", &UsageError{Err: err}
 	}
-	if f.executionTimeout < params.LockTimeout+params.HealthTimeout+params.Drain+params.StopTimeout {
-		return "", usagef("--execution-timeout %s is shorter than the script's own bounds (lock wait %s + health %s + drain %s + stop %s)",
-			f.executionTimeout, params.LockTimeout, params.HealthTimeout, params.Drain, params.StopTimeout)
+	if f.executionTimeout < params.LockTimeout+params.HealthTimeout+params.Bake+params.Drain+params.StopTimeout {
+		return "", usagef("--execution-timeout %s is shorter than the script's own bounds (lock wait %s + health %s + bake %s + drain %s + stop %s)",
+			f.executionTimeout, params.LockTimeout, params.HealthTimeout, params.Bake, params.Drain, params.StopTimeout)
 	}
 	return script, nil
 }
@@ -149,6 +164,15 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 		ssmrun.WithExecutionTimeout(f.executionTimeout),
 		ssmrun.WithComment(fmt.Sprintf("gangway %s %s", kind, f.env)),
 		ssmrun.WithLogger(io.Log),
+	}
+	if mode == rollout.ModeDeploy {
+		// A failed batch rolls back the hosts this rollout moved: the fleet
+		// keeps one release.
+		back, err := f.script(rollout.ModeRollback, "")
+		if err != nil {
+			return err
+		}
+		opts = append(opts, ssmrun.WithRollbackOnFailure(back))
 	}
 	if _, err := ssmrun.New(nil, opts...); err != nil { // validate before any AWS call
 		return &UsageError{Err: err}

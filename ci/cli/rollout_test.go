@@ -36,6 +36,9 @@ func TestRolloutRejectsBadInput(t *testing.T) {
 		{"batch over 50", []string{"rollout", "--env", "test", "--image", img, "--batch-size", "60"}, "at most 50"},
 		{"execution timeout too short", []string{"rollout", "--env", "test", "--image", img, "--execution-timeout", "1m"}, "shorter than the script's own bounds"},
 		{"no region", []string{"rollout", "--env", "test", "--image", img, "--region", "x"}, "region"},
+		{"bake not a duration", []string{"rollout", "--env", "test", "--image", img, "--bake", "soon"}, "invalid value"},
+		{"bake over an hour", []string{"rollout", "--env", "test", "--image", img, "--bake", "2h", "--execution-timeout", "3h"}, "bake 2h0m0s must be whole seconds"},
+		{"bake outlasts the execution timeout", []string{"rollout", "--env", "test", "--image", img, "--bake", "20m"}, "bake 20m0s"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -58,9 +61,24 @@ func TestRolloutPrintScript(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"IMAGE='" + img + "'", "LOGIN='ecr'", "REGION='eu-west-1'", "PUBLIC_LISTEN='8080'", "DOCKER='docker'", "\nmain </dev/null\n"} {
+	for _, want := range []string{"IMAGE='" + img + "'", "LOGIN='ecr'", "REGION='eu-west-1'", "PUBLIC_LISTEN='8080'", "DOCKER='docker'", "NETWORK='bridge'", "\nBAKE_SECONDS=60\n", "\nmain </dev/null\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("script lacks %q", want)
+		}
+	}
+	// The bake: ten seconds in test, and what --bake says.
+	testImg := strings.Replace(img, "gangway-prod", "gangway-test", 1)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "\nBAKE_SECONDS=10\n"},
+		{[]string{"--bake", "0"}, "\nBAKE_SECONDS=0\n"},
+		{[]string{"--bake", "2m"}, "\nBAKE_SECONDS=120\n"},
+	} {
+		code, stdout, stderr := runCLI(append([]string{"rollout", "--env", "test", "--image", testImg, "--print-script"}, c.args...)...)
+		if code != ExitOK || !strings.Contains(stdout, c.want) {
+			t.Errorf("rollout --env test %v: exit %d, %s; want %q", c.args, code, stderr, strings.TrimSpace(c.want))
 		}
 	}
 	code, stdout, _ = runCLI("rollback", "--env", "test", "--print-script")

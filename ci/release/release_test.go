@@ -171,3 +171,30 @@ func TestWriteFailsNamingTheParameter(t *testing.T) {
 		t.Errorf("Write = %v, want an error naming awsgangway", err)
 	}
 }
+
+// The host script, as the pipeline renders it for EC2, fits the parameter
+// a booting host reads, with room to grow: a script that outgrows it stops
+// every rollout before any host is touched.
+func TestTheHostScriptFits(t *testing.T) {
+	t.Parallel()
+	const headroom = 1024
+	image := "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/gangway-prod@sha256:" + strings.Repeat("f", 64)
+	for _, mode := range []rollout.Mode{rollout.ModeDeploy, rollout.ModeRollback} {
+		p := rollout.HostDefaults(mode, image, "ap-southeast-2")
+		if mode == rollout.ModeRollback {
+			p.Image = ""
+		}
+		script, err := rollout.Render(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		encoded, err := EncodeScript(script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(encoded) > AdvancedLimit-headroom {
+			t.Errorf("%s: the encoded script is %d bytes; keep it under %d (the parameter holds %d)", mode, len(encoded), AdvancedLimit-headroom, AdvancedLimit)
+		}
+		t.Logf("%s: script %d bytes, encoded %d of %d", mode, len(script), len(encoded), AdvancedLimit)
+	}
+}

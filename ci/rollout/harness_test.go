@@ -30,6 +30,7 @@ type world struct {
 	registry string // host:port
 	v1, v2   string // healthy images REPO@sha256, versions "v1" and "v2"
 	bad      string // never healthy (/db/status 503), version "bad"
+	late     string // healthy until 1.5 s after its cutover, then 500 everywhere, version "late"
 	missing  string // a digest the registry does not have
 	stop     func()
 }
@@ -110,10 +111,11 @@ func startWorld() (*world, error) {
 	}
 	repo := fmt.Sprintf("%s/rollout-%s/app", w.registry, randomSuffix())
 	for _, img := range []struct {
-		version, dbOK string
-		ref           *string
-	}{{"v1", "1", &w.v1}, {"v2", "1", &w.v2}, {"bad", "0", &w.bad}} {
-		containerfile := fmt.Sprintf("FROM scratch\nCOPY testserver /testserver\nENV APP_VERSION=%s DB_OK=%s\nENTRYPOINT [\"/testserver\"]\n", img.version, img.dbOK)
+		version, dbOK, failAfter string
+		ref                      *string
+	}{{"v1", "1", "0", &w.v1}, {"v2", "1", "0", &w.v2}, {"bad", "0", "0", &w.bad}, {"late", "1", "1500", &w.late}} {
+		containerfile := fmt.Sprintf("FROM scratch\nCOPY testserver /testserver\nENV APP_VERSION=%s DB_OK=%s FAIL_AFTER_PROXIED_MS=%s\nENTRYPOINT [\"/testserver\"]\n",
+			img.version, img.dbOK, img.failAfter)
 		if err := os.WriteFile(filepath.Join(dir, "ctx", "Containerfile"), []byte(containerfile), 0o644); err != nil {
 			return fail(err)
 		}
@@ -187,6 +189,7 @@ func newHost(t testing.TB) *host {
 	}
 	p := lh.Params()
 	p.HealthTimeout = 20 * time.Second
+	p.Bake = 2 * time.Second // the late-failure test sets its own
 	p.CredentialsDir = creds
 	return &host{params: p, public: lh.URL, dir: dir}
 }

@@ -332,3 +332,50 @@ func TestMissingCredentialsChangeNothing(t *testing.T) {
 		t.Errorf("public port serves %q, want v1", got)
 	}
 }
+
+// TestLateFailureSwitchesBack: a version that passes the health gate and
+// fails after the cutover is caught by the bake, and the host switches
+// back to the previous version by itself, which it kept running; the
+// result counts the failed requests and the time to switch back.
+func TestLateFailureSwitchesBack(t *testing.T) {
+	t.Parallel()
+	w := getWorld(t)
+	h := newHost(t)
+	if _, err := h.deploy(t, w.v1); err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	l := startLoad(h.public+"/health", 2, 2*time.Minute)
+	res, err := h.deploy(t, w.late, func(p *Params) { p.Bake = 30 * time.Second })
+	time.Sleep(300 * time.Millisecond)
+	total, failures := l.Stop()
+	if err == nil || res.Status != StatusRolledBack || !strings.Contains(res.Message, "after the cutover") || !strings.Contains(res.Message, "Switched back to "+w.v1) {
+		t.Fatalf("result = %+v, err %v; want rolled_back during the bake, back on v1", res, err)
+	}
+	if res.Slot != "blue" || res.FailedRequests < 1 || res.SwitchBackMillis <= 0 {
+		t.Errorf("result = %+v; want slot blue, failed requests counted, the switch-back time", res)
+	}
+	if res.Seconds >= 30 {
+		t.Errorf("the rollout took %ds: the bake should stop at the failure, not run its 30s", res.Seconds)
+	}
+	if got := h.serving(t); got != "v1" {
+		t.Errorf("public port serves %q, want v1", got)
+	}
+	if c := h.containers(t); len(c) != 1 || c[h.params.NamePrefix+"-blue"] == "" {
+		t.Errorf("containers = %v, want the blue one alone (the late one removed)", c)
+	}
+	current, _ := os.ReadFile(filepath.Join(h.params.StateDir, "current"))
+	if got, want := strings.TrimSpace(string(current)), w.v1+" blue"; got != want {
+		t.Errorf("state current = %q, want %q", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(h.params.StateDir, "previous")); !os.IsNotExist(err) {
+		t.Errorf("state previous: %v; want none, as before the failed deploy", err)
+	}
+	t.Logf("under load: %d requests, %d failed; the host reported %d 5xx and switched back in %d ms",
+		total, failures, res.FailedRequests, res.SwitchBackMillis)
+
+	// The next good release deploys as if the late one never happened.
+	res, err = h.deploy(t, w.v2)
+	if err != nil || res.Status != StatusDeployed || res.Previous != w.v1 {
+		t.Errorf("deploy after the switch back = %+v, %v; want deployed with previous v1", res, err)
+	}
+}

@@ -82,6 +82,12 @@ type Params struct {
 	SwitchTimeout time.Duration
 	// Drain is how long the old version keeps running after the switch.
 	Drain time.Duration
+	// Bake is how long a deploy watches the new version after the cutover
+	// (its /health and /db/status, and nginx's 5xx answers), with the old
+	// version still running: a failure switches back to it by itself. 0
+	// skips the bake. A rollback does not bake: there is nothing better to
+	// return to.
+	Bake time.Duration
 	// StopTimeout is the SIGTERM grace period of a stopping container.
 	StopTimeout time.Duration
 	// LockTimeout bounds the wait for another rollout on the same host.
@@ -115,6 +121,7 @@ func HostDefaults(mode Mode, image, region string) Params {
 		HealthTimeout:  90 * time.Second,
 		SwitchTimeout:  15 * time.Second,
 		Drain:          5 * time.Second,
+		Bake:           DefaultBake(""),
 		StopTimeout:    20 * time.Second,
 		LockTimeout:    300 * time.Second,
 	}
@@ -127,6 +134,19 @@ const (
 	DefaultMemory = "512m"
 	DefaultPids   = 256
 )
+
+// DefaultBake is the bake of an environment: a minute in prod, where a
+// late failure costs most, ten seconds elsewhere.
+func DefaultBake(env string) time.Duration {
+	if env == "prod" {
+		return 60 * time.Second
+	}
+	return 10 * time.Second
+}
+
+// BakeMax5xx is how many 5xx answers nginx may give during a bake before
+// the new version counts as failed.
+const BakeMax5xx = 5
 
 // ValidImageRef reports whether ref is REPO@sha256:<64 hex> with a registry
 // host (imageref's rule, which every step shares).
@@ -228,6 +248,7 @@ func (p Params) Validate() error {
 		{"health timeout", p.HealthTimeout, time.Second},
 		{"switch timeout", p.SwitchTimeout, time.Second},
 		{"drain", p.Drain, 0},
+		{"bake", p.Bake, 0},
 		{"stop timeout", p.StopTimeout, time.Second},
 		{"lock timeout", p.LockTimeout, time.Second},
 	} {

@@ -15,7 +15,7 @@ const (
 	StatusDeployed   = "deployed"    // the image serves (mode deploy or rollback)
 	StatusUnchanged  = "unchanged"   // the image already served; nothing changed
 	StatusFailed     = "failed"      // nothing changed (lock, login, pull, bad state)
-	StatusRolledBack = "rolled_back" // the new image was started, rejected and removed; the old serves
+	StatusRolledBack = "rolled_back" // the new image was rejected (before the cutover or during the bake) and removed; the old serves
 )
 
 // Result is the script's machine-readable outcome.
@@ -28,7 +28,13 @@ type Result struct {
 	Version  string `json:"version,omitempty"`
 	Host     string `json:"host,omitempty"`
 	Seconds  int    `json:"seconds"`
-	Message  string `json:"message"`
+	// FailedRequests is how many requests nginx answered with 5xx between
+	// the cutover and the end of the bake or the switch back.
+	FailedRequests int `json:"failed_requests,omitempty"`
+	// SwitchBackMillis is the time from the bake's failure to traffic back
+	// on the previous version.
+	SwitchBackMillis int64  `json:"switch_back_ms,omitempty"`
+	Message          string `json:"message"`
 }
 
 // OK reports whether the status means success (deployed or unchanged).

@@ -65,13 +65,20 @@ func Vars(p Params) ([]Var, error) {
 		{"HEALTH_TIMEOUT", secs(p.HealthTimeout)},
 		{"SWITCH_TIMEOUT", secs(p.SwitchTimeout)},
 		{"DRAIN_SECONDS", secs(p.Drain)},
+		{"BAKE_SECONDS", secs(p.Bake)},
+		{"BAKE_MAX_5XX", fmt.Sprint(BakeMax5xx)},
+		{"FAILED_LOG", quote(strings.TrimSuffix(p.StateDir, "/") + "/failed-requests.log")},
 		{"STOP_TIMEOUT", secs(p.StopTimeout)},
 		{"LOCK_TIMEOUT", secs(p.LockTimeout)},
 		{"LOG_TAIL_BYTES", fmt.Sprint(LogTailBytes)},
 	}, nil
 }
 
-// Render returns the script for p. It is pure; see Vars.
+// Render returns the script for p. It is pure; see Vars. The script keeps
+// its opening comment and drops the template's other whole-line comments
+// (not lines inside a here-document, which are data): the script must fit
+// the SSM parameter a booting host reads (package release), and the
+// template is where its comments are read.
 func Render(p Params) (string, error) {
 	vars, err := Vars(p)
 	if err != nil {
@@ -81,7 +88,37 @@ func Render(p Params) (string, error) {
 	if err := scriptTemplate.Execute(&b, struct{ Vars []Var }{vars}); err != nil {
 		return "", fmt.Errorf("rendering the rollout script: %w", err)
 	}
-	return b.String(), nil
+	return dropComments(b.String()), nil
+}
+
+// hereDoc matches the start of a here-document: <<WORD, <<'WORD', <<-WORD.
+var hereDoc = regexp.MustCompile(`<<-?'?([A-Za-z_][A-Za-z0-9_]*)'?`)
+
+// dropComments removes whole-line comments after the opening comment block,
+// outside here-documents.
+func dropComments(script string) string {
+	lines := strings.SplitAfter(script, "\n")
+	out := make([]string, 0, len(lines))
+	header, marker := true, ""
+	for _, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case header:
+			header = strings.HasPrefix(trimmed, "#")
+		case marker != "":
+			if trimmed == marker {
+				marker = ""
+			}
+		case strings.HasPrefix(trimmed, "#"):
+			continue
+		default:
+			if m := hereDoc.FindStringSubmatch(line); m != nil {
+				marker = m[1]
+			}
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "")
 }
 
 var unsafeUpstream = regexp.MustCompile(`[^a-zA-Z0-9_]`)

@@ -62,6 +62,9 @@ func TestVarsHost(t *testing.T) {
 		{"HEALTH_TIMEOUT", "90"},
 		{"SWITCH_TIMEOUT", "15"},
 		{"DRAIN_SECONDS", "5"},
+		{"BAKE_SECONDS", "10"},
+		{"BAKE_MAX_5XX", "5"},
+		{"FAILED_LOG", "'/var/lib/gangway/failed-requests.log'"},
 		{"STOP_TIMEOUT", "20"},
 		{"LOCK_TIMEOUT", "300"},
 		{"LOG_TAIL_BYTES", "16000"},
@@ -152,6 +155,8 @@ func TestValidateRejects(t *testing.T) {
 		{"site not .conf", func(p *Params) { p.NginxSite = "/etc/nginx/gangway" }, "nginx site"},
 		{"no reload", func(p *Params) { p.NginxReload = nil }, "reload"},
 		{"fractional drain", func(p *Params) { p.Drain = 1500 * time.Millisecond }, "drain"},
+		{"negative bake", func(p *Params) { p.Bake = -time.Second }, "bake"},
+		{"bake over an hour", func(p *Params) { p.Bake = 2 * time.Hour }, "bake"},
 		{"odd prefix", func(p *Params) { p.NamePrefix = "a b" }, "prefix"},
 		{"cli with quote", func(p *Params) { p.Docker = "pod'man" }, "container CLI"},
 	}
@@ -256,5 +261,16 @@ func TestParseResult(t *testing.T) {
 				t.Errorf("status = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// Render keeps the opening comment and here-documents whole, and drops the
+// template's other comment lines.
+func TestDropComments(t *testing.T) {
+	t.Parallel()
+	in := "#!/usr/bin/env bash\n# header\nset -e\n# why\nf() {\n  # inside\n  cat <<SITE\n# data, kept\nSITE\n  cat <<'EOF'\n  # kept too\nEOF\n}\n  # after\necho '# not a comment'\n"
+	want := "#!/usr/bin/env bash\n# header\nset -e\nf() {\n  cat <<SITE\n# data, kept\nSITE\n  cat <<'EOF'\n  # kept too\nEOF\n}\necho '# not a comment'\n"
+	if got := dropComments(in); got != want {
+		t.Errorf("dropComments =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -70,6 +70,7 @@ type Runner struct {
 	pollMax          time.Duration
 	waitTimeout      time.Duration // 0: derived per batch
 	comment          string
+	rollbackScript   string
 	log              *slog.Logger
 }
 
@@ -104,6 +105,12 @@ func WithPolling(initial, max time.Duration) Option {
 // timeout plus the execution timeout for each wave of MaxConcurrency hosts,
 // plus a minute.
 func WithWaitTimeout(d time.Duration) Option { return func(r *Runner) { r.waitTimeout = d } }
+
+// WithRollbackOnFailure makes Run roll back, with script, every host it
+// had deployed when a later batch fails.
+func WithRollbackOnFailure(script string) Option {
+	return func(r *Runner) { r.rollbackScript = script }
+}
 
 // WithComment sets the command's comment (shown in the console; max 100).
 func WithComment(c string) Option { return func(r *Runner) { r.comment = c } }
@@ -461,19 +468,24 @@ func (r *Runner) poll(ctx context.Context, cmdID, instanceID string) (Invocation
 type HostResult struct {
 	InstanceID string `json:"instance_id"`
 	// Outcome is "deployed", "unchanged" (the host already served the
-	// image), "failed", or "not_attempted" (the script never ran there:
-	// an earlier batch failed, or SSM stopped at MaxErrors).
+	// image), "failed", "not_attempted" (the script never ran there: an
+	// earlier batch failed, or SSM stopped at MaxErrors), or "rolled_back"
+	// (deployed, then rolled back because a later host failed).
 	Outcome   string          `json:"outcome"`
 	CommandID string          `json:"command_id,omitempty"`
 	Status    string          `json:"ssm_status,omitempty"`
 	Result    *rollout.Result `json:"result,omitempty"`
 	Error     string          `json:"error,omitempty"`
+	// RollbackError says why rolling the host back failed; it then stays
+	// "deployed" on the new release.
+	RollbackError string `json:"rollback_error,omitempty"`
 }
 
 // Host outcomes other than the script's own deployed and unchanged.
 const (
 	OutcomeFailed       = rollout.StatusFailed
 	OutcomeNotAttempted = "not_attempted"
+	OutcomeRolledBack   = rollout.StatusRolledBack
 )
 
 // outcome is h's Outcome, from its SSM status, result and error.
@@ -581,10 +593,58 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 				}
 				errs = append(errs, fmt.Errorf("batch %d of %d failed: the %d later batch(es) were not sent; %s stay on their release", n+1, len(batches), len(rest), strings.Join(later, ", ")))
 			}
+			if r.rollbackScript != "" {
+				errs = append(errs, r.rollBackMoved(ctx, results))
+			}
 			return results, errors.Join(errs...)
 		}
 	}
 	return results, nil
+}
+
+// rollBackMoved runs the rollback script on the hosts of results that
+// this rollout deployed, so that a failed rollout leaves the whole fleet
+// on the release it had. It updates their outcomes and says what it did.
+func (r *Runner) rollBackMoved(ctx context.Context, results []HostResult) error {
+	index := map[string]int{}
+	var moved []string
+	for i, h := range results {
+		if h.Outcome == rollout.StatusDeployed {
+			index[h.InstanceID] = i
+			moved = append(moved, h.InstanceID)
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	r.log.Warn("rolling back the hosts this rollout moved", "instances", strings.Join(moved, ","))
+	var errs []error
+	done := 0
+	for batch := range slices.Chunk(moved, MaxInstanceIDsPerCall) {
+		_, invs, waitErr := r.Invoke(ctx, batch, r.rollbackScript)
+		seen := map[string]bool{}
+		for _, inv := range invs {
+			seen[inv.InstanceID] = true
+			h := &results[index[inv.InstanceID]]
+			if _, err := Outcome(inv); err != nil {
+				h.RollbackError = err.Error()
+				errs = append(errs, fmt.Errorf("rolling back %s: %w", inv.InstanceID, err))
+				continue
+			}
+			h.Outcome = OutcomeRolledBack
+			done++
+		}
+		for _, id := range batch {
+			if !seen[id] && waitErr != nil {
+				results[index[id]].RollbackError = waitErr.Error()
+				errs = append(errs, fmt.Errorf("rolling back %s: %w", id, waitErr))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%d of the %d host(s) this rollout had moved were rolled back; the others still serve the new release: %w", done, len(moved), errors.Join(errs...))
+	}
+	return fmt.Errorf("the %d host(s) this rollout had moved (%s) were rolled back to their previous release", len(moved), strings.Join(moved, ", "))
 }
 
 func isThrottle(code string) bool {

@@ -481,3 +481,29 @@ func TestDescribeListsOfflineInstances(t *testing.T) {
 		t.Errorf("Describe or Preflight sent a command")
 	}
 }
+
+// A failed batch rolls back every host the rollout had deployed, in the
+// earlier batches and in its own, so that the fleet keeps one release.
+func TestFailedBatchRollsBackMovedHosts(t *testing.T) {
+	t.Parallel()
+	hosts := map[string]*fakeHost{"i-1": healthy(), "i-2": healthy(), "i-3": healthy(), "i-4": healthy(), "i-5": healthy()}
+	hosts["i-3"].status, hosts["i-3"].detail = "Failed", "Failed"
+	f, client := newFake(t, hosts)
+	runner := fastRunner(t, client, WithBatches(2, "1", "0"), WithRollbackOnFailure("echo rollback\n"))
+	results, err := runner.Run(context.Background(), Targets{Tags: fleetTags}, "echo deploy\n")
+	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "the 3 host(s) this rollout had moved (i-1, i-2, i-4) were rolled back") {
+		t.Fatalf("Run = %v, want batch 2 failed and i-1, i-2, i-4 rolled back", err)
+	}
+	if got := fmt.Sprint(sentIDs(f)); got != "[[i-1 i-2] [i-3 i-4] [i-1 i-2 i-4]]" {
+		t.Errorf("commands went to %s, want the two batches, then the rollback of the moved hosts", got)
+	}
+	if got := f.sent[2]["Parameters"].(map[string]any)["commands"]; !strings.Contains(fmt.Sprint(got), "echo rollback") {
+		t.Errorf("the third command ran %v, want the rollback script", got)
+	}
+	want := map[string]string{"i-1": OutcomeRolledBack, "i-2": OutcomeRolledBack, "i-3": OutcomeFailed, "i-4": OutcomeRolledBack, "i-5": OutcomeNotAttempted}
+	for _, h := range results {
+		if h.Outcome != want[h.InstanceID] {
+			t.Errorf("%s outcome = %q, want %q", h.InstanceID, h.Outcome, want[h.InstanceID])
+		}
+	}
+}

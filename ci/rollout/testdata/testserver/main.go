@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -36,6 +37,21 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	version, delay, dbOK := os.Getenv("APP_VERSION"), ms("DELAY_MS"), os.Getenv("DB_OK") != "0"
+	// A late failure: FAIL_AFTER_PROXIED_MS after the first request that
+	// came through nginx (the cutover), every answer is 500, so the
+	// version passes the health gate and fails during the bake.
+	var failAt atomic.Int64
+	failing := func(r *http.Request) bool {
+		after := ms("FAIL_AFTER_PROXIED_MS")
+		if after == 0 {
+			return false
+		}
+		if r.Header.Get("X-Forwarded-For") != "" {
+			failAt.CompareAndSwap(0, time.Now().Add(after).UnixNano())
+		}
+		at := failAt.Load()
+		return at != 0 && time.Now().UnixNano() >= at
+	}
 	reply := func(w http.ResponseWriter, code int, v any) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
@@ -44,10 +60,14 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(delay)
+		if failing(r) {
+			reply(w, http.StatusInternalServerError, map[string]string{"status": "failing", "version": version})
+			return
+		}
 		reply(w, http.StatusOK, map[string]string{"status": "ok", "version": version})
 	})
 	mux.HandleFunc("GET /db/status", func(w http.ResponseWriter, r *http.Request) {
-		if !dbOK {
+		if !dbOK || failing(r) {
 			reply(w, http.StatusServiceUnavailable, map[string]string{"status": "error", "error": "database unreachable"})
 			return
 		}
