@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole flow on this machine, unattended, as the README's first command
-# runs it, six times in one kept world, checking each JSON report:
+# runs it, seven times in one kept world, checking each JSON report:
 #   1. first release: preview, test deploy, integration gate, prod plan
 #      stored for review, approval, prod deploy of exactly that plan, and a
 #      drift check that must name the one change made behind Terraform's back
@@ -13,7 +13,12 @@
 #      serving it is left alone (the no-op deploy's time is printed)
 #   5. --break: the integration gate stops a defective release and signs
 #      nothing; prod keeps release 3, and `verify-tested` refuses the
-#      defective digest; then `local --down` removes the world
+#      defective digest
+#   6. --break-late: a release that passes the health gate and fails a few
+#      seconds after its cutover; the test host's bake sees it and switches
+#      back to the release it served, by itself, and the report says how
+#      many requests failed and how fast; then `local --down` removes the
+#      world
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$(mktemp -d)
@@ -48,6 +53,7 @@ cat "$out/status.log"
 flow resumed 0 --approve --keep
 flow redeploy 0 --approve --keep --redeploy
 flow broken 1 --approve --break --keep
+flow late 1 --approve --break-late --keep
 
 # Quiet output: tool output went to the per-stage logs, not the console.
 # (The preview initialises; the deploy's apply always reports.)
@@ -75,7 +81,7 @@ echo "--- verify-tested refuses the defective digest: $(tail -1 "$out/verify.log
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
-r = {n: json.load(open(f"{out}/{n}.json")) for n in ("first", "changed", "unapproved", "resumed", "redeploy", "broken")}
+r = {n: json.load(open(f"{out}/{n}.json")) for n in ("first", "changed", "unapproved", "resumed", "redeploy", "broken", "late")}
 status = json.load(open(f"{out}/status.json"))
 problems = []
 def expect(cond, what):
@@ -167,10 +173,23 @@ expect("integration tests failed" in b["reason"], f"broken: reason {b['reason']!
 expect(steps(b, "gate") == {"integration-tests": "failed"}, f"broken: the gate signed something: {steps(b, 'gate')}")
 expect(b["gate"]["failed_step"] == "integration-tests" and " failed: " in b["gate"]["error"], f"broken: gate report {b['gate'].get('error')}")
 
+late = r["late"]
+lr = ((late.get("test_deploy") or {}).get("rollout") or {}).get("hosts") or [{}]
+lres = lr[0].get("result") or {}
+expect(late["result"] == "failed" and stages(late).get("deploy-test") == "failed", f"late: result {late['result']!r}, stages {stages(late)}")
+expect(stages(late).get("integration-tests") == "skipped" and stages(late).get("deploy-prod") == "skipped", f"late: stages {stages(late)}")
+expect(lres.get("status") == "rolled_back" and "after the cutover" in lres.get("message", ""), f"late: host result {lres}")
+expect(lres.get("switch_back_ms", 0) > 0, f"late: no switch-back time in {lres}")
+expect(lres.get("previous") == b["test_image"] and "Switched back to " + b["test_image"] in lres.get("message", ""),
+       f"late: switched back to {lres.get('previous')}, want what test served before: {b['test_image']}")
+expect(late["prod_image_after"] == z["prod_image_after"], f"late: prod serves {late['prod_image_after']}, want release 3")
+
 for p in problems:
     print("FAIL:", p)
 noop, full = deploy_seconds(d), deploy_seconds(r["first"])
 print(f"no-op deploy (--redeploy, deploy-test + deploy-prod): {noop:.1f}s; first release's: {full:.1f}s; ratio {noop / full:.2f}")
+print(f"late failure (--break-late) on test: switched back {lres.get('switch_back_ms', 0)} ms after it was seen, "
+      f"{lres.get('failed_requests', 0)} requests answered 5xx since the cutover (only the bake's own checks: no load on test)")
 print(f"local flow reports: {len(problems)} problems; prod rollout {c['prod_rollout_seconds']:.1f}s, "
       f"{load.get('failed')} failed of {load.get('requests')} requests at {load.get('rate', 0):.0f} req/s")
 sys.exit(1 if problems else 0)
@@ -182,4 +201,4 @@ left=$(podman ps -a --format '{{.Names}}' | grep '^gangway-local-' || true)
 [ ! -e "$dir/world.json" ] || { echo "the world was not cleaned up"; exit 1; }
 trap - EXIT
 rm -rf "$out"
-echo "local flow: 6 runs checked"
+echo "local flow: 7 runs checked"

@@ -25,6 +25,7 @@ func localCommand() command {
 		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
 			approve := fs.Bool("approve", false, "approve the production deploy in advance (unattended runs); without it a terminal prompt asks")
 			broken := fs.Bool("break", false, "build a release with a real defect in its database writes: the integration gate must stop it")
+			brokenLate := fs.Bool("break-late", false, "build a release that passes the health gate and fails a few seconds after its cutover: the rollout's bake must switch back")
 			redeploy := fs.Bool("redeploy", false, "deploy again what the kept world's test serves, with no build: hosts already serving it are left alone")
 			keep := fs.Bool("keep", false, "leave the local world running for the next run (which then makes a changed deploy)")
 			report := fs.String("report", "", "write the JSON report to this file")
@@ -33,8 +34,11 @@ func localCommand() command {
 			status := fs.Bool("status", false, "show what a kept world runs (hosts, images, a run waiting for approval), then exit")
 			verbose := fs.Bool("verbose", false, "stream every tool's output to the console too (it always goes to a log file per stage)")
 			return func(ctx context.Context, io IO) error {
-				if *redeploy && *broken {
-					return usagef("--redeploy deploys what test serves and --break builds a defective release: choose one")
+				if *broken && *brokenLate {
+					return usagef("--break and --break-late build two different defective releases: choose one")
+				}
+				if *redeploy && (*broken || *brokenLate) {
+					return usagef("--redeploy deploys what test serves and --break or --break-late builds a defective release: choose one")
 				}
 				root, err := reporoot.FromWorkingDir()
 				if err != nil {
@@ -63,6 +67,7 @@ func localCommand() command {
 					Dir:        *dir,
 					Approve:    *approve,
 					Break:      *broken,
+					BreakLate:  *brokenLate,
 					Redeploy:   *redeploy,
 					Keep:       *keep,
 					ReportPath: *report,

@@ -13,15 +13,49 @@ import (
 	"github.com/gangway-dev/gangway/ci/steps"
 )
 
-// The defect --break builds into the release: its INSERT goes to a table
-// that does not exist, so /db/create fails while /health and /db/status
-// (what the rollout's health gate checks) stay fine. Only the integration
-// suite can catch it.
-const (
-	breakFile    = "app/internal/store/store.go"
-	breakCorrect = "INSERT INTO records ("
-	breakWrong   = "INSERT INTO records_missing ("
-)
+// defect is a real bug a run builds into its release, by replacing the one
+// occurrence of correct in file with wrong in the build context.
+type defect struct {
+	flag, file, correct, wrong string
+}
+
+// gateDefect (--break): the INSERT goes to a table that does not exist, so
+// /db/create fails while /health and /db/status (what the rollout's health
+// gate and bake check) stay fine. Only the integration suite can catch it.
+var gateDefect = defect{
+	flag:    "--break",
+	file:    "app/internal/store/store.go",
+	correct: "INSERT INTO records (",
+	wrong:   "INSERT INTO records_missing (",
+}
+
+// lateDefect (--break-late): the status query's rows are never closed, so
+// every /db/status keeps a pooled connection. The release passes the
+// health gate and fails a few seconds after its cutover, once the pool (10
+// connections) is spent: only the rollout's bake can catch it, and the
+// host must switch back by itself.
+var lateDefect = defect{
+	flag:    "--break-late",
+	file:    "app/internal/store/store.go",
+	correct: `err := s.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&st.SchemaVersion)`,
+	wrong: `rows, err := s.pool.Query(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations")
+	if err == nil && rows.Next() {
+		err = rows.Scan(&st.SchemaVersion)
+	}`,
+}
+
+// apply writes the defect into the build context dir.
+func (d defect) apply(dir string) error {
+	target := filepath.Join(dir, d.file)
+	code, err := os.ReadFile(target)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.flag, err)
+	}
+	if bytes.Count(code, []byte(d.correct)) != 1 {
+		return fmt.Errorf("%s: %s no longer contains %q exactly once; update localflow's defect", d.flag, d.file, d.correct)
+	}
+	return os.WriteFile(target, bytes.Replace(code, []byte(d.correct), []byte(d.wrong), 1), 0o644)
+}
 
 // version names a local build: the commit, "-dirty" when the work tree has
 // changes, and the run number so that each run is a changed deploy.
@@ -47,9 +81,8 @@ func commit(ctx context.Context, root string) string {
 
 // buildContext copies what the image recipe reads (go.mod, go.sum, app/)
 // from root into dir, the same tree the Dagger module hands DockerBuild.
-// With broken, the copy of breakFile carries the defect; the source tree is
-// never touched.
-func buildContext(root, dir string, broken bool) error {
+// With a defect, the copy carries it; the source tree is never touched.
+func buildContext(root, dir string, bug *defect) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
@@ -69,18 +102,10 @@ func buildContext(root, dir string, broken bool) error {
 	if err != nil {
 		return fmt.Errorf("copying app/ into the build context: %w", err)
 	}
-	if !broken {
+	if bug == nil {
 		return nil
 	}
-	target := filepath.Join(dir, breakFile)
-	code, err := os.ReadFile(target)
-	if err != nil {
-		return fmt.Errorf("--break: %w", err)
-	}
-	if !bytes.Contains(code, []byte(breakCorrect)) {
-		return fmt.Errorf("--break: %s no longer contains %q; update localflow's defect", breakFile, breakCorrect)
-	}
-	return os.WriteFile(target, bytes.Replace(code, []byte(breakCorrect), []byte(breakWrong), 1), 0o644)
+	return bug.apply(dir)
 }
 
 func copyFile(src, dst string) error {
@@ -128,9 +153,9 @@ func podmanBuildArgs(root, ctxDir, tag, goroot, modcache, gocache string, args [
 
 // buildImage builds the service image for version ver from the recipe and
 // returns the local image name.
-func buildImage(ctx context.Context, root, dir, ver string, broken bool, run func(context.Context, string, ...string) error) (string, error) {
+func buildImage(ctx context.Context, root, dir, ver string, bug *defect, run func(context.Context, string, ...string) error) (string, error) {
 	ctxDir := filepath.Join(dir, "build", ver)
-	if err := buildContext(root, ctxDir, broken); err != nil {
+	if err := buildContext(root, ctxDir, bug); err != nil {
 		return "", err
 	}
 	var env [3]string

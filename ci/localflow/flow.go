@@ -33,6 +33,9 @@ type Options struct {
 	// Break builds a release with a real defect in its database writes, to
 	// show the integration gate stopping the flow.
 	Break bool
+	// BreakLate builds a release that passes the health gate and fails a
+	// few seconds after its cutover, to show the bake switching back.
+	BreakLate bool
 	// Redeploy deploys again, with no new build, the digest the kept
 	// world's test serves: every host already serving it is left alone.
 	Redeploy bool
@@ -118,15 +121,17 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	case perr != nil:
 		f.console.Printf("ignoring the run waiting for approval: %v; starting a fresh run", perr)
 		err = f.run(ctx)
-	case opts.Redeploy && opts.Break:
-		err = errors.New("--redeploy deploys what test serves and --break builds a defective release: choose one")
+	case opts.Break && opts.BreakLate:
+		err = errors.New("--break and --break-late build two different defective releases: choose one")
+	case opts.Redeploy && f.defect() != nil:
+		err = fmt.Errorf("--redeploy deploys what test serves and %s builds a defective release: choose one", f.defect().flag)
 	case p != nil && opts.Redeploy:
 		err = fmt.Errorf("a run of %s waits for approval in %s: --approve continues it, or --down removes the world; then --redeploy", p.Report.Version, opts.Dir)
-	case p != nil && !opts.Break:
-		f.console.Printf("continuing the run of %s waiting for approval since %s (a run with --break starts afresh)", p.Report.Version, p.Since.Format(time.DateTime))
+	case p != nil && f.defect() == nil:
+		f.console.Printf("continuing the run of %s waiting for approval since %s (a run with --break or --break-late starts afresh)", p.Report.Version, p.Since.Format(time.DateTime))
 		err = f.resume(ctx, p)
 	case p != nil:
-		f.console.Printf("--break: discarding the run of %s that waited for approval; starting a fresh run", p.Report.Version)
+		f.console.Printf("%s: discarding the run of %s that waited for approval; starting a fresh run", f.defect().flag, p.Report.Version)
 		err = f.run(ctx)
 	default:
 		if opts.Approve {
@@ -394,6 +399,17 @@ func (f *flow) step(ctx context.Context, env string, v any, args ...string) erro
 	}
 	if err := json.Unmarshal(out, v); err != nil {
 		return fmt.Errorf("pipeline %s printed no JSON result: %w", args[0], err)
+	}
+	return nil
+}
+
+// defect is the bug this run builds into its release, if any.
+func (f *flow) defect() *defect {
+	switch {
+	case f.opts.Break:
+		return &gateDefect
+	case f.opts.BreakLate:
+		return &lateDefect
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func TestTheOneRecipe(t *testing.T) {
 		}
 		return nil
 	}
-	image, err := buildImage(context.Background(), root, t.TempDir(), ver, false, run)
+	image, err := buildImage(context.Background(), root, t.TempDir(), ver, nil, run)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,45 +17,50 @@ import (
 
 func TestBuildContextCarriesTheDefectOnlyWhenBroken(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	code := "package store\nconst q = \"" + breakCorrect + "name) VALUES ($1)\"\n"
-	for name, data := range map[string]string{"go.mod": "module x\n", "go.sum": "", breakFile: code, "app/main.go": "package main\n", "README.md": "not for the image"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, broken := range []bool{false, true} {
-		dir := filepath.Join(t.TempDir(), "ctx")
-		if err := buildContext(root, dir, broken); err != nil {
-			t.Fatalf("buildContext(broken=%v): %v", broken, err)
-		}
-		got, err := os.ReadFile(filepath.Join(dir, breakFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if has := bytes.Contains(got, []byte(breakWrong)); has != broken {
-			t.Errorf("broken=%v: the context's store has the defect = %v", broken, has)
-		}
-		for _, name := range []string{"go.mod", "go.sum", "app/main.go"} {
-			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-				t.Errorf("the context lacks %s", name)
+	for _, bug := range []defect{gateDefect, lateDefect} {
+		t.Run(bug.flag, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			code := "package store\nfunc f() {\n\t" + bug.correct + "\n}\n"
+			for name, data := range map[string]string{"go.mod": "module x\n", "go.sum": "", bug.file: code, "app/main.go": "package main\n", "README.md": "not for the image"} {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(root, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		if _, err := os.Stat(filepath.Join(dir, "README.md")); err == nil {
-			t.Error("the context holds files the recipe does not read")
-		}
-	}
-	if after, _ := os.ReadFile(filepath.Join(root, breakFile)); string(after) != code {
-		t.Errorf("the source tree was changed: %q", after)
-	}
-	if err := os.WriteFile(filepath.Join(root, breakFile), []byte("package store\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := buildContext(root, filepath.Join(t.TempDir(), "ctx"), true); err == nil || !strings.Contains(err.Error(), "no longer contains") {
-		t.Errorf("buildContext on a changed source = %v, want an error naming the missing statement", err)
+			for _, with := range []*defect{nil, &bug} {
+				dir := filepath.Join(t.TempDir(), "ctx")
+				if err := buildContext(root, dir, with); err != nil {
+					t.Fatalf("buildContext(%v): %v", with, err)
+				}
+				got, err := os.ReadFile(filepath.Join(dir, bug.file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if has := bytes.Contains(got, []byte(bug.wrong)); has != (with != nil) {
+					t.Errorf("with the defect %v: the context's store has it = %v", with != nil, has)
+				}
+				for _, name := range []string{"go.mod", "go.sum", "app/main.go"} {
+					if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+						t.Errorf("the context lacks %s", name)
+					}
+				}
+				if _, err := os.Stat(filepath.Join(dir, "README.md")); err == nil {
+					t.Error("the context holds files the recipe does not read")
+				}
+			}
+			if after, _ := os.ReadFile(filepath.Join(root, bug.file)); string(after) != code {
+				t.Errorf("the source tree was changed: %q", after)
+			}
+			if err := os.WriteFile(filepath.Join(root, bug.file), []byte("package store\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := buildContext(root, filepath.Join(t.TempDir(), "ctx"), &bug); err == nil || !strings.Contains(err.Error(), "no longer contains") {
+				t.Errorf("buildContext on a changed source = %v, want an error naming the missing statement", err)
+			}
+		})
 	}
 }
 
@@ -71,16 +77,34 @@ func TestPodmanBuildsTheOneRecipe(t *testing.T) {
 	}
 }
 
-// The defect must be in the real service's source, or --break builds a
-// working release and the gate proves nothing.
-func TestBreakTargetsTheRealStore(t *testing.T) {
+// The defects must be in the real service's source, or --break and
+// --break-late build a working release and prove nothing.
+func TestDefectsTargetTheRealStore(t *testing.T) {
 	t.Parallel()
-	code, err := os.ReadFile(filepath.Join("..", "..", breakFile))
-	if err != nil {
-		t.Fatalf("reading the service's store: %v", err)
+	for _, bug := range []defect{gateDefect, lateDefect} {
+		code, err := os.ReadFile(filepath.Join("..", "..", bug.file))
+		if err != nil {
+			t.Fatalf("reading the service's store: %v", err)
+		}
+		if got := bytes.Count(code, []byte(bug.correct)); got != 1 {
+			t.Errorf("%s: %s contains %q %d times, want exactly once", bug.flag, bug.file, bug.correct, got)
+		}
 	}
-	if got := bytes.Count(code, []byte(breakCorrect)); got != 1 {
-		t.Errorf("%s contains %q %d times, want exactly once", breakFile, breakCorrect, got)
+	if testing.Short() {
+		return
+	}
+	// And each defective service still compiles: the defect is a bug, not
+	// a build failure.
+	for _, bug := range []defect{gateDefect, lateDefect} {
+		dir := t.TempDir()
+		if err := buildContext(filepath.Join("..", ".."), dir, &bug); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("go", "build", "-o", os.DevNull, "./app")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: the service does not compile with the defect: %v\n%s", bug.flag, err, out)
+		}
 	}
 }
 

@@ -51,6 +51,9 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 	if f.opts.Break {
 		f.report.Version += "-broken"
 	}
+	if f.opts.BreakLate {
+		f.report.Version += "-broken-late"
+	}
 	for _, env := range envname.Known {
 		if err := f.step(ctx, env, nil, "bootstrap", "--bucket", stateBucket); err != nil {
 			return "", err

@@ -118,7 +118,7 @@ func (s localSteps) Outputs(ctx context.Context, env string) (tf.Outputs, error)
 }
 
 func (s localSteps) Publish(ctx context.Context, revision, repository string) (imageref.Ref, error) {
-	image, err := buildImage(ctx, s.f.opts.Root, s.f.opts.Dir, revision, s.f.opts.Break, s.f.command)
+	image, err := buildImage(ctx, s.f.opts.Root, s.f.opts.Dir, revision, s.f.defect(), s.f.command)
 	if err != nil {
 		return imageref.Ref{}, err
 	}
@@ -152,6 +152,7 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	p := f.hosts[env].Params()
 	p.Image = image.String()
 	p.Network = containerNetwork
+	p.Bake = rollout.DefaultBake(env)
 	p.CredentialsDir = appCredentialsDir(f.hosts[env])
 	// The local host's script (podman, its own ports and paths) is what a
 	// local host booting later would run: that is the one recorded.
