@@ -48,6 +48,7 @@ func TestMain(m *testing.M) {
 
 func world(t *testing.T) (*testenv.Postgres, *testenv.Moto) {
 	t.Helper()
+	testenv.SkipShort(t, "PostgreSQL and moto_server")
 	worldOnce.Do(func() {
 		ctx := context.Background()
 		if worldDir, worldErr = os.MkdirTemp("", "gangway-app-test-"); worldErr != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/gangway-dev/gangway/ci/deploy"
@@ -32,12 +33,15 @@ func (m *Gangway) IntegrationTest(
 	s := &moduleSteps{m: m, service: service, readyTimeout: readyTimeout}
 	if service != nil && url == "" {
 		ports, err := service.Ports(ctx)
-		if err != nil || len(ports) == 0 {
-			return nil, fmt.Errorf("the service exposes no port to test: %v", err)
+		if err != nil {
+			return nil, fmt.Errorf("reading the ports the service exposes: %w", err)
+		}
+		if len(ports) == 0 {
+			return nil, errors.New("the service exposes no port to test")
 		}
 		port, err := ports[0].Port(ctx)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading the port the service exposes: %w", err)
 		}
 		url = fmt.Sprintf("http://app:%d", port)
 	} else if (service == nil) == (url == "") {

@@ -15,6 +15,7 @@ import (
 // and skipping otherwise when a component is not installed.
 func startTestWorld(t *testing.T, dir string) *world {
 	t.Helper()
+	localworld.SkipShort(t, "moto_server, PostgreSQL, docker-registry, nginx and podman")
 	localworld.NeedPrograms(t, "moto_server", "initdb", "docker-registry", "nginx", "podman")
 	w, err := openWorld(context.Background(), dir, t.Logf)
 	if err != nil {

@@ -105,11 +105,11 @@ func Basic(a Auth) authn.Authenticator {
 func refs(src, dst imageref.Ref) (name.Digest, name.Digest, error) {
 	s, err := name.NewDigest(src.String())
 	if err != nil {
-		return name.Digest{}, name.Digest{}, fmt.Errorf("source reference: %w", err)
+		return name.Digest{}, name.Digest{}, fmt.Errorf("source reference %s: %w", src, err)
 	}
 	d, err := name.NewDigest(dst.String())
 	if err != nil {
-		return name.Digest{}, name.Digest{}, fmt.Errorf("target reference: %w", err)
+		return name.Digest{}, name.Digest{}, fmt.Errorf("target reference %s: %w", dst, err)
 	}
 	return s, d, nil
 }
@@ -147,7 +147,7 @@ func PromoteOCI(ctx context.Context, src, dst imageref.Ref, auth authn.Authentic
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading index %s: %w", src, err)
 		}
 		if err := remote.WriteIndex(d, idx, opts...); err != nil {
 			return nil, fmt.Errorf("copying index %s to %s: %w", src, dst, err)
@@ -155,11 +155,11 @@ func PromoteOCI(ctx context.Context, src, dst imageref.Ref, auth authn.Authentic
 	} else {
 		img, err := desc.Image()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading image %s: %w", src, err)
 		}
 		layers, err := img.Layers()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading the layers of %s: %w", src, err)
 		}
 		res.Blobs = len(layers) + 1
 		if err := remote.Write(d, img, opts...); err != nil {
@@ -297,11 +297,11 @@ func promoteECR(ctx context.Context, api ECRAPI, src, dst imageref.Ref, opts []r
 	if len(blobs) > 0 {
 		srcRepo, err := name.NewRepository(src.Name())
 		if err != nil {
-			return err
+			return fmt.Errorf("source repository %s: %w", src.Name(), err)
 		}
 		dstRepo, err := name.NewRepository(dst.Name())
 		if err != nil {
-			return err
+			return fmt.Errorf("target repository %s: %w", dst.Name(), err)
 		}
 		for _, b := range blobs {
 			layer, err := remote.Layer(srcRepo.Digest(b), opts...)

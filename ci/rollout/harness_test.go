@@ -51,6 +51,7 @@ func randomSuffix() string {
 // getWorld builds the test images and starts the registry once per process.
 func getWorld(t testing.TB) *world {
 	t.Helper()
+	localworld.SkipShort(t, "podman, docker-registry and nginx")
 	localworld.NeedPrograms(t, "podman", "docker-registry", "nginx", "curl", "flock", "shellcheck")
 	worldOnce.Do(func() { theWorld, worldErr = startWorld() })
 	if worldErr != nil {

@@ -18,6 +18,21 @@ func (r *Runner) applyOptions(planFile string) []tfexec.ApplyOption {
 	}
 }
 
+// settleOptions builds the options of the refresh-only apply of settle. It
+// always takes the lock, like applyOptions: Config.NoLock is for previews.
+func (r *Runner) settleOptions() []tfexec.ApplyOption {
+	opts := []tfexec.ApplyOption{
+		tfexec.RefreshOnly(true),
+		tfexec.Var("environment=" + r.cfg.Env),
+		tfexec.Lock(true),
+		tfexec.LockTimeout(lockTimeoutArg(r.cfg.LockTimeout)),
+	}
+	if vf := r.varFile(); vf != "" {
+		opts = append(opts, tfexec.VarFile(vf))
+	}
+	return opts
+}
+
 // ApplyResult is the state an apply left.
 type ApplyResult struct {
 	PlanFile string
@@ -36,16 +51,7 @@ type ApplyResult struct {
 // work as drift. It accepts no other change: anything the plan's refresh saw
 // was already written by the apply.
 func (r *Runner) settle(ctx context.Context) error {
-	opts := []tfexec.ApplyOption{
-		tfexec.RefreshOnly(true),
-		tfexec.Var("environment=" + r.cfg.Env),
-		tfexec.Lock(true),
-		tfexec.LockTimeout(lockTimeoutArg(r.cfg.LockTimeout)),
-	}
-	if vf := r.varFile(); vf != "" {
-		opts = append(opts, tfexec.VarFile(vf))
-	}
-	if err := r.tf.Apply(ctx, opts...); err != nil {
+	if err := r.tf.Apply(ctx, r.settleOptions()...); err != nil {
 		return ctxErr(ctx, r.wrap("terraform apply -refresh-only", err))
 	}
 	return nil

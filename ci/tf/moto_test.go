@@ -34,6 +34,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	localworld.SkipShort(t, "terraform and moto_server")
 	cliConfig := tftest.CLIConfig(t)
 	m := localworld.MotoT(t)
 	env := map[string]string{}

@@ -165,6 +165,10 @@ func (r *Runner) wrap(doing string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Unwrap(err) == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// Never ask such an error its text: see stopped.
+		return fmt.Errorf("%s: %w", doing, stopped{err})
+	}
 	if le := parseLocked(err.Error()); le != nil {
 		le.Waited = r.cfg.LockTimeout
 		le.Err = err
@@ -180,6 +184,16 @@ func (r *Runner) wrap(doing string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
+
+// stopped stands for an error that says only that the context ended. When
+// the context ends as terraform exits, terraform-exec returns such an error
+// wrapping no error at all, and its Error method then dereferences that nil
+// (tfexec's cmdErr). stopped keeps it in the chain, so that errors.Is still
+// finds context.Canceled or context.DeadlineExceeded, without its text.
+type stopped struct{ err error }
+
+func (s stopped) Error() string { return "stopped as its context ended" }
+func (s stopped) Unwrap() error { return s.err }
 
 // ctxErr adds to a failure that the context ended (interrupted or timed
 // out), keeping both errors in the chain. No failure stays no failure.

@@ -221,4 +221,51 @@ func TestErrorChains(t *testing.T) {
 	if r.wrap("x", nil) != nil {
 		t.Error("wrap(nil) is not nil")
 	}
+	// The context ended as terraform exited: terraform-exec's error wraps
+	// nothing, and asking its text would panic.
+	err = r.wrap("terraform init", endedErr{})
+	if got, want := err.Error(), "terraform init: stopped as its context ended"; got != want {
+		t.Errorf("wrap(ended) = %q, want %q", got, want)
+	}
+	err = ctxErr(ctx, err)
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "%!") {
+		t.Errorf("ctxErr(wrap(ended)) = %v, want context.Canceled in its chain", err)
+	}
+	var ended endedErr
+	if !errors.As(err, &ended) {
+		t.Errorf("ctxErr(wrap(ended)) = %v lost terraform-exec's error", err)
+	}
+}
+
+// endedErr is terraform-exec's error for a command whose context ended
+// (tfexec's cmdErr) as it is when the command itself did not fail: it
+// wraps nil, and its Error method dereferences that nil.
+type endedErr struct{ err error }
+
+func (e endedErr) Is(target error) bool {
+	return target == context.Canceled || target == context.DeadlineExceeded
+}
+func (e endedErr) Unwrap() error { return e.err }
+func (e endedErr) Error() string { return e.err.Error() }
+
+// TestInitInterrupted: an init whose context has ended says what it was
+// doing and that it was interrupted, keeps context.Canceled in its chain
+// and never formats a nil.
+func TestInitInterrupted(t *testing.T) {
+	t.Parallel()
+	exe, _ := fakeTerraform(t)
+	r, err := New(Config{Dir: t.TempDir(), Env: "test", Backend: Backend{Bucket: "b", Region: "us-east-1"}, ExecPath: exe, Environ: []string{"PATH=/usr/bin:/bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = r.Init(ctx)
+	if err == nil {
+		t.Fatal("Init with an ended context succeeded")
+	}
+	if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "terraform init: ") ||
+		!strings.Contains(err.Error(), "interrupted") || strings.Contains(err.Error(), "%!") {
+		t.Errorf("Init = %q, want terraform init, interrupted and context.Canceled in its chain", err)
+	}
 }

@@ -45,9 +45,20 @@ func Need(t testing.TB, what string, err error) {
 	t.Fatalf("%s: %v", what, err)
 }
 
-// PostgresT starts a cluster for the test and stops it at cleanup.
+// SkipShort skips, under go test -short, a test that starts component:
+// -short runs only the tests that need no local component.
+func SkipShort(t testing.TB, component string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: starts %s", component)
+	}
+}
+
+// PostgresT starts a cluster for the test and stops it at cleanup. Under
+// -short it skips the test instead.
 func PostgresT(t testing.TB) *Postgres {
 	t.Helper()
+	SkipShort(t, "PostgreSQL")
 	p, err := StartPostgres(context.Background(), t.TempDir())
 	if err != nil {
 		Need(t, "starting PostgreSQL", err)
@@ -56,9 +67,11 @@ func PostgresT(t testing.TB) *Postgres {
 	return p
 }
 
-// MotoT starts moto_server for the test and stops it at cleanup.
+// MotoT starts moto_server for the test and stops it at cleanup. Under
+// -short it skips the test instead.
 func MotoT(t testing.TB) *Moto {
 	t.Helper()
+	SkipShort(t, "moto_server")
 	m, err := StartMoto(context.Background(), t.TempDir())
 	if err != nil {
 		Need(t, "starting moto_server", err)

@@ -181,6 +181,7 @@ func expectFailure(t *testing.T, r suiteRun, failing ...string) {
 }
 
 func TestTheGateCanFail(t *testing.T) {
+	testenv.SkipShort(t, "PostgreSQL and moto_server")
 	appBin, suiteBin := binaries(t)
 	pg := testenv.PostgresT(t)
 	moto := testenv.MotoT(t)
