@@ -53,7 +53,9 @@ cat "$out/status.log"
 flow resumed 0 --approve --keep
 flow redeploy 0 --approve --keep --redeploy
 flow broken 1 --approve --break --keep
-flow late 1 --approve --break-late --keep
+# Its defect surfaces some 5-10 s after the cutover, as the pool drains:
+# a bake of 30 s outlasts it on a loaded machine (test's default is 10 s).
+flow late 1 --approve --break-late --bake 30s --keep
 
 # Quiet output: tool output went to the per-stage logs, not the console.
 # (The preview initialises; the deploy's apply always reports.)

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 
@@ -26,6 +27,7 @@ func localCommand() command {
 			approve := fs.Bool("approve", false, "approve the production deploy in advance (unattended runs); without it a terminal prompt asks")
 			broken := fs.Bool("break", false, "build a release with a real defect in its database writes: the integration gate must stop it")
 			brokenLate := fs.Bool("break-late", false, "build a release that passes the health gate and fails a few seconds after its cutover: the rollout's bake must switch back")
+			bake := fs.Duration("bake", 0, "how long each host watches a new release after its cutover (default 60s in prod, 10s in test, as pipeline rollout)")
 			redeploy := fs.Bool("redeploy", false, "deploy again what the kept world's test serves, with no build: hosts already serving it are left alone")
 			keep := fs.Bool("keep", false, "leave the local world running for the next run (which then makes a changed deploy)")
 			report := fs.String("report", "", "write the JSON report to this file")
@@ -34,6 +36,9 @@ func localCommand() command {
 			status := fs.Bool("status", false, "show what a kept world runs (hosts, images, a run waiting for approval), then exit")
 			verbose := fs.Bool("verbose", false, "stream every tool's output to the console too (it always goes to a log file per stage)")
 			return func(ctx context.Context, io IO) error {
+				if *bake < 0 || *bake > time.Hour || *bake%time.Second != 0 {
+					return usagef("--bake %s: want whole seconds up to 1h", *bake)
+				}
 				if *broken && *brokenLate {
 					return usagef("--break and --break-late build two different defective releases: choose one")
 				}
@@ -68,6 +73,7 @@ func localCommand() command {
 					Approve:    *approve,
 					Break:      *broken,
 					BreakLate:  *brokenLate,
+					Bake:       *bake,
 					Redeploy:   *redeploy,
 					Keep:       *keep,
 					ReportPath: *report,

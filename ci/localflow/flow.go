@@ -36,6 +36,9 @@ type Options struct {
 	// BreakLate builds a release that passes the health gate and fails a
 	// few seconds after its cutover, to show the bake switching back.
 	BreakLate bool
+	// Bake overrides each environment's bake (rollout.DefaultBake) when
+	// positive.
+	Bake time.Duration
 	// Redeploy deploys again, with no new build, the digest the kept
 	// world's test serves: every host already serving it is left alone.
 	Redeploy bool

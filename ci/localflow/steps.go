@@ -153,6 +153,9 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	p.Image = image.String()
 	p.Network = containerNetwork
 	p.Bake = rollout.DefaultBake(env)
+	if f.opts.Bake > 0 {
+		p.Bake = f.opts.Bake
+	}
 	p.CredentialsDir = appCredentialsDir(f.hosts[env])
 	// The local host's script (podman, its own ports and paths) is what a
 	// local host booting later would run: that is the one recorded.
