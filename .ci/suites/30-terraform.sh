@@ -32,11 +32,11 @@ if [ ! -x "$tflint" ] || [[ "$("$tflint" --version)" != *"version 0.64.0"* ]]; t
   go install github.com/terraform-linters/tflint@v0.64.0
   tflint=$(go env GOPATH)/bin/tflint
 fi
-mirror=/opt/tf-plugins
-if [ ! -d "$mirror/registry.terraform.io/hashicorp/aws/5.100.0" ]; then
-  provider=$(find / -xdev -path '*/registry.terraform.io/hashicorp/aws/5.100.0/*' -name 'terraform-provider-aws*' -print -quit 2>/dev/null || true)
-  [ -n "$provider" ] || missing "the hashicorp/aws 5.100.0 provider mirror"
-  mirror=${provider%%/registry.terraform.io/*}
+# shellcheck source=.ci/lib/tfmirror.sh
+source "$root/.ci/lib/tfmirror.sh"
+mirror=$(tf_mirror || true)
+if [ -z "$mirror" ] || [ ! -d "$mirror/registry.terraform.io/hashicorp/aws/5.100.0" ]; then
+  missing "the hashicorp/aws 5.100.0 provider mirror (in ${TF_PROVIDER_MIRROR:-${TF_MIRROR_CANDIDATES[*]}})"
 fi
 
 work=$(mktemp -d /tmp/gangway-tf.XXXXXX)
@@ -52,13 +52,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Our own CLI configuration: providers only from the offline mirror.
-cat > "$work/terraform.rc" <<EOF
-provider_installation {
-  filesystem_mirror {
-    path = "$mirror"
-  }
-}
-EOF
+tf_mirror_config "$mirror" "$work/terraform.rc"
 export TF_CLI_CONFIG_FILE=$work/terraform.rc TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 unset TF_WORKSPACE
 
