@@ -38,7 +38,7 @@ locals {
     app_env = {
       APP_ENV       = var.environment
       AWS_REGION    = var.region
-      S3_BUCKET     = aws_s3_bucket.app.bucket
+      S3_BUCKET     = module.app_bucket.bucket
       DB_HOST       = aws_db_instance.main.address
       DB_PORT       = tostring(local.db_port)
       DB_NAME       = local.db_name

@@ -29,7 +29,7 @@ output "ecr_repository_url" {
 
 output "bucket_name" {
   description = "Name of the app's S3 bucket."
-  value       = aws_s3_bucket.app.bucket
+  value       = module.app_bucket.bucket
 }
 
 output "db_endpoint" {

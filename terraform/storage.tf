@@ -5,103 +5,52 @@ locals {
   bucket_name = "${local.name}-app-${local.account_id}"
 }
 
-resource "aws_s3_bucket" "app" {
-  bucket = local.bucket_name
+# Public access blocked, versioned, encrypted, TLS only; old versions
+# expire after 90 days so the bucket does not grow without bound.
+module "app_bucket" {
+  source = "./modules/hardened-bucket"
+
+  name = local.bucket_name
   # Test may be destroyed with objects in it; prod may not.
-  force_destroy = !local.is_prod
+  force_destroy                      = !local.is_prod
+  noncurrent_version_expiration_days = 90
 }
 
-resource "aws_s3_bucket_public_access_block" "app" {
-  bucket = aws_s3_bucket.app.bucket
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# Where these resources were before the hardened-bucket module: existing
+# state moves, nothing is replaced.
+moved {
+  from = aws_s3_bucket.app
+  to   = module.app_bucket.aws_s3_bucket.this
 }
 
-resource "aws_s3_bucket_ownership_controls" "app" {
-  bucket = aws_s3_bucket.app.bucket
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.app
+  to   = module.app_bucket.aws_s3_bucket_public_access_block.this
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "app" {
-  bucket = aws_s3_bucket.app.bucket
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
+moved {
+  from = aws_s3_bucket_ownership_controls.app
+  to   = module.app_bucket.aws_s3_bucket_ownership_controls.this
 }
 
-resource "aws_s3_bucket_versioning" "app" {
-  bucket = aws_s3_bucket.app.bucket
-
-  versioning_configuration {
-    status = "Enabled"
-  }
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.app
+  to   = module.app_bucket.aws_s3_bucket_server_side_encryption_configuration.this
 }
 
-# Versioning keeps every overwritten object; expire old versions so the
-# bucket does not grow without bound.
-resource "aws_s3_bucket_lifecycle_configuration" "app" {
-  bucket = aws_s3_bucket.app.bucket
-
-  rule {
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-
-    # Every object. An explicit empty prefix (rather than an empty filter
-    # block) is what S3 returns when read back, so plans stay clean.
-    filter {
-      prefix = ""
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 90
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.app]
+moved {
+  from = aws_s3_bucket_versioning.app
+  to   = module.app_bucket.aws_s3_bucket_versioning.this
 }
 
-data "aws_iam_policy_document" "app_bucket" {
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      "arn:${local.partition}:s3:::${local.bucket_name}",
-      "arn:${local.partition}:s3:::${local.bucket_name}/*",
-    ]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.app
+  to   = module.app_bucket.aws_s3_bucket_lifecycle_configuration.this[0]
 }
 
-resource "aws_s3_bucket_policy" "app" {
-  bucket = aws_s3_bucket.app.bucket
-  policy = data.aws_iam_policy_document.app_bucket.json
-
-  # A bucket policy is refused while the public access block is being set.
-  depends_on = [aws_s3_bucket_public_access_block.app]
+moved {
+  from = aws_s3_bucket_policy.app
+  to   = module.app_bucket.aws_s3_bucket_policy.this
 }
 
 # --- ECR ----------------------------------------------------------------------

@@ -17,8 +17,10 @@ MOTO_IAM_LOAD_MANAGED_POLICIES=true moto_server -H 127.0.0.1 -p "$port" >"$work/
 moto_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/moto-api/" >/dev/null && break; sleep 0.1; done
 
-mirror=${TF_PROVIDER_MIRROR:-/opt/tf-plugins}
-printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$mirror" >"$work/terraformrc"
+# shellcheck source=.ci/lib/tfmirror.sh
+source "$root/.ci/lib/tfmirror.sh"
+mirror=$(tf_mirror) || { echo "no hashicorp/aws provider mirror (set TF_PROVIDER_MIRROR)" >&2; exit 1; }
+tf_mirror_config "$mirror" "$work/terraformrc"
 export TF_CLI_CONFIG_FILE=$work/terraformrc AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=testing \
   AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true TF_STATE_BUCKET=gangway-bench-state
 cp -r "$root/ci/tf/testdata/fixture" "$work/terraform"

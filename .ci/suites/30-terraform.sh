@@ -32,11 +32,11 @@ if [ ! -x "$tflint" ] || [[ "$("$tflint" --version)" != *"version 0.64.0"* ]]; t
   go install github.com/terraform-linters/tflint@v0.64.0
   tflint=$(go env GOPATH)/bin/tflint
 fi
-mirror=/opt/tf-plugins
-if [ ! -d "$mirror/registry.terraform.io/hashicorp/aws/5.100.0" ]; then
-  provider=$(find / -xdev -path '*/registry.terraform.io/hashicorp/aws/5.100.0/*' -name 'terraform-provider-aws*' -print -quit 2>/dev/null || true)
-  [ -n "$provider" ] || missing "the hashicorp/aws 5.100.0 provider mirror"
-  mirror=${provider%%/registry.terraform.io/*}
+# shellcheck source=.ci/lib/tfmirror.sh
+source "$root/.ci/lib/tfmirror.sh"
+mirror=$(tf_mirror || true)
+if [ -z "$mirror" ] || [ ! -d "$mirror/registry.terraform.io/hashicorp/aws/5.100.0" ]; then
+  missing "the hashicorp/aws 5.100.0 provider mirror (in ${TF_PROVIDER_MIRROR:-${TF_MIRROR_CANDIDATES[*]}})"
 fi
 
 work=$(mktemp -d /tmp/gangway-tf.XXXXXX)
@@ -52,13 +52,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Our own CLI configuration: providers only from the offline mirror.
-cat > "$work/terraform.rc" <<EOF
-provider_installation {
-  filesystem_mirror {
-    path = "$mirror"
-  }
-}
-EOF
+tf_mirror_config "$mirror" "$work/terraform.rc"
 export TF_CLI_CONFIG_FILE=$work/terraform.rc TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 unset TF_WORKSPACE
 
@@ -140,7 +134,7 @@ step "terraform test: bootstrap (apply + destroy on moto)" tfb boot test -no-col
 mutate() {
   local name=$1 expr=$2 file=$3 pattern=$4 dir=$work/mut-$1
   mkdir -p "$dir"
-  cp -r "$tf_dir"/*.tf "$tf_dir"/env "$tf_dir"/templates "$tf_dir"/tests "$tf_dir"/.terraform.lock.hcl "$dir"/
+  cp -r "$tf_dir"/*.tf "$tf_dir"/env "$tf_dir"/templates "$tf_dir"/tests "$tf_dir"/modules "$tf_dir"/.terraform.lock.hcl "$dir"/
   perl -0pi -e "$expr" "$dir/$file"
   if cmp -s "$tf_dir/$file" "$dir/$file"; then echo "mutation $name changed nothing" >&2; exit 1; fi
   perl -0pi -e 's/backend "s3" \{\}/backend "local" {}/' "$dir/versions.tf"
@@ -172,8 +166,9 @@ mutations() {
   # shellcheck disable=SC2016 # $1 is perl's capture group, not the shell's.
   mutate key_pair 's/(\n  instance_type = var.instance_type)/$1\n  key_name = "ops"/' host.tf 'key_name must not be set'
   mutate mutable_ecr 's/"IMMUTABLE"/"MUTABLE"/' storage.tf 'immutable tags'
-  mutate public_bucket 's/restrict_public_buckets\s+= true/restrict_public_buckets = false/' storage.tf 'public access block'
-  mutate no_tls_policy 's/values\s+= \["false"\]/values = ["true"]/' storage.tf 'deny every request made without TLS'
+  # The app bucket is modules/hardened-bucket (the copy's own: the state bucket is not planned here).
+  mutate public_bucket 's/restrict_public_buckets\s+= true/restrict_public_buckets = false/' modules/hardened-bucket/main.tf 'public access block'
+  mutate no_tls_policy 's/values\s+= \["false"\]/values = ["true"]/' modules/hardened-bucket/main.tf 'deny every request made without TLS'
   mutate wide_host_policy 's/resources\s+= \["arn:\$\{local.partition\}:s3:::\$\{local.bucket_name\}\/\*"\]/resources = ["*"]/' host.tf 'read only its own bucket'
   # The serving layout: a host with a public address, an outdated TLS policy.
   mutate public_host_ip 's/associate_public_ip_address = false/associate_public_ip_address = true/' host.tf 'no public IP'

@@ -164,26 +164,41 @@ func terraformEnviron(cliConfig, dir string, moto *localworld.Moto) []string {
 }
 
 // copyBootstrap copies the configuration (not its tests or state) into a
-// temporary directory, so that nothing is written into the worktree.
+// temporary directory, so that nothing is written into the worktree, and
+// returns it. The local modules it calls (../modules) are copied beside it.
 func copyBootstrap(t *testing.T) string {
 	t.Helper()
 	_, self, _, _ := runtime.Caller(0)
-	src := filepath.Join(filepath.Dir(self), "..", "..", "terraform", "bootstrap")
+	src := filepath.Join(filepath.Dir(self), "..", "..", "terraform")
 	dst := t.TempDir()
-	files, err := filepath.Glob(filepath.Join(src, "*.tf"))
+	files, err := filepath.Glob(filepath.Join(src, "bootstrap", "*.tf"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no terraform files in %s (%v)", src, err)
+		t.Fatalf("no terraform files in %s (%v)", filepath.Join(src, "bootstrap"), err)
 	}
-	for _, f := range append(files, filepath.Join(src, ".terraform.lock.hcl")) {
+	modules, _ := filepath.Glob(filepath.Join(src, "modules", "*", "*.tf"))
+	copyFiles(t, src, dst, append(append(files, filepath.Join(src, "bootstrap", ".terraform.lock.hcl")), modules...))
+	return filepath.Join(dst, "bootstrap")
+}
+
+// copyFiles copies files, each under src, to the same place under dst.
+func copyFiles(t *testing.T, src, dst string, files []string) {
+	t.Helper()
+	for _, f := range files {
+		rel, err := filepath.Rel(src, f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), data, 0o644); err != nil {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, rel), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return dst
 }
 
 func terraform(ctx context.Context, dir string, environ []string, args ...string) ([]byte, error) {
@@ -251,19 +266,34 @@ func motoAccountCredentials(ctx context.Context, endpoint, account string) ([]st
 	return []string{"AWS_ACCESS_KEY_ID=" + c.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey, "AWS_SESSION_TOKEN=" + c.SessionToken}, nil
 }
 
+// planModule is a module of `terraform show -json`'s planned_values: the
+// root module, or a module call (address module.NAME) with its resources.
+type planModule struct {
+	Address   string `json:"address"`
+	Resources []struct {
+		Address string         `json:"address"`
+		Type    string         `json:"type"`
+		Name    string         `json:"name"`
+		Index   any            `json:"index"`
+		Values  map[string]any `json:"values"`
+	} `json:"resources"`
+	ChildModules []planModule `json:"child_modules"`
+}
+
+// modules returns m and every module below it.
+func (m planModule) modules() []planModule {
+	out := []planModule{m}
+	for _, c := range m.ChildModules {
+		out = append(out, c.modules()...)
+	}
+	return out
+}
+
 // rawFromPlan collects the policy documents from `terraform show -json`.
 func rawFromPlan(js []byte, spec layoutSpec) (*rawLayout, error) {
 	var plan struct {
 		PlannedValues struct {
-			RootModule struct {
-				Resources []struct {
-					Address string         `json:"address"`
-					Type    string         `json:"type"`
-					Name    string         `json:"name"`
-					Index   any            `json:"index"`
-					Values  map[string]any `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
+			RootModule planModule `json:"root_module"`
 		} `json:"planned_values"`
 	}
 	if err := json.Unmarshal(js, &plan); err != nil {
@@ -277,7 +307,20 @@ func rawFromPlan(js []byte, spec layoutSpec) (*rawLayout, error) {
 		}
 		return s, nil
 	}
-	for _, r := range plan.PlannedValues.RootModule.Resources {
+	for _, m := range plan.PlannedValues.RootModule.modules() {
+		if err := raw.collect(m, str); err != nil {
+			return nil, err
+		}
+	}
+	for _, names := range raw.attached {
+		sort.Strings(names)
+	}
+	return raw, nil
+}
+
+// collect adds the policy documents of m's own resources.
+func (raw *rawLayout) collect(m planModule, str func(map[string]any, string) (string, error)) error {
+	for _, r := range m.Resources {
 		var key, attr, doc string
 		var err error
 		switch r.Type {
@@ -302,12 +345,18 @@ func rawFromPlan(js []byte, spec layoutSpec) (*rawLayout, error) {
 				key += "-" + s
 			}
 		case "aws_s3_bucket_policy":
-			key, attr = "bucket:"+r.Name, "policy"
+			// A bucket is terraform/modules/hardened-bucket, its policy
+			// named for the module call: module.state_bucket is bucket:state.
+			name := strings.TrimSuffix(strings.TrimPrefix(m.Address, "module."), "_bucket")
+			if m.Address == "" {
+				name = r.Name
+			}
+			key, attr = "bucket:"+name, "policy"
 		case "aws_iam_role_policy_attachment":
 			role, err1 := str(r.Values, "role")
 			arn, err2 := str(r.Values, "policy_arn")
 			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("%s: role and policy ARN must be known at plan time", r.Address)
+				return fmt.Errorf("%s: role and policy ARN must be known at plan time", r.Address)
 			}
 			raw.attached[role] = append(raw.attached[role], arn[strings.LastIndex(arn, "/")+1:])
 			continue
@@ -318,17 +367,14 @@ func rawFromPlan(js []byte, spec layoutSpec) (*rawLayout, error) {
 			doc, err = str(r.Values, attr)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", r.Address, err)
+			return fmt.Errorf("%s: %w", r.Address, err)
 		}
 		if _, dup := raw.docs[key]; dup {
-			return nil, fmt.Errorf("two documents for %s", key)
+			return fmt.Errorf("two documents for %s", key)
 		}
 		raw.docs[key] = doc
 	}
-	for _, names := range raw.attached {
-		sort.Strings(names)
-	}
-	return raw, nil
+	return nil
 }
 
 // layout is a parsed rawLayout.
@@ -387,6 +433,11 @@ func (r *rawLayout) parse() (*layout, error) {
 				l.stateBkt = p
 			}
 		}
+	}
+	// Every state check layers this policy: without it they would pass
+	// on the identity policies alone.
+	if l.stateBkt == nil {
+		return nil, fmt.Errorf("no policy of the state bucket (module.state_bucket) in the plan")
 	}
 	return l, nil
 }

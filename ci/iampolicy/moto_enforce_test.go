@@ -17,7 +17,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -338,8 +337,8 @@ func TestDeployRoleAppliesTerraformOnMoto(t *testing.T) {
 }
 
 // copyTerraform copies terraform/ (configuration, lock file, environment
-// variables and templates; not its tests or state) into a temporary
-// directory.
+// variables, templates and local modules; not its tests or state) into a
+// temporary directory.
 func copyTerraform(t *testing.T) string {
 	t.Helper()
 	_, self, _, _ := runtime.Caller(0)
@@ -348,22 +347,8 @@ func copyTerraform(t *testing.T) string {
 	files, _ := filepath.Glob(filepath.Join(src, "*.tf"))
 	more, _ := filepath.Glob(filepath.Join(src, "env", "*.tfvars"))
 	tmpl, _ := filepath.Glob(filepath.Join(src, "templates", "*"))
-	files = append(append(append(files, filepath.Join(src, ".terraform.lock.hcl")), more...), tmpl...)
-	for _, f := range files {
-		rel, err := filepath.Rel(src, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, rel), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	modules, _ := filepath.Glob(filepath.Join(src, "modules", "*", "*.tf"))
+	files = append(append(append(append(files, filepath.Join(src, ".terraform.lock.hcl")), more...), tmpl...), modules...)
+	copyFiles(t, src, dst, files)
 	return dst
 }

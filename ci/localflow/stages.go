@@ -25,6 +25,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/planstore"
 	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/tfmirror"
 )
 
 // stateBucket is the Terraform state bucket the flow bootstraps in moto.
@@ -139,8 +140,9 @@ func (f *flow) trustAttestationKey(ctx context.Context) error {
 }
 
 // terraformCLIConfig returns a CLI configuration that installs providers
-// from an offline mirror, when this machine has one and the user has no
-// configuration of their own; "" means terraform's defaults are fine.
+// from the offline mirror (ci/tfmirror's rule), when this machine has one
+// and the user has no configuration of their own; "" means terraform's
+// defaults are fine.
 func terraformCLIConfig(dir string) (string, error) {
 	if c := os.Getenv("TF_CLI_CONFIG_FILE"); c != "" {
 		if _, err := os.Stat(c); err == nil {
@@ -152,15 +154,12 @@ func terraformCLIConfig(dir string) (string, error) {
 			return "", nil
 		}
 	}
-	for _, mirror := range []string{"/opt/tf-plugins", "/usr/share/terraform/plugins", "/usr/local/share/terraform/plugins"} {
-		if _, err := os.Stat(filepath.Join(mirror, "registry.terraform.io", "hashicorp", "aws")); err != nil {
-			continue
-		}
-		path := filepath.Join(dir, "terraformrc")
-		cfg := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n}\n", mirror)
-		return path, os.WriteFile(path, []byte(cfg), 0o644)
+	mirror := tfmirror.Dir(os.Getenv)
+	if mirror == "" || !tfmirror.HasAWS(mirror) {
+		return "", nil
 	}
-	return "", nil
+	path := filepath.Join(dir, "terraformrc")
+	return path, os.WriteFile(path, []byte(tfmirror.CLIConfig(mirror)), 0o644)
 }
 
 // ensureAttestationKey makes sure test's account has the attestation

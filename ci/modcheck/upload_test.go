@@ -87,7 +87,7 @@ func gitignoreSamples(t *testing.T) []string {
 			case anchored:
 				where = []string{base + "/"}
 			default:
-				where = []string{"", "app/", "ci/", "ci/cli/", "terraform/", "terraform/bootstrap/", "tests/", "internal/", ".github/"}
+				where = []string{"", "app/", "ci/", "ci/cli/", "terraform/", "terraform/bootstrap/", "terraform/modules/hardened-bucket/", "tests/", "internal/", ".github/"}
 			}
 			for _, w := range where {
 				samples = append(samples, w+name)
@@ -110,7 +110,9 @@ func TestUploadLeavesOutWhatGitIgnores(t *testing.T) {
 		t.Fatalf("context arguments = %+v, want the source", args)
 	}
 	samples := gitignoreSamples(t)
-	root := tree(t, append(samples, "app/main.go", "ci/go.mod", "terraform/main.tf")...)
+	// What terraform needs where it runs: both roots and the local modules they call.
+	sources := []string{"app/main.go", "ci/go.mod", "terraform/main.tf", "terraform/bootstrap/main.tf", "terraform/modules/hardened-bucket/main.tf"}
+	root := tree(t, append(samples, sources...)...)
 	for _, arg := range []ContextArg{args[0], {Name: "before", DefaultPath: "/", Ignore: []string{
 		"*", "!dagger.json", "!go.mod", "!go.sum", "!app", "!tests", "!terraform", "!ci", "!.github",
 		"ci/dagger.gen.go", "ci/internal/dagger", "ci/internal/querybuilder", "ci/internal/telemetry",
@@ -132,8 +134,10 @@ func TestUploadLeavesOutWhatGitIgnores(t *testing.T) {
 		case arg.Name != "before" && len(leaked) > 0:
 			t.Errorf("the module uploads git-ignored files: %v", leaked)
 		}
-		if !slices.Contains(got, "app/main.go") || !slices.Contains(got, "ci/go.mod") {
-			t.Errorf("%s: the upload lacks the sources: %v", arg.Name, got)
+		for _, src := range sources {
+			if !slices.Contains(got, src) {
+				t.Errorf("%s: the upload lacks %s: %v", arg.Name, src, got)
+			}
 		}
 	}
 }

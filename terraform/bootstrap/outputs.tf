@@ -5,7 +5,7 @@ output "account_id" {
 
 output "state_bucket_name" {
   description = "The Terraform state bucket of this account (GitHub variable TF_STATE_BUCKET: a repository variable for the account that hosts test, an environment variable of the prod GitHub environment when prod has its own account)."
-  value       = aws_s3_bucket.state.bucket
+  value       = module.state_bucket.bucket
 }
 
 output "region" {

@@ -419,30 +419,26 @@ run "baseline" {
   }
 
   # --- S3 ---------------------------------------------------------------------
+  # The bucket is modules/hardened-bucket; its outputs say how it is set.
 
   assert {
-    condition = (
-      aws_s3_bucket_public_access_block.app.block_public_acls &&
-      aws_s3_bucket_public_access_block.app.block_public_policy &&
-      aws_s3_bucket_public_access_block.app.ignore_public_acls &&
-      aws_s3_bucket_public_access_block.app.restrict_public_buckets
-    )
+    condition     = alltrue(values(module.app_bucket.public_access_block))
     error_message = "All four S3 public access block settings must be on."
   }
 
   assert {
-    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.app.rule).apply_server_side_encryption_by_default).sse_algorithm != ""
+    condition     = module.app_bucket.sse_algorithm != ""
     error_message = "The bucket must have default encryption."
   }
 
   assert {
-    condition     = aws_s3_bucket_versioning.app.versioning_configuration[0].status == "Enabled"
+    condition     = module.app_bucket.versioning_status == "Enabled"
     error_message = "Bucket versioning must be enabled."
   }
 
   assert {
     condition = anytrue([
-      for s in jsondecode(data.aws_iam_policy_document.app_bucket.json).Statement :
+      for s in jsondecode(module.app_bucket.policy).Statement :
       s.Effect == "Deny" && s.Principal == "*" && s.Action == "s3:*" && s.Condition == { Bool = { "aws:SecureTransport" = "false" } }
       && length(s.Resource) == 2
     ])
@@ -450,12 +446,12 @@ run "baseline" {
   }
 
   assert {
-    condition     = aws_s3_bucket_policy.app.bucket == "gangway-${var.environment}-app-${data.aws_caller_identity.current.account_id}"
+    condition     = module.app_bucket.bucket == "gangway-${var.environment}-app-${data.aws_caller_identity.current.account_id}"
     error_message = "The TLS-only policy must be attached to the app bucket."
   }
 
   assert {
-    condition     = aws_s3_bucket.app.force_destroy == (var.environment != "prod")
+    condition     = module.app_bucket.force_destroy == (var.environment != "prod")
     error_message = "Only the test bucket may be force-destroyed."
   }
 
@@ -641,7 +637,7 @@ run "baseline" {
 
   assert {
     condition = (
-      output.environment == var.environment && output.region == var.region && output.bucket_name == aws_s3_bucket.app.bucket &&
+      output.environment == var.environment && output.region == var.region && output.bucket_name == module.app_bucket.bucket &&
       output.asg_name == "gangway-${var.environment}" && output.log_group_name == "/gangway/${var.environment}/app" &&
       output.target_group_arn == aws_lb_target_group.app.arn
     )

@@ -11,9 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/tfmirror"
 )
 
 // need fails under CI=true and skips otherwise (localworld.Need's rule).
@@ -22,13 +24,11 @@ func need(t testing.TB, format string, args ...any) {
 	localworld.Need(t, "terraform", fmt.Errorf("%w: "+format, append([]any{localworld.ErrMissing}, args...)...))
 }
 
-// Mirror returns the provider mirror directory: $TF_PROVIDER_MIRROR, else
-// /opt/tf-plugins.
+// Mirror returns the provider mirror directory as ci/tfmirror finds it
+// ($TF_PROVIDER_MIRROR, else the first known directory that holds
+// hashicorp/aws), or "" when there is none.
 func Mirror() string {
-	if m := os.Getenv("TF_PROVIDER_MIRROR"); m != "" {
-		return m
-	}
-	return "/opt/tf-plugins"
+	return tfmirror.Dir(os.Getenv)
 }
 
 // CLIConfig writes a terraform CLI configuration that installs providers
@@ -39,19 +39,21 @@ func CLIConfig(t testing.TB) string {
 	if _, err := exec.LookPath("terraform"); err != nil {
 		need(t, "terraform is not installed: %v", err)
 	}
-	matches, _ := filepath.Glob(filepath.Join(Mirror(), "registry.terraform.io/hashicorp/aws/*/*"))
-	if len(matches) == 0 {
-		need(t, "no hashicorp/aws provider in the mirror %s (set TF_PROVIDER_MIRROR)", Mirror())
+	mirror := Mirror()
+	if mirror == "" {
+		need(t, "no hashicorp/aws provider mirror in %s (set %s)", strings.Join(tfmirror.Candidates(), ", "), tfmirror.EnvVar)
 	}
-	return MirrorConfig(t, Mirror())
+	if !tfmirror.HasAWS(mirror) {
+		need(t, "no hashicorp/aws provider in the mirror %s (set %s)", mirror, tfmirror.EnvVar)
+	}
+	return MirrorConfig(t, mirror)
 }
 
 // MirrorConfig writes a CLI configuration using mirror as the only provider source.
 func MirrorConfig(t testing.TB, mirror string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "terraformrc")
-	body := "provider_installation {\n  filesystem_mirror {\n    path = \"" + mirror + "\"\n  }\n}\n"
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(tfmirror.CLIConfig(mirror)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -180,18 +180,15 @@ run "prod_domain" {
 run "bootstrap" {
   assert {
     condition = (
-      aws_s3_bucket_public_access_block.state.block_public_acls &&
-      aws_s3_bucket_public_access_block.state.block_public_policy &&
-      aws_s3_bucket_public_access_block.state.ignore_public_acls &&
-      aws_s3_bucket_public_access_block.state.restrict_public_buckets &&
-      aws_s3_bucket_versioning.state.versioning_configuration[0].status == "Enabled" &&
-      one(one(aws_s3_bucket_server_side_encryption_configuration.state.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256"
+      alltrue(values(module.state_bucket.public_access_block)) &&
+      module.state_bucket.versioning_status == "Enabled" &&
+      module.state_bucket.sse_algorithm == "AES256"
     )
     error_message = "The state bucket must be private, versioned and encrypted."
   }
 
   assert {
-    condition     = jsondecode(aws_s3_bucket_policy.state.policy).Statement[0].Condition == { Bool = { "aws:SecureTransport" = "false" } }
+    condition     = jsondecode(module.state_bucket.policy).Statement[0].Condition == { Bool = { "aws:SecureTransport" = "false" } }
     error_message = "The state bucket must refuse requests without TLS."
   }
 
