@@ -109,8 +109,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.DBConnString == "" && c.DBSecretARN != "" {
 		return c, fmt.Errorf("DB_SECRET_ARN is set but no database is: set DB_HOST (or DATABASE_URL)")
 	}
-	if c.AWSCredentialsFile != "" && c.AWSAccessKeyID != "" {
-		return c, fmt.Errorf("AWS_ACCESS_KEY_ID and %s are both set: give the app one source of AWS credentials", credsfile.EnvVar)
+	if c.AWSCredentialsFile != "" && (c.AWSAccessKeyID != "" || c.AWSSecretAccessKey != "" || c.AWSSessionToken != "") {
+		return c, fmt.Errorf("AWS keys and %s are both set: give the app one source of AWS credentials", credsfile.EnvVar)
 	}
 	if c.AWSCredentialsFile != "" && !filepath.IsAbs(c.AWSCredentialsFile) {
 		return c, fmt.Errorf("%s must be an absolute path", credsfile.EnvVar)

@@ -197,6 +197,7 @@ func TestConfigurationErrors(t *testing.T) {
 		{"bad database url", map[string]string{"DATABASE_URL": "postgres://u:hunter2@[::1"}, "not valid"},
 		{"bad flag", map[string]string{"FLAG": "-nope"}, "flag provided but not defined"},
 		{"two credential sources", map[string]string{"AWS_ACCESS_KEY_ID": "AKIA", "APP_AWS_CREDENTIALS_FILE": "/run/gangway/app-credentials.json"}, "one source of AWS credentials"},
+		{"a session token beside the file", map[string]string{"AWS_SESSION_TOKEN": "t", "APP_AWS_CREDENTIALS_FILE": "/run/gangway/app-credentials.json"}, "one source of AWS credentials"},
 		{"relative credentials file", map[string]string{"APP_AWS_CREDENTIALS_FILE": "app-credentials.json"}, "must be an absolute path"},
 	}
 	for _, c := range cases {

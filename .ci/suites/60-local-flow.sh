@@ -23,7 +23,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$(mktemp -d)
 dir="$out/local"
+loaders=()
 cleanup() {
+  # A failed run may have left the late run's load clients going.
+  if [ ${#loaders[@]} -gt 0 ]; then kill "${loaders[@]}" 2>/dev/null || true; fi
   # An earlier failure may have left the kept world running.
   "$out/pipeline" local --dir "$dir" --down >/dev/null 2>&1 || true
 }
@@ -55,7 +58,21 @@ flow redeploy 0 --approve --keep --redeploy
 flow broken 1 --approve --break --keep
 # Its defect surfaces some 5-10 s after the cutover, as the pool drains:
 # a bake of 30 s outlasts it on a loaded machine (test's default is 10 s).
+# Four clients call test's /db/status through its nginx meanwhile, and
+# count what failed between the cutover and the switch back, as users
+# would see it.
+test_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_deploy"]["app_url"])' "$out/broken.json")
+late_load() {
+  while :; do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$test_url/db/status" || true
+    sleep 0.05
+  done >>"$out/late-load.txt"
+}
+for _ in 1 2 3 4; do late_load & loaders+=($!); done
 flow late 1 --approve --break-late --bake 30s --keep
+sleep 2
+kill "${loaders[@]}" 2>/dev/null || true
+wait "${loaders[@]}" 2>/dev/null || true
 
 # Quiet output: tool output went to the per-stage logs, not the console.
 # (The preview initialises; the deploy's apply always reports.)
@@ -190,8 +207,12 @@ for p in problems:
     print("FAIL:", p)
 noop, full = deploy_seconds(d), deploy_seconds(r["first"])
 print(f"no-op deploy (--redeploy, deploy-test + deploy-prod): {noop:.1f}s; first release's: {full:.1f}s; ratio {noop / full:.2f}")
-print(f"late failure (--break-late) on test: switched back {lres.get('switch_back_ms', 0)} ms after it was seen, "
-      f"{lres.get('failed_requests', 0)} requests answered 5xx since the cutover (only the bake's own checks: no load on test)")
+codes = open(f"{out}/late-load.txt").read().split()
+bad = [c for c in codes if c != "200"]
+expect(len(codes) > 0, "late: the load on test sent no request")
+print(f"late failure (--break-late) on test: switched back {lres.get('switch_back_ms', 0)} ms after the host saw it; "
+      f"{len(bad)} of {len(codes)} requests to /db/status through test's nginx failed (4 clients, during the whole run); "
+      f"the host's nginx logged {lres.get('failed_requests', 0)} 5xx before the switch back")
 print(f"local flow reports: {len(problems)} problems; prod rollout {c['prod_rollout_seconds']:.1f}s, "
       f"{load.get('failed')} failed of {load.get('requests')} requests at {load.get('rate', 0):.0f} req/s")
 sys.exit(1 if problems else 0)

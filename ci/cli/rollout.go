@@ -101,6 +101,11 @@ func (f *hostFlags) script(mode rollout.Mode, image string) (string, error) {
 	if f.bake != nil {
 		params.Bake = *f.bake
 	}
+	if f.to != "" {
+		// A rollback --to does not bake: switching back would return to
+		// the release it leaves.
+		params.Bake = 0
+	}
 	params.PublicListen = fmt.Sprint(f.publicPort)
 	script, err := rollout.Render(params)
 	if err != nil {
@@ -165,9 +170,9 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 		ssmrun.WithComment(fmt.Sprintf("gangway %s %s", kind, f.env)),
 		ssmrun.WithLogger(io.Log),
 	}
-	if mode == rollout.ModeDeploy {
-		// A failed batch rolls back the hosts this rollout moved: the fleet
-		// keeps one release.
+	if kind == rollout.ModeDeploy {
+		// A failed batch rolls back the hosts this rollout moved. Not for a
+		// rollback --to: the hosts' previous release is the one it leaves.
 		back, err := f.script(rollout.ModeRollback, "")
 		if err != nil {
 			return err

@@ -74,6 +74,9 @@ type Params struct {
 	StateDir string
 	// NginxSite is the site file the script owns (included by nginx.conf).
 	NginxSite string
+	// NginxAccessLog is where the site logs every request ("combined"
+	// format), beside the 5xx log of the bake; "" for none.
+	NginxAccessLog string
 	// NginxTest checks the configuration; NginxReload reloads gracefully.
 	NginxTest, NginxReload []string
 	// HealthTimeout bounds the wait for /health and /db/status of the new slot.
@@ -116,6 +119,7 @@ func HostDefaults(mode Mode, image, region string) Params {
 		PublicListen:   "80",
 		StateDir:       "/var/lib/gangway",
 		NginxSite:      "/etc/nginx/conf.d/gangway.conf",
+		NginxAccessLog: "/var/log/nginx/access.log",
 		NginxTest:      []string{"nginx", "-t", "-q"},
 		NginxReload:    []string{"systemctl", "reload-or-restart", "nginx"},
 		HealthTimeout:  90 * time.Second,
@@ -144,8 +148,9 @@ func DefaultBake(env string) time.Duration {
 	return 10 * time.Second
 }
 
-// BakeMax5xx is how many 5xx answers nginx may give during a bake before
-// the new version counts as failed.
+// BakeMax5xx 5xx answers from nginx during a bake fail the new version:
+// the count at which the load balancer's 5xx alarm fires in a minute
+// (terraform var alarm_5xx_threshold).
 const BakeMax5xx = 5
 
 // ValidImageRef reports whether ref is REPO@sha256:<64 hex> with a registry
@@ -161,6 +166,7 @@ var (
 	region     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 	network    = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*(:[a-z0-9_=,.-]+)?$`)
 	memory     = regexp.MustCompile(`^[1-9][0-9]*[kmg]$`)
+	nginxPath  = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
 )
 
 // Validate checks p once, before anything runs, and says what is wrong.
@@ -231,8 +237,12 @@ func (p Params) Validate() error {
 	} else if port := publicPort(p.PublicListen); port == fmt.Sprint(p.BluePort) || port == fmt.Sprint(p.GreenPort) {
 		bad("the public port %s must differ from the slot ports", port)
 	}
-	if !strings.HasPrefix(p.StateDir, "/") {
-		bad("state dir %q must be an absolute path", p.StateDir)
+	// Both go into the nginx site unquoted.
+	if !nginxPath.MatchString(p.StateDir) {
+		bad("state dir %q must be an absolute path of letters, digits, '.', '_', '-' and '/'", p.StateDir)
+	}
+	if p.NginxAccessLog != "" && !nginxPath.MatchString(p.NginxAccessLog) {
+		bad("nginx access log %q must be an absolute path of letters, digits, '.', '_', '-' and '/'", p.NginxAccessLog)
 	}
 	if !strings.HasPrefix(p.NginxSite, "/") || !strings.HasSuffix(p.NginxSite, ".conf") {
 		bad("nginx site %q must be an absolute path ending in .conf", p.NginxSite)

@@ -68,6 +68,7 @@ func Vars(p Params) ([]Var, error) {
 		{"BAKE_SECONDS", secs(p.Bake)},
 		{"BAKE_MAX_5XX", fmt.Sprint(BakeMax5xx)},
 		{"FAILED_LOG", quote(strings.TrimSuffix(p.StateDir, "/") + "/failed-requests.log")},
+		{"ACCESS_LOG", quote(p.NginxAccessLog)},
 		{"STOP_TIMEOUT", secs(p.StopTimeout)},
 		{"LOCK_TIMEOUT", secs(p.LockTimeout)},
 		{"LOG_TAIL_BYTES", fmt.Sprint(LogTailBytes)},
@@ -91,29 +92,35 @@ func Render(p Params) (string, error) {
 	return dropComments(b.String()), nil
 }
 
-// hereDoc matches the start of a here-document: <<WORD, <<'WORD', <<-WORD.
-var hereDoc = regexp.MustCompile(`<<-?'?([A-Za-z_][A-Za-z0-9_]*)'?`)
+// hereDoc matches the start of a here-document: <<WORD, <<'WORD',
+// <<"WORD", <<\WORD, << WORD, and each with <<- (which strips leading tabs
+// from its lines and terminator).
+var hereDoc = regexp.MustCompile(`<<(-?)\s*\\?['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
 
 // dropComments removes whole-line comments after the opening comment block,
 // outside here-documents.
 func dropComments(script string) string {
 	lines := strings.SplitAfter(script, "\n")
 	out := make([]string, 0, len(lines))
-	header, marker := true, ""
+	header, marker, tabs := true, "", false
 	for _, line := range lines {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case header:
 			header = strings.HasPrefix(trimmed, "#")
 		case marker != "":
-			if trimmed == marker {
+			end := strings.TrimSuffix(line, "\n")
+			if tabs {
+				end = strings.TrimLeft(end, "\t")
+			}
+			if end == marker {
 				marker = ""
 			}
 		case strings.HasPrefix(trimmed, "#"):
 			continue
 		default:
 			if m := hereDoc.FindStringSubmatch(line); m != nil {
-				marker = m[1]
+				tabs, marker = m[1] == "-", m[2]
 			}
 		}
 		out = append(out, line)

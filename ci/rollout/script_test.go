@@ -65,6 +65,7 @@ func TestVarsHost(t *testing.T) {
 		{"BAKE_SECONDS", "10"},
 		{"BAKE_MAX_5XX", "5"},
 		{"FAILED_LOG", "'/var/lib/gangway/failed-requests.log'"},
+		{"ACCESS_LOG", "'/var/log/nginx/access.log'"},
 		{"STOP_TIMEOUT", "20"},
 		{"LOCK_TIMEOUT", "300"},
 		{"LOG_TAIL_BYTES", "16000"},
@@ -157,6 +158,8 @@ func TestValidateRejects(t *testing.T) {
 		{"fractional drain", func(p *Params) { p.Drain = 1500 * time.Millisecond }, "drain"},
 		{"negative bake", func(p *Params) { p.Bake = -time.Second }, "bake"},
 		{"bake over an hour", func(p *Params) { p.Bake = 2 * time.Hour }, "bake"},
+		{"state dir nginx cannot take", func(p *Params) { p.StateDir = "/tmp/x; include /etc/passwd" }, "state dir"},
+		{"access log nginx cannot take", func(p *Params) { p.NginxAccessLog = "/var/log/a b.log" }, "access log"},
 		{"odd prefix", func(p *Params) { p.NamePrefix = "a b" }, "prefix"},
 		{"cli with quote", func(p *Params) { p.Docker = "pod'man" }, "container CLI"},
 	}
@@ -268,8 +271,10 @@ func TestParseResult(t *testing.T) {
 // template's other comment lines.
 func TestDropComments(t *testing.T) {
 	t.Parallel()
-	in := "#!/usr/bin/env bash\n# header\nset -e\n# why\nf() {\n  # inside\n  cat <<SITE\n# data, kept\nSITE\n  cat <<'EOF'\n  # kept too\nEOF\n}\n  # after\necho '# not a comment'\n"
-	want := "#!/usr/bin/env bash\n# header\nset -e\nf() {\n  cat <<SITE\n# data, kept\nSITE\n  cat <<'EOF'\n  # kept too\nEOF\n}\necho '# not a comment'\n"
+	in := "#!/usr/bin/env bash\n# header\nset -e\n# why\nf() {\n  # inside\n  cat <<SITE\n# data, kept\nSITE\n  cat <<'EOF'\n  # kept too\n  EOF\n# still data: an indented terminator does not end it\nEOF\n" +
+		"  cat << \"Q\"\n# quoted\nQ\n  cat <<\\B\n# backslash\nB\n\tcat <<-T\n\t# dash\n\tT\n}\n  # after\necho '# not a comment'\n"
+	want := "#!/usr/bin/env bash\n# header\nset -e\nf() {\n  cat <<SITE\n# data, kept\nSITE\n  cat <<'EOF'\n  # kept too\n  EOF\n# still data: an indented terminator does not end it\nEOF\n" +
+		"  cat << \"Q\"\n# quoted\nQ\n  cat <<\\B\n# backslash\nB\n\tcat <<-T\n\t# dash\n\tT\n}\necho '# not a comment'\n"
 	if got := dropComments(in); got != want {
 		t.Errorf("dropComments =\n%s\nwant\n%s", got, want)
 	}

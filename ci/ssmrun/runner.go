@@ -603,9 +603,13 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 }
 
 // rollBackMoved runs the rollback script on the hosts of results that
-// this rollout deployed, so that a failed rollout leaves the whole fleet
-// on the release it had. It updates their outcomes and says what it did.
+// this rollout deployed, so that a failed rollout leaves them on the
+// release they had. It runs even when ctx has ended (an interrupted job
+// must not leave the fleet split), within the runner's own bounds. It
+// updates their outcomes and says what it did.
 func (r *Runner) rollBackMoved(ctx context.Context, results []HostResult) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.deliveryTimeout+r.executionTimeout)
+	defer cancel()
 	index := map[string]int{}
 	var moved []string
 	for i, h := range results {
@@ -624,8 +628,12 @@ func (r *Runner) rollBackMoved(ctx context.Context, results []HostResult) error 
 		_, invs, waitErr := r.Invoke(ctx, batch, r.rollbackScript)
 		seen := map[string]bool{}
 		for _, inv := range invs {
+			i, ok := index[inv.InstanceID]
+			if !ok {
+				continue
+			}
 			seen[inv.InstanceID] = true
-			h := &results[index[inv.InstanceID]]
+			h := &results[i]
 			if _, err := Outcome(inv); err != nil {
 				h.RollbackError = err.Error()
 				errs = append(errs, fmt.Errorf("rolling back %s: %w", inv.InstanceID, err))
