@@ -561,27 +561,8 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 	for n, batch := range batches {
 		r.log.Info("rollout batch", "batch", n+1, "of", len(batches), "size", size, "instances", strings.Join(batch, ","))
 		cmdID, invs, waitErr := r.Invoke(ctx, batch, script)
-		var errs []error
-		seen := map[string]bool{}
-		for _, inv := range invs {
-			seen[inv.InstanceID] = true
-			res, err := Outcome(inv)
-			hr := HostResult{InstanceID: inv.InstanceID, CommandID: inv.CommandID, Status: inv.Status, Result: res}
-			if err != nil {
-				hr.Error = err.Error()
-				errs = append(errs, err)
-			}
-			hr.Outcome = outcome(hr)
-			results = append(results, hr)
-		}
-		if waitErr != nil {
-			for _, id := range batch {
-				if !seen[id] {
-					results = append(results, HostResult{InstanceID: id, Outcome: OutcomeFailed, CommandID: cmdID, Error: waitErr.Error()})
-				}
-			}
-			errs = append(errs, waitErr)
-		}
+		hosts, errs := batchResults(batch, cmdID, invs, waitErr)
+		results = append(results, hosts...)
 		if len(errs) > 0 {
 			if rest := batches[n+1:]; len(rest) > 0 {
 				var later []string
@@ -625,34 +606,55 @@ func (r *Runner) rollBackMoved(ctx context.Context, results []HostResult) error 
 	var errs []error
 	done := 0
 	for batch := range slices.Chunk(moved, MaxInstanceIDsPerCall) {
-		_, invs, waitErr := r.Invoke(ctx, batch, r.rollbackScript)
-		seen := map[string]bool{}
-		for _, inv := range invs {
-			i, ok := index[inv.InstanceID]
+		cmdID, invs, waitErr := r.Invoke(ctx, batch, r.rollbackScript)
+		hosts, batchErrs := batchResults(batch, cmdID, invs, waitErr)
+		for _, h := range hosts {
+			i, ok := index[h.InstanceID]
 			if !ok {
 				continue
 			}
-			seen[inv.InstanceID] = true
-			h := &results[i]
-			if _, err := Outcome(inv); err != nil {
-				h.RollbackError = err.Error()
-				errs = append(errs, fmt.Errorf("rolling back %s: %w", inv.InstanceID, err))
+			if h.Error != "" {
+				results[i].RollbackError = h.Error
 				continue
 			}
-			h.Outcome = OutcomeRolledBack
+			results[i].Outcome = OutcomeRolledBack
 			done++
 		}
-		for _, id := range batch {
-			if !seen[id] && waitErr != nil {
-				results[index[id]].RollbackError = waitErr.Error()
-				errs = append(errs, fmt.Errorf("rolling back %s: %w", id, waitErr))
-			}
+		if len(batchErrs) > 0 {
+			errs = append(errs, fmt.Errorf("rolling back %s: %w", strings.Join(batch, ", "), errors.Join(batchErrs...)))
 		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%d of the %d host(s) this rollout had moved were rolled back; the others still serve the new release: %w", done, len(moved), errors.Join(errs...))
 	}
 	return fmt.Errorf("the %d host(s) this rollout had moved (%s) were rolled back to their previous release", len(moved), strings.Join(moved, ", "))
+}
+
+// batchResults reads what one command did on the hosts of batch: a result
+// per host that answered, and one failed with the wait's error for each
+// host that did not; errs holds each host's error and the wait's, once.
+func batchResults(batch []string, cmdID string, invs []Invocation, waitErr error) (hosts []HostResult, errs []error) {
+	seen := map[string]bool{}
+	for _, inv := range invs {
+		seen[inv.InstanceID] = true
+		res, err := Outcome(inv)
+		hr := HostResult{InstanceID: inv.InstanceID, CommandID: inv.CommandID, Status: inv.Status, Result: res}
+		if err != nil {
+			hr.Error = err.Error()
+			errs = append(errs, err)
+		}
+		hr.Outcome = outcome(hr)
+		hosts = append(hosts, hr)
+	}
+	if waitErr != nil {
+		for _, id := range batch {
+			if !seen[id] {
+				hosts = append(hosts, HostResult{InstanceID: id, Outcome: OutcomeFailed, CommandID: cmdID, Error: waitErr.Error()})
+			}
+		}
+		errs = append(errs, waitErr)
+	}
+	return hosts, errs
 }
 
 func isThrottle(code string) bool {
