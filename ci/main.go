@@ -5,7 +5,7 @@
 // environment's ECR repository, rolls it out on the EC2 hosts through SSM Run
 // Command, runs the integration suite against it, and promotes the very
 // digest that passed from test to prod. The deploy sequence is the same Go
-// code that `pipeline local` runs (ci/deploy); here each step runs the
+// code that `pipeline-local` runs (ci/deploy); here each step runs the
 // project's pipeline CLI inside the container that has the tool it needs.
 // AWS credentials only ever travel as secrets.
 //

@@ -10,8 +10,8 @@ import (
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/dotenv"
 	"github.com/gangway-dev/gangway/ci/gha"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/internal/dagger"
-	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/steps"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
@@ -50,7 +50,7 @@ func (r cliRun) err() error {
 	if r.code == 0 {
 		return nil
 	}
-	return fmt.Errorf("pipeline %s failed (exit %d):\n%s", r.args[1], r.code, rollout.Tail(r.stderr, 4000))
+	return fmt.Errorf("pipeline %s failed (exit %d):\n%s", r.args[1], r.code, hostresult.Tail(r.stderr, 4000))
 }
 
 // cli runs one pipeline CLI command line in the toolbox, with work mounted

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The deploy's own figures, from the local flow's --report JSON, as medians
 # of N rounds. Each round starts a fresh world and runs:
-#   1. the first release (`pipeline local --approve --keep`): every stage's
+#   1. the first release (`pipeline-local --approve --keep`): every stage's
 #      time, the test and prod deploy stages in particular;
 #   2. a no-op deploy of the same digest (`--redeploy`): the same sequence
 #      with plans of no changes and every host left alone;
@@ -12,18 +12,18 @@ set -euo pipefail
 n=${1:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
-p="$work/pipeline"
-cleanup() { "$p" local --dir "$work/local" --down >/dev/null 2>&1 || true; rm -rf "$work"; }
+p="$work/pipeline-local"
+cleanup() { "$p" --dir "$work/local" --down >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-go -C "$root/ci" build -o "$p" ./cmd/pipeline
+go -C "$root/ci" build -o "$p" ./cmd/pipeline-local
 cd "$root"
 for i in $(seq "$n"); do
-  "$p" local --dir "$work/local" --approve --keep --report "$work/first-$i.json" </dev/null >/dev/null 2>"$work/first-$i.log" ||
+  "$p" --dir "$work/local" --approve --keep --report "$work/first-$i.json" </dev/null >/dev/null 2>"$work/first-$i.log" ||
     { echo "round $i: the first release failed:"; tail -30 "$work/first-$i.log"; exit 1; }
-  "$p" local --dir "$work/local" --approve --keep --redeploy --report "$work/noop-$i.json" </dev/null >/dev/null 2>"$work/noop-$i.log" ||
+  "$p" --dir "$work/local" --approve --keep --redeploy --report "$work/noop-$i.json" </dev/null >/dev/null 2>"$work/noop-$i.log" ||
     { echo "round $i: the no-op deploy failed:"; tail -30 "$work/noop-$i.log"; exit 1; }
-  "$p" local --dir "$work/local" --down >/dev/null
+  "$p" --dir "$work/local" --down >/dev/null
   echo "round $i of $n done"
 done
 

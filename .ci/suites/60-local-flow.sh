@@ -17,7 +17,7 @@
 #   6. --break-late: a release that passes the health gate and fails a few
 #      seconds after its cutover; the test host's bake sees it and switches
 #      back to the release it served, by itself, and the report says how
-#      many requests failed and how fast; then `local --down` removes the
+#      many requests failed and how fast; then `pipeline-local --down` removes the
 #      world
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,17 +28,18 @@ cleanup() {
   # A failed run may have left the late run's load clients going.
   if [ ${#loaders[@]} -gt 0 ]; then kill "${loaders[@]}" 2>/dev/null || true; fi
   # An earlier failure may have left the kept world running.
-  "$out/pipeline" local --dir "$dir" --down >/dev/null 2>&1 || true
+  "$out/pipeline-local" --dir "$dir" --down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
 go -C ci build -o "$out/pipeline" ./cmd/pipeline
+go -C ci build -o "$out/pipeline-local" ./cmd/pipeline-local
 
 flow() { # name, expected exit code, flags...
   local name=$1 want=$2 rc=0
   shift 2
   echo "--- local flow: $name ($*)"
-  "$out/pipeline" local --dir "$dir" --report "$out/$name.json" "$@" </dev/null >"$out/$name.stdout" 2>"$out/$name.log" || rc=$?
+  "$out/pipeline-local" --dir "$dir" --report "$out/$name.json" "$@" </dev/null >"$out/$name.stdout" 2>"$out/$name.log" || rc=$?
   sed -n '/^Timeline/,$p' "$out/$name.log"
   if [ "$rc" -ne "$want" ]; then
     echo "local flow $name exited $rc, want $want; its log:"
@@ -47,15 +48,18 @@ flow() { # name, expected exit code, flags...
   fi
 }
 
-flow first 0 --approve --keep
+# Runs other than "changed" bake 5 s: their releases are sound, and the
+# bake's own checks are the late run's. "changed" bakes as users' runs do
+# (60 s in prod, 10 s in test), under load.
+flow first 0 --approve --keep --bake 5s
 flow changed 0 --approve --keep
-flow unapproved 2
+flow unapproved 2 --bake 5s
 # The run that stopped for approval kept its world with test deployed.
-"$out/pipeline" local --dir "$dir" --status >"$out/status.json" 2>"$out/status.log"
+"$out/pipeline-local" --dir "$dir" --status >"$out/status.json" 2>"$out/status.log"
 cat "$out/status.log"
-flow resumed 0 --approve --keep
+flow resumed 0 --approve --keep --bake 5s
 flow redeploy 0 --approve --keep --redeploy
-flow broken 1 --approve --break --keep
+flow broken 1 --approve --break --keep --bake 5s
 # Its defect surfaces some 5-10 s after the cutover, as the pool drains:
 # a bake of 30 s outlasts it on a loaded machine (test's default is 10 s).
 # Four clients call test's /db/status through its nginx meanwhile, and
@@ -95,7 +99,7 @@ if [ "$rc" -ne 1 ] || ! grep -q "never passed the integration gate" "$out/verify
   exit 1
 fi
 echo "--- verify-tested refuses the defective digest: $(tail -1 "$out/verify.log")"
-"$out/pipeline" local --dir "$dir" --down >/dev/null
+"$out/pipeline-local" --dir "$dir" --down >/dev/null
 
 python3 - "$out" <<'PY'
 import json, sys

@@ -63,7 +63,6 @@ func commands() []command {
 		statusCommand(),
 		logsCommand(),
 		ghaCommand(),
-		localCommand(),
 	}
 }
 

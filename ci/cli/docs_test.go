@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gangway-dev/gangway/ci/cli"
+	"github.com/gangway-dev/gangway/ci/localcli"
 )
 
 // markdownFiles lists the repository's Markdown documents.
@@ -104,6 +105,10 @@ func TestDocumentLinksResolve(t *testing.T) {
 // binary or `go -C ci run ./cmd/pipeline`.
 var pipelineRE = regexp.MustCompile(`(?:^|[\s;&|(])(?:go -C ci run \./cmd/pipeline|go run \./cmd/pipeline|"?\$[A-Za-z_{}]*"?/pipeline|\./pipeline|pipeline)\s+([a-z][a-z-]*)([^|;&>]*)`)
 
+// localRE finds a pipeline-local invocation: the built binary or
+// `go -C ci run ./cmd/pipeline-local`, and its flags.
+var localRE = regexp.MustCompile(`(?:^|[\s;&|(/])pipeline-local((?:\s+-[^|;&>]*)?)`)
+
 // TestDocumentedPipelineCommandsParse parses every pipeline command shown
 // in a fenced block of a Markdown document with the real CLI, followed by
 // -help (which stops before any side effect).
@@ -136,6 +141,15 @@ func TestDocumentedPipelineCommandsParse(t *testing.T) {
 				code := cli.Main(context.Background(), append(args, "-help"), &bytes.Buffer{}, &stderr, func(string) string { return "" })
 				if code != cli.ExitOK {
 					t.Errorf("%s:%d: pipeline %s does not parse (exit %d): %s", rel, i+1, strings.Join(args, " "), code, firstLine(stderr.String()))
+				}
+			}
+			for _, m := range localRE.FindAllStringSubmatch(line, -1) {
+				args := strings.Fields(strings.ReplaceAll(m[1], `\`, ""))
+				n++
+				var stderr bytes.Buffer
+				code := localcli.Main(context.Background(), append(args, "-help"), nil, &bytes.Buffer{}, &stderr, func(string) string { return "" })
+				if code != cli.ExitOK {
+					t.Errorf("%s:%d: pipeline-local %s does not parse (exit %d): %s", rel, i+1, strings.Join(args, " "), code, firstLine(stderr.String()))
 				}
 			}
 		}

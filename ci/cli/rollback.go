@@ -4,13 +4,15 @@ import (
 	"context"
 	"flag"
 
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 )
 
 func rollbackCommand() command {
 	return command{
 		name:    "rollback",
 		summary: "put the previous image digest (or, with --to, any earlier digest still in ECR) back on the environment's hosts over SSM, through the same health gate",
-		setup:   func(fs *flag.FlagSet) func(context.Context, IO) error { return hostCommand(fs, rollout.ModeRollback) },
+		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
+			return hostCommand(fs, hostresult.ModeRollback)
+		},
 	}
 }

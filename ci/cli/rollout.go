@@ -15,6 +15,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/fleet"
 	"github.com/gangway-dev/gangway/ci/history"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/registry"
 	"github.com/gangway-dev/gangway/ci/release"
@@ -29,7 +30,7 @@ func rolloutCommand() command {
 	return command{
 		name:    "rollout",
 		summary: "roll an image digest out to the environment's hosts over SSM, health-gated, zero downtime",
-		setup:   func(fs *flag.FlagSet) func(context.Context, IO) error { return hostCommand(fs, rollout.ModeDeploy) },
+		setup:   func(fs *flag.FlagSet) func(context.Context, IO) error { return hostCommand(fs, hostresult.ModeDeploy) },
 	}
 }
 
@@ -55,10 +56,10 @@ type hostFlags struct {
 	release                           release.Parameters
 }
 
-func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) error {
+func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, IO) error {
 	var f hostFlags
 	fs.StringVar(&f.env, "env", "", "environment: test or prod (required)")
-	if mode == rollout.ModeDeploy {
+	if mode == hostresult.ModeDeploy {
 		fs.StringVar(&f.image, "image", "", "image to deploy, REPO@sha256:<64 hex> (required)")
 	} else {
 		fs.StringVar(&f.to, "to", "", "roll back to this earlier digest, sha256:<64 hex>, still in the environment's ECR repository (pipeline history lists them); default: each host's previous image")
@@ -76,7 +77,7 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 	fs.DurationVar(&f.executionTimeout, "execution-timeout", 15*time.Minute, "how long the script may run on one host")
 	fs.DurationVar(&f.healthTimeout, "health-timeout", 90*time.Second, "how long the new version has to answer /health and /db/status")
 	fs.DurationVar(&f.drain, "drain", 5*time.Second, "how long the old version keeps running after traffic moved")
-	if mode == rollout.ModeDeploy {
+	if mode == hostresult.ModeDeploy {
 		fs.Func("bake", "how long each host watches the new version after its cutover, the old one kept running, and switches back by itself if it fails (default 60s in prod, 10s in test; 0 skips)", func(s string) error {
 			d, err := time.ParseDuration(s)
 			if err != nil {
@@ -94,7 +95,7 @@ func hostCommand(fs *flag.FlagSet, mode rollout.Mode) func(context.Context, IO) 
 }
 
 // script renders the host script of mode for image.
-func (f *hostFlags) script(mode rollout.Mode, image string) (string, error) {
+func (f *hostFlags) script(mode hostresult.Mode, image string) (string, error) {
 	params := rollout.HostDefaults(mode, image, f.region)
 	params.HealthTimeout, params.Drain = f.healthTimeout, f.drain
 	params.Bake = rollout.DefaultBake(f.env)
@@ -121,11 +122,11 @@ func (f *hostFlags) script(mode rollout.Mode, image string) (string, error) {
 // run is rollout (mode deploy) or rollback (mode rollback). A rollback
 // --to DIGEST is a deploy of that earlier image: the same script, the same
 // health gate, recorded as a rollback.
-func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
+func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error {
 	if err := envname.Validate(f.env); err != nil {
 		return &UsageError{Err: err}
 	}
-	if kind == rollout.ModeDeploy {
+	if kind == hostresult.ModeDeploy {
 		if _, err := imageref.Parse(f.image); err != nil {
 			return &UsageError{Err: fmt.Errorf("--image: %w", err)}
 		}
@@ -138,7 +139,7 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 		if f.printScript {
 			return usagef("--print-script calls no AWS, but --to must look up the environment's repository: print the same script with pipeline rollout --env %s --image REPO@%s --print-script", f.env, f.to)
 		}
-		mode = rollout.ModeDeploy
+		mode = hostresult.ModeDeploy
 	}
 	if f.asg != "" && len(f.instanceIDs) > 0 {
 		return usagef("--asg and --instance-id both choose the hosts: give one")
@@ -170,10 +171,10 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind rollout.Mode) error {
 		ssmrun.WithComment(fmt.Sprintf("gangway %s %s", kind, f.env)),
 		ssmrun.WithLogger(io.Log),
 	}
-	if kind == rollout.ModeDeploy {
+	if kind == hostresult.ModeDeploy {
 		// A failed batch rolls back the hosts this rollout moved. Not for a
 		// rollback --to: the hosts' previous release is the one it leaves.
-		back, err := f.script(rollout.ModeRollback, "")
+		back, err := f.script(hostresult.ModeRollback, "")
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
 
@@ -90,7 +90,7 @@ func TestRolloutPrintScript(t *testing.T) {
 func TestOverall(t *testing.T) {
 	t.Parallel()
 	host := func(status string) ssmrun.HostResult {
-		return ssmrun.HostResult{InstanceID: "i-1", Result: &rollout.Result{Status: status}}
+		return ssmrun.HostResult{InstanceID: "i-1", Result: &hostresult.Result{Status: status}}
 	}
 	cases := []struct {
 		name  string

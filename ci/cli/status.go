@@ -12,6 +12,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/gangway-dev/gangway/ci/history"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 	"github.com/gangway-dev/gangway/ci/tf"
@@ -133,7 +134,7 @@ func askStates(ctx context.Context, io IO, runner *ssmrun.Runner, hosts []hostSt
 			h.Error = "not asked: the SSM agent is " + h.PingStatus
 		}
 	}
-	script := rollout.StateScript(rollout.HostDefaults(rollout.ModeDeploy, "", "").StateDir)
+	script := rollout.StateScript(rollout.HostDefaults(hostresult.ModeDeploy, "", "").StateDir)
 	for ids := range slices.Chunk(online, ssmrun.MaxInstanceIDsPerCall) {
 		_, invs, err := runner.Invoke(ctx, ids, script)
 		for _, inv := range invs {

@@ -3,7 +3,7 @@
 // promote (prod), roll out, run the integration gate, and write the reports.
 //
 // Both ways of running the pipeline drive it: the Dagger module (ci/*.go),
-// whose Steps run each step in a container, and `pipeline local`, whose
+// whose Steps run each step in a container, and `pipeline-local`, whose
 // Steps run them in-process and as local processes. What differs between
 // the two is only how a step reaches its tools; the order, the checks
 // between steps and the reports are this package's.

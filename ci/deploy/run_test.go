@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/gangway-dev/gangway/ci/dotenv"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/imageref"
-	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
@@ -97,11 +97,11 @@ func (f *fakeSteps) Promote(_ context.Context, image imageref.Ref, repository st
 
 func (f *fakeSteps) Rollout(_ context.Context, env string, image imageref.Ref, _ tf.Outputs) (ssmrun.Report, error) {
 	if err := f.call(StepRollout); err != nil {
-		host := ssmrun.HostResult{InstanceID: "i-1", Status: "Failed", Result: &rollout.Result{Status: rollout.StatusRolledBack, Message: "never healthy"}}
-		return ssmrun.NewReport(env, rollout.ModeDeploy, image.String(), []ssmrun.HostResult{host}, err), err
+		host := ssmrun.HostResult{InstanceID: "i-1", Status: "Failed", Result: &hostresult.Result{Status: hostresult.StatusRolledBack, Message: "never healthy"}}
+		return ssmrun.NewReport(env, hostresult.ModeDeploy, image.String(), []ssmrun.HostResult{host}, err), err
 	}
-	host := ssmrun.HostResult{InstanceID: "i-1", Status: "Success", Result: &rollout.Result{Status: rollout.StatusDeployed}}
-	return ssmrun.NewReport(env, rollout.ModeDeploy, image.String(), []ssmrun.HostResult{host}, nil), nil
+	host := ssmrun.HostResult{InstanceID: "i-1", Status: "Success", Result: &hostresult.Result{Status: hostresult.StatusDeployed}}
+	return ssmrun.NewReport(env, hostresult.ModeDeploy, image.String(), []ssmrun.HostResult{host}, nil), nil
 }
 
 func (f *fakeSteps) IntegrationTest(_ context.Context, appURL string) ([]byte, error) {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
 
@@ -101,9 +101,9 @@ func TestPublishRollout(t *testing.T) {
 	t.Parallel()
 	image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-prod@" + digest
 	// The input is what pipeline rollout prints, made from the same type.
-	in, err := json.Marshal(ssmrun.NewReport("prod", rollout.ModeDeploy, image, []ssmrun.HostResult{
-		{InstanceID: "i-0aaa", CommandID: "c-1", Status: "Success", Result: &rollout.Result{Status: rollout.StatusDeployed, Version: "v2", Message: "serving"}},
-		{InstanceID: "i-0bbb", CommandID: "c-1", Status: "Failed", Result: &rollout.Result{Status: rollout.StatusRolledBack, Version: "v1"}, Error: "health check: 503 | db down\nafter 30s"},
+	in, err := json.Marshal(ssmrun.NewReport("prod", hostresult.ModeDeploy, image, []ssmrun.HostResult{
+		{InstanceID: "i-0aaa", CommandID: "c-1", Status: "Success", Result: &hostresult.Result{Status: hostresult.StatusDeployed, Version: "v2", Message: "serving"}},
+		{InstanceID: "i-0bbb", CommandID: "c-1", Status: "Failed", Result: &hostresult.Result{Status: hostresult.StatusRolledBack, Version: "v1"}, Error: "health check: 503 | db down\nafter 30s"},
 		{InstanceID: "i-0ccc", Outcome: ssmrun.OutcomeNotAttempted},
 	}, errors.New("1 of 2 hosts failed")))
 	if err != nil {
@@ -130,7 +130,7 @@ func TestPublishRollout(t *testing.T) {
 
 func TestPublishRolloutFailedWithoutHosts(t *testing.T) {
 	t.Parallel()
-	in, _ := json.Marshal(ssmrun.NewReport("test", rollout.ModeRollback, "", nil, errors.New("instance i-1 is not online in SSM")))
+	in, _ := json.Marshal(ssmrun.NewReport("test", hostresult.ModeRollback, "", nil, errors.New("instance i-1 is not online in SSM")))
 	r, err := RolloutReport(in)
 	if err != nil {
 		t.Fatal(err)
@@ -142,8 +142,8 @@ func TestPublishRolloutFailedWithoutHosts(t *testing.T) {
 
 func TestPublishRolloutUnchangedIsSuccess(t *testing.T) {
 	t.Parallel()
-	in, _ := json.Marshal(ssmrun.NewReport("test", rollout.ModeDeploy, "r.example/gangway-test@"+digest, []ssmrun.HostResult{
-		{InstanceID: "i-1", Status: "Success", Result: &rollout.Result{Status: rollout.StatusUnchanged}},
+	in, _ := json.Marshal(ssmrun.NewReport("test", hostresult.ModeDeploy, "r.example/gangway-test@"+digest, []ssmrun.HostResult{
+		{InstanceID: "i-1", Status: "Success", Result: &hostresult.Result{Status: hostresult.StatusUnchanged}},
 	}, nil))
 	r, err := RolloutReport(in)
 	if err != nil {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/imageref"
-	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
 
@@ -29,7 +29,7 @@ func RolloutReport(data []byte) (Report, error) {
 // before sending).
 func ForRollout(in ssmrun.Report) Report {
 	what := "Rollout"
-	if in.Mode == string(rollout.ModeRollback) {
+	if in.Mode == string(hostresult.ModeRollback) {
 		what = "Rollback"
 	}
 	var b strings.Builder

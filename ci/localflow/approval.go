@@ -13,7 +13,7 @@ import (
 
 // ErrApprovalRequired is returned when production needs an approval that
 // was not given: not --approve, and no terminal to ask on.
-var ErrApprovalRequired = errors.New("production deploy needs an approval: `pipeline local --approve` continues from here (or run it on a terminal to be asked)")
+var ErrApprovalRequired = errors.New("production deploy needs an approval: `pipeline-local --approve` continues from here (or run it on a terminal to be asked)")
 
 // ErrRejected is returned when the person at the terminal declined.
 var ErrRejected = errors.New("production deploy rejected at the approval prompt")

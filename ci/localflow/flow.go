@@ -15,8 +15,8 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/progress"
-	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/testjson"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
@@ -77,7 +77,7 @@ type flow struct {
 	report *Report
 	world  *world
 	env    map[string]string // what every pipeline step sees
-	hosts  map[string]*rollout.LocalHost
+	hosts  map[string]*simhost.Host
 	images []string // local image references to remove at cleanup
 	// commit is the checkout's revision, recorded in the reviewed plan.
 	commit string
@@ -107,7 +107,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	f := &flow{
 		opts:    opts,
 		report:  &Report{Started: time.Now(), Seams: Seams},
-		hosts:   map[string]*rollout.LocalHost{},
+		hosts:   map[string]*simhost.Host{},
 		console: progress.New(opts.Console, opts.Terminal && !opts.Verbose),
 		logDir:  filepath.Join(opts.Dir, "logs", time.Now().Format("20060102-150405")),
 	}

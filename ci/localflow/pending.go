@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 )
 
 // pendingFile records a run that stopped for the approval, beside the kept
@@ -57,7 +57,7 @@ func removePending(dir string) error {
 	return err
 }
 
-// WorldStatus is what a kept world runs (pipeline local --status).
+// WorldStatus is what a kept world runs (pipeline-local --status).
 type WorldStatus struct {
 	Dir string `json:"dir"`
 	// Kept is false when no world is recorded in Dir.
@@ -101,7 +101,7 @@ func Status(root, dir string) (WorldStatus, error) {
 	}
 	st.Kept, st.Runs, st.Hosts = s.Kept, s.Runs, map[string]HostStatus{}
 	for env, hs := range s.Hosts {
-		h := rollout.AttachLocalHost(hs)
+		h := simhost.Attach(hs)
 		st.Hosts[env] = HostStatus{URL: h.URL, Image: servingImage(h)}
 	}
 	p, err := readPending(dir)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
 
@@ -21,13 +21,13 @@ func TestStatusOfAWaitingWorld(t *testing.T) {
 		t.Fatalf("Status of an empty directory = %+v, %v", st, err)
 	}
 	hostDir := filepath.Join(dir, "world", "host-test")
-	w := &world{dir: dir, state: worldState{Kept: true, Runs: 3, Hosts: map[string]rollout.LocalHostState{
+	w := &world{dir: dir, state: worldState{Kept: true, Runs: 3, Hosts: map[string]simhost.State{
 		"test": {Dir: hostDir, Name: "gangway-local-x-test", Ports: [3]int{1, 2, 8080}},
 	}}}
 	if err := w.save(); err != nil {
 		t.Fatal(err)
 	}
-	stateDir := rollout.AttachLocalHost(w.state.Hosts["test"]).Params().StateDir
+	stateDir := simhost.Attach(w.state.Hosts["test"]).Params().StateDir
 	if err := os.MkdirAll(stateDir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ type Report struct {
 	Finished time.Time `json:"finished"`
 	Seconds  float64   `json:"seconds"`
 	// Resumed holds when the run was continued after stopping for the
-	// approval (pipeline local --approve on the kept world).
+	// approval (pipeline-local --approve on the kept world).
 	Resumed []time.Time `json:"resumed,omitempty"`
 	// Redeploy holds when the run deployed again what test served, with
 	// no build (--redeploy).

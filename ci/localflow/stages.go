@@ -23,8 +23,9 @@ import (
 	"github.com/gangway-dev/gangway/ci/attest"
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/envname"
+	"github.com/gangway-dev/gangway/ci/hostresult"
+	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/planstore"
-	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/tfmirror"
 )
 
@@ -106,7 +107,7 @@ func (f *flow) openWorld(ctx context.Context) error {
 		return err
 	}
 	for env, hs := range w.state.Hosts {
-		f.hosts[env] = rollout.AttachLocalHost(hs)
+		f.hosts[env] = simhost.Attach(hs)
 	}
 	f.env = map[string]string{
 		"AWS_ACCESS_KEY_ID":     "testing",
@@ -302,7 +303,7 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 // The host's state file holds "IMAGE SLOT".
 func (f *flow) servingImage(env string) string { return servingImage(f.hosts[env]) }
 
-func servingImage(h *rollout.LocalHost) string {
+func servingImage(h *simhost.Host) string {
 	data, err := os.ReadFile(filepath.Join(h.Params().StateDir, "current"))
 	if err != nil {
 		return ""
@@ -322,14 +323,14 @@ func (f *flow) finish() {
 			f.console.Printf("world: could not record the kept world: %v", err)
 		}
 		if f.waiting {
-			f.console.Printf("world kept in %s with test deployed, waiting for the approval: `pipeline local --approve` continues from there; `pipeline local --down` removes it", f.opts.Dir)
+			f.console.Printf("world kept in %s with test deployed, waiting for the approval: `pipeline-local --approve` continues from there; `pipeline-local --down` removes it", f.opts.Dir)
 			return
 		}
 		f.console.Printf("world kept in %s (test %s, prod %s); run again to reuse it, or without --keep to stop it", f.opts.Dir, f.hosts["test"].URL, f.hosts["prod"].URL)
 		return
 	}
 	if err := f.world.stop(); err != nil {
-		f.console.Printf("world: %v (remove them with: pipeline local --down)", err)
+		f.console.Printf("world: %v (remove them with: pipeline-local --down)", err)
 	}
 	for _, image := range f.images {
 		_ = exec.Command("podman", "rmi", "--force", "--ignore", image).Run()
@@ -348,7 +349,7 @@ func (f *flow) command(ctx context.Context, dir string, args ...string) error {
 	cmd.Stdout = io.MultiWriter(&out, f.log)
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, rollout.Tail(out.String(), 4000))
+		return fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, hostresult.Tail(out.String(), 4000))
 	}
 	return nil
 }

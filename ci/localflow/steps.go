@@ -19,7 +19,9 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/history"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/release"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
@@ -174,7 +176,7 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	defer logFile.Close()
 	f.logf("rolling out %s to the %s host (script output: %s)", image, env, logPath)
 	started := time.Now()
-	res, runErr := rollout.RunLocal(ctx, p, logFile)
+	res, runErr := simhost.Run(ctx, p, logFile)
 	f.images = append(f.images, image.String())
 	// The simulated host stands for one member of the group: named for itself.
 	host := ssmrun.HostResult{InstanceID: p.NamePrefix, Status: "Success"}
@@ -184,9 +186,9 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	if runErr != nil {
 		host.Status, host.Error = "Failed", runErr.Error()
 	}
-	rep := ssmrun.NewReport(env, rollout.ModeDeploy, image.String(), []ssmrun.HostResult{host}, runErr)
+	rep := ssmrun.NewReport(env, hostresult.ModeDeploy, image.String(), []ssmrun.HostResult{host}, runErr)
 	// The same record pipeline rollout writes, in env's state bucket.
-	rec := rep.Record(rollout.ModeDeploy, history.OriginFrom(os.Getenv, "", f.commit), started)
+	rec := rep.Record(hostresult.ModeDeploy, history.OriginFrom(os.Getenv, "", f.commit), started)
 	recErr := writeDeployRecord(ctx, f.world.state.Motos[env].Endpoint, rec)
 	if recErr != nil {
 		recErr = fmt.Errorf("the rollout ended %q, but its deploy record was not written: %w", rep.Status, recErr)
@@ -195,7 +197,7 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 }
 
 // appCredentialsDir is the host's /run/gangway.
-func appCredentialsDir(h *rollout.LocalHost) string { return filepath.Join(h.Dir, "run-gangway") }
+func appCredentialsDir(h *simhost.Host) string { return filepath.Join(h.Dir, "run-gangway") }
 
 // recordRelease writes image and its script to the release parameters
 // the outputs name, in the emulated account at endpoint.

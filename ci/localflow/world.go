@@ -15,7 +15,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/localworld"
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 )
 
 // worldFile records what a run started, so that a later run can reuse a
@@ -35,7 +35,7 @@ type worldState struct {
 	// stand-in): one cluster per environment, as RDS has one instance each.
 	Databases map[string]dbState `json:"databases"`
 	// Hosts maps an environment to its simulated EC2 host.
-	Hosts map[string]rollout.LocalHostState `json:"hosts"`
+	Hosts map[string]simhost.State `json:"hosts"`
 	// Runs counts the flows run in this world; it versions local builds.
 	Runs int `json:"runs"`
 	// Kept is true when the last run ended normally with --keep; only such a
@@ -143,7 +143,7 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 	w = &world{dir: dir, dbs: map[string]*localworld.Postgres{}, state: worldState{
 		Motos:     map[string]motoState{},
 		Databases: map[string]dbState{},
-		Hosts:     map[string]rollout.LocalHostState{},
+		Hosts:     map[string]simhost.State{},
 	}}
 	defer func() {
 		if err != nil {
@@ -167,7 +167,7 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 		}
 		w.dbs[env] = p
 		w.state.Databases[env] = dbState{Port: p.Port, DataDir: p.DataDir()}
-		h, err := rollout.StartLocalHost(ctx, filepath.Join(base, "host-"+env), hostName(dir, env))
+		h, err := simhost.Start(ctx, filepath.Join(base, "host-"+env), hostName(dir, env))
 		if err != nil {
 			return w, fmt.Errorf("starting the %s host: %w", env, err)
 		}
@@ -187,7 +187,7 @@ func (w *world) stop() error {
 func stopRecorded(dir string, s worldState) error {
 	var errs []error
 	for _, h := range s.Hosts {
-		errs = append(errs, rollout.AttachLocalHost(h).Stop(context.Background()))
+		errs = append(errs, simhost.Attach(h).Stop(context.Background()))
 	}
 	for _, m := range s.Motos {
 		localworld.KillGroup(m.PID)
@@ -199,7 +199,7 @@ func stopRecorded(dir string, s worldState) error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		// Keep the record, so that `pipeline local --down` can try again.
+		// Keep the record, so that `pipeline-local --down` can try again.
 		return err
 	}
 	_ = os.Remove(filepath.Join(dir, worldFile))

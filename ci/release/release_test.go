@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/rollout"
 )
@@ -22,7 +23,7 @@ var params = Parameters{Image: "/gangway/test/image", Script: "/gangway/test/rol
 // hostScript is the script pipeline rollout renders for image on EC2.
 func hostScript(t *testing.T) string {
 	t.Helper()
-	script, err := rollout.Render(rollout.HostDefaults(rollout.ModeDeploy, image, "eu-west-1"))
+	script, err := rollout.Render(rollout.HostDefaults(hostresult.ModeDeploy, image, "eu-west-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +180,9 @@ func TestTheHostScriptFits(t *testing.T) {
 	t.Parallel()
 	const headroom = 1024
 	image := "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/gangway-prod@sha256:" + strings.Repeat("f", 64)
-	for _, mode := range []rollout.Mode{rollout.ModeDeploy, rollout.ModeRollback} {
+	for _, mode := range []hostresult.Mode{hostresult.ModeDeploy, hostresult.ModeRollback} {
 		p := rollout.HostDefaults(mode, image, "ap-southeast-2")
-		if mode == rollout.ModeRollback {
+		if mode == hostresult.ModeRollback {
 			p.Image = ""
 		}
 		script, err := rollout.Render(p)

@@ -1,4 +1,4 @@
-package rollout
+package rollout_test
 
 import (
 	"fmt"
@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gangway-dev/gangway/ci/hostresult"
+	"github.com/gangway-dev/gangway/ci/rollout"
 )
 
 // BenchmarkCutover measures, on one simulated host under a steady request
@@ -27,7 +30,7 @@ func BenchmarkCutover(b *testing.B) {
 	if _, err := h.deploy(b, w.v1); err != nil {
 		b.Fatal(err)
 	}
-	var toServe, rollout, failed, rate, rollback, reject []float64
+	var toServe, rollouts, failed, rate, rollback, reject []float64
 	current, next := w.v1, w.v2
 	versions := map[string]string{w.v1: "v1", w.v2: "v2"}
 	b.ResetTimer()
@@ -38,7 +41,7 @@ func BenchmarkCutover(b *testing.B) {
 		if _, err := h.deploy(b, next); err != nil {
 			b.Fatal(err)
 		}
-		rollout = append(rollout, time.Since(start).Seconds())
+		rollouts = append(rollouts, time.Since(start).Seconds())
 		total, fails := l.Stop()
 		if fails > 0 {
 			b.Errorf("%d failed requests: %q", fails, l.failures[:min(5, len(l.failures))])
@@ -56,7 +59,7 @@ func BenchmarkCutover(b *testing.B) {
 		rollback = append(rollback, l.first[versions[current]].Sub(start).Seconds())
 
 		start = time.Now()
-		if res, err := h.deploy(b, w.bad, func(p *Params) { p.HealthTimeout = 10 * time.Second }); err == nil || res.Status != StatusRolledBack {
+		if res, err := h.deploy(b, w.bad, func(p *rollout.Params) { p.HealthTimeout = 10 * time.Second }); err == nil || res.Status != hostresult.StatusRolledBack {
 			b.Fatalf("bad version: %+v, %v", res, err)
 		}
 		reject = append(reject, time.Since(start).Seconds())
@@ -67,12 +70,12 @@ func BenchmarkCutover(b *testing.B) {
 	for _, m := range []struct {
 		unit string
 		v    []float64
-	}{{"s-to-serve", toServe}, {"s-rollout", rollout}, {"failed-req", failed}, {"req/s", rate}, {"s-rollback", rollback}, {"s-reject", reject}} {
+	}{{"s-to-serve", toServe}, {"s-rollout", rollouts}, {"failed-req", failed}, {"req/s", rate}, {"s-rollback", rollback}, {"s-reject", reject}} {
 		b.ReportMetric(median(m.v), m.unit)
 	}
 	b.ReportMetric(0, "ns/op")
 	fmt.Printf("cutover figures over %d rounds: to-serve %v s, rollout %v s, failed %v, rate %v req/s, rollback %v s, reject %v s\n",
-		b.N, round(toServe), round(rollout), failed, round(rate), round(rollback), round(reject))
+		b.N, round(toServe), round(rollouts), failed, round(rate), round(rollback), round(reject))
 }
 
 // wrkOnce runs wrk (keep-alive connections, no retries) through one more

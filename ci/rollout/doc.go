@@ -17,7 +17,7 @@
 //
 // The script is built from Params by Render (pure: tests assert its
 // variables and run shellcheck on it) and run either through SSM Run Command
-// (package ssmrun) or locally by RunLocal, which is what tests and the local
+// (package ssmrun) or locally by simhost.Run, which is what tests and the local
 // flow use with podman playing the host's Docker. Its last output line is
-// "GANGWAY_RESULT {json}", read by ParseResult.
+// "GANGWAY_RESULT {json}", read by hostresult.Parse.
 package rollout

@@ -1,4 +1,4 @@
-package rollout
+package rollout_test
 
 // The test world for running the script for real: a docker-registry on a
 // loopback port playing ECR, podman playing the host's Docker, and one nginx
@@ -21,6 +21,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gangway-dev/gangway/ci/hostresult"
+	"github.com/gangway-dev/gangway/ci/localworld/simhost"
+	"github.com/gangway-dev/gangway/ci/rollout"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
 )
@@ -148,15 +152,15 @@ func startWorld() (*world, error) {
 	return w, nil
 }
 
-// host is one simulated EC2 host (see LocalHost) with its deploy
+// host is one simulated EC2 host (see simhost.Host) with its deploy
 // parameters, which a test may change.
 type host struct {
-	params Params
+	params rollout.Params
 	public string // http://127.0.0.1:PORT
 	dir    string
 }
 
-// newHost starts a fresh LocalHost for the test with short deadlines.
+// newHost starts a fresh simhost.Host for the test with short deadlines.
 // Cleanup removes its containers and stops its nginx.
 func newHost(t testing.TB) *host {
 	t.Helper()
@@ -164,7 +168,7 @@ func newHost(t testing.TB) *host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lh, err := StartLocalHost(context.Background(), dir, "rollout-"+randomSuffix())
+	lh, err := simhost.Start(context.Background(), dir, "rollout-"+randomSuffix())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +199,7 @@ func newHost(t testing.TB) *host {
 	return &host{params: p, public: lh.URL, dir: dir}
 }
 
-func (h *host) deploy(t testing.TB, image string, change ...func(*Params)) (Result, error) {
+func (h *host) deploy(t testing.TB, image string, change ...func(*rollout.Params)) (hostresult.Result, error) {
 	t.Helper()
 	res, _, err := h.deployEnv(t, image, nil, change...)
 	return res, err
@@ -203,12 +207,12 @@ func (h *host) deploy(t testing.TB, image string, change ...func(*Params)) (Resu
 
 // deployEnv is deploy with extra environment variables; it also returns
 // the script's whole output.
-func (h *host) deployEnv(t testing.TB, image string, env []string, change ...func(*Params)) (Result, string, error) {
+func (h *host) deployEnv(t testing.TB, image string, env []string, change ...func(*rollout.Params)) (hostresult.Result, string, error) {
 	t.Helper()
 	p := h.params
 	p.Image = image
 	if image == "" {
-		p.Mode = ModeRollback
+		p.Mode = hostresult.ModeRollback
 	}
 	for _, c := range change {
 		c(&p)
@@ -216,8 +220,8 @@ func (h *host) deployEnv(t testing.TB, image string, env []string, change ...fun
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res, err := runLocal(ctx, p, &out, env)
-	t.Logf("script output (%s):\n%s", p.Mode, Tail(out.String(), 3000))
+	res, err := simhost.Run(ctx, p, &out, env...)
+	t.Logf("script output (%s):\n%s", p.Mode, hostresult.Tail(out.String(), 3000))
 	return res, out.String(), err
 }
 

@@ -1,4 +1,4 @@
-package rollout
+package rollout_test
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gangway-dev/gangway/ci/hostresult"
+	"github.com/gangway-dev/gangway/ci/rollout"
 )
 
 // TestHostLifecycle runs the generated script for real on one simulated
@@ -26,7 +29,7 @@ func TestHostLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("first deploy: %v", err)
 	}
-	if res.Status != StatusDeployed || res.Slot != "blue" || res.Version != "v1" || res.Previous != "" {
+	if res.Status != hostresult.StatusDeployed || res.Slot != "blue" || res.Version != "v1" || res.Previous != "" {
 		t.Errorf("first deploy result = %+v, want deployed to blue, version v1, no previous", res)
 	}
 	if got := h.serving(t); got != "v1" {
@@ -39,7 +42,7 @@ func TestHostLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Status != StatusUnchanged || res.Slot != "blue" {
+		if res.Status != hostresult.StatusUnchanged || res.Slot != "blue" {
 			t.Errorf("result = %+v, want unchanged in blue", res)
 		}
 		if after := h.containers(t); !equalMaps(before, after) {
@@ -55,7 +58,7 @@ func TestHostLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Status != StatusDeployed || res.Slot != "green" || res.Version != "v2" || res.Previous != w.v1 {
+		if res.Status != hostresult.StatusDeployed || res.Slot != "green" || res.Version != "v2" || res.Previous != w.v1 {
 			t.Errorf("result = %+v, want deployed to green, version v2, previous v1", res)
 		}
 		if got := h.serving(t); got != "v2" {
@@ -70,9 +73,9 @@ func TestHostLifecycle(t *testing.T) {
 	t.Run("a version that never becomes healthy never takes traffic", func(t *testing.T) {
 		before := h.containers(t)
 		l := startLoad(h.public+"/health", 2, 2*time.Minute)
-		res, err := h.deploy(t, w.bad, func(p *Params) { p.HealthTimeout = 5 * time.Second })
+		res, err := h.deploy(t, w.bad, func(p *rollout.Params) { p.HealthTimeout = 5 * time.Second })
 		l.check(t, "v2")
-		if err == nil || res.Status != StatusRolledBack {
+		if err == nil || res.Status != hostresult.StatusRolledBack {
 			t.Fatalf("result = %+v, err %v; want rolled_back and an error", res, err)
 		}
 		if !strings.Contains(res.Message, "/db/status") {
@@ -90,7 +93,7 @@ func TestHostLifecycle(t *testing.T) {
 		before := h.containers(t)
 		site, _ := os.ReadFile(h.params.NginxSite)
 		res, err := h.deploy(t, w.missing)
-		if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "pulling") {
+		if err == nil || res.Status != hostresult.StatusFailed || !strings.Contains(res.Message, "pulling") {
 			t.Fatalf("result = %+v, err %v; want failed at pull", res, err)
 		}
 		if after := h.containers(t); !equalMaps(before, after) {
@@ -112,7 +115,7 @@ func TestHostLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Status != StatusDeployed || res.Mode != "rollback" || res.Image != w.v1 || res.Previous != w.v2 {
+		if res.Status != hostresult.StatusDeployed || res.Mode != "rollback" || res.Image != w.v1 || res.Previous != w.v2 {
 			t.Errorf("result = %+v, want deployed by rollback to v1 from v2", res)
 		}
 		if got := h.serving(t); got != "v1" {
@@ -131,7 +134,7 @@ func TestRollbackWithoutPrevious(t *testing.T) {
 	getWorld(t)
 	h := newHost(t)
 	res, err := h.deploy(t, "")
-	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "no previous version") {
+	if err == nil || res.Status != hostresult.StatusFailed || !strings.Contains(res.Message, "no previous version") {
 		t.Errorf("result = %+v, err %v; want failed: no previous version", res, err)
 	}
 }
@@ -147,12 +150,12 @@ func TestConcurrentRollouts(t *testing.T) {
 		t.Fatalf("first deploy: %v", err)
 	}
 	type outcome struct {
-		res Result
+		res hostresult.Result
 		err error
 	}
 	slow := make(chan outcome, 1)
 	go func() {
-		res, err := h.deploy(t, w.v2, func(p *Params) { p.Drain = 4 * time.Second })
+		res, err := h.deploy(t, w.v2, func(p *rollout.Params) { p.Drain = 4 * time.Second })
 		slow <- outcome{res, err}
 	}()
 	deadline := time.Now().Add(30 * time.Second)
@@ -163,16 +166,16 @@ func TestConcurrentRollouts(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	res, err := h.deploy(t, w.v2, func(p *Params) { p.LockTimeout = time.Second })
-	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "another rollout") {
+	res, err := h.deploy(t, w.v2, func(p *rollout.Params) { p.LockTimeout = time.Second })
+	if err == nil || res.Status != hostresult.StatusFailed || !strings.Contains(res.Message, "another rollout") {
 		t.Errorf("impatient rollout: result = %+v, err %v; want failed because another rollout runs", res, err)
 	}
-	waiting, err := h.deploy(t, w.v2, func(p *Params) { p.LockTimeout = 2 * time.Minute })
+	waiting, err := h.deploy(t, w.v2, func(p *rollout.Params) { p.LockTimeout = 2 * time.Minute })
 	first := <-slow
-	if first.err != nil || first.res.Status != StatusDeployed {
+	if first.err != nil || first.res.Status != hostresult.StatusDeployed {
 		t.Fatalf("first rollout: %+v, %v", first.res, first.err)
 	}
-	if err != nil || waiting.Status != StatusUnchanged {
+	if err != nil || waiting.Status != hostresult.StatusUnchanged {
 		t.Errorf("waiting rollout: result = %+v, err %v; want unchanged after the first one finished", waiting, err)
 	}
 	if got := h.serving(t); got != "v2" {
@@ -209,10 +212,10 @@ func TestECRLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _, _ = run(context.Background(), "podman", "logout", w.registry) })
-	res, out, err := h.deployEnv(t, w.v1, []string{"PATH=" + bin + ":" + os.Getenv("PATH")}, func(p *Params) {
-		p.Login, p.Region = LoginECR, "eu-west-1"
+	res, out, err := h.deployEnv(t, w.v1, []string{"PATH=" + bin + ":" + os.Getenv("PATH")}, func(p *rollout.Params) {
+		p.Login, p.Region = rollout.LoginECR, "eu-west-1"
 	})
-	if err != nil || res.Status != StatusDeployed {
+	if err != nil || res.Status != hostresult.StatusDeployed {
 		t.Fatalf("result = %+v, err %v", res, err)
 	}
 	calls, _ := os.ReadFile(filepath.Join(h.dir, "aws.calls"))
@@ -250,7 +253,7 @@ func TestSlotPortTaken(t *testing.T) {
 	t.Cleanup(func() { _ = stranger.Close() })
 
 	res, err := h.deploy(t, w.v2)
-	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "already in use") {
+	if err == nil || res.Status != hostresult.StatusFailed || !strings.Contains(res.Message, "already in use") {
 		t.Errorf("result = %+v, err %v; want failed because the slot port is taken", res, err)
 	}
 	if got := h.serving(t); got != "v1" {
@@ -321,8 +324,8 @@ func TestMissingCredentialsChangeNothing(t *testing.T) {
 		t.Fatalf("first deploy: %v", err)
 	}
 	before := h.containers(t)
-	res, err := h.deploy(t, w.v2, func(p *Params) { p.CredentialsDir = t.TempDir() })
-	if err == nil || res.Status != StatusFailed || !strings.Contains(res.Message, "app-credentials.json are missing") {
+	res, err := h.deploy(t, w.v2, func(p *rollout.Params) { p.CredentialsDir = t.TempDir() })
+	if err == nil || res.Status != hostresult.StatusFailed || !strings.Contains(res.Message, "app-credentials.json are missing") {
 		t.Errorf("result = %+v, err %v; want failed on the missing credentials", res, err)
 	}
 	if after := h.containers(t); !equalMaps(before, after) {
@@ -345,10 +348,10 @@ func TestLateFailureSwitchesBack(t *testing.T) {
 		t.Fatalf("first deploy: %v", err)
 	}
 	l := startLoad(h.public+"/health", 2, 2*time.Minute)
-	res, err := h.deploy(t, w.late, func(p *Params) { p.Bake = 30 * time.Second })
+	res, err := h.deploy(t, w.late, func(p *rollout.Params) { p.Bake = 30 * time.Second })
 	time.Sleep(300 * time.Millisecond)
 	total, failures := l.Stop()
-	if err == nil || res.Status != StatusRolledBack || !strings.Contains(res.Message, "after the cutover") || !strings.Contains(res.Message, "Switched back to "+w.v1) {
+	if err == nil || res.Status != hostresult.StatusRolledBack || !strings.Contains(res.Message, "after the cutover") || !strings.Contains(res.Message, "Switched back to "+w.v1) {
 		t.Fatalf("result = %+v, err %v; want rolled_back during the bake, back on v1", res, err)
 	}
 	if res.Slot != "blue" || res.FailedRequests < 1 || res.SwitchBackMillis <= 0 {
@@ -375,7 +378,7 @@ func TestLateFailureSwitchesBack(t *testing.T) {
 
 	// The next good release deploys as if the late one never happened.
 	res, err = h.deploy(t, w.v2)
-	if err != nil || res.Status != StatusDeployed || res.Previous != w.v1 {
+	if err != nil || res.Status != hostresult.StatusDeployed || res.Previous != w.v1 {
 		t.Errorf("deploy after the switch back = %+v, %v; want deployed with previous v1", res, err)
 	}
 }

@@ -7,17 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gangway-dev/gangway/ci/hostresult"
+
 	"github.com/gangway-dev/gangway/ci/imageref"
-)
-
-// Mode says what a run of the script does.
-type Mode string
-
-const (
-	// ModeDeploy rolls Params.Image out.
-	ModeDeploy Mode = "deploy"
-	// ModeRollback re-deploys the previous image recorded on the host.
-	ModeRollback Mode = "rollback"
 )
 
 // Login is how the host logs in to the registry before pulling.
@@ -33,9 +25,9 @@ const (
 // Params are the inputs of one run of the script. Start from HostDefaults
 // (the EC2 host contract) and change what differs.
 type Params struct {
-	Mode Mode
-	// Image is REPO@sha256:<64 hex>; required for ModeDeploy, empty for
-	// ModeRollback (the host knows its previous image).
+	Mode hostresult.Mode
+	// Image is REPO@sha256:<64 hex>; required for hostresult.ModeDeploy, empty for
+	// hostresult.ModeRollback (the host knows its previous image).
 	Image string
 	// Docker is the container CLI: "docker" on EC2, "podman" in tests.
 	Docker string
@@ -100,7 +92,7 @@ type Params struct {
 // HostDefaults returns the parameters for an EC2 host as Terraform's user
 // data prepares it: docker, ECR login with the instance role, the env file
 // /etc/gangway/app.env, slots 8081/8082, nginx on port 80 managed by systemd.
-func HostDefaults(mode Mode, image, region string) Params {
+func HostDefaults(mode hostresult.Mode, image, region string) Params {
 	return Params{
 		Mode:           mode,
 		Image:          image,
@@ -174,16 +166,16 @@ func (p Params) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch p.Mode {
-	case ModeDeploy:
+	case hostresult.ModeDeploy:
 		if !ValidImageRef(p.Image) {
 			bad("image %q must be REPO@sha256:<64 hex digits> (pull by digest, never by tag)", p.Image)
 		}
-	case ModeRollback:
+	case hostresult.ModeRollback:
 		if p.Image != "" {
 			bad("rollback takes no image: the host rolls back to its recorded previous image")
 		}
 	default:
-		bad("mode %q must be %q or %q", p.Mode, ModeDeploy, ModeRollback)
+		bad("mode %q must be %q or %q", p.Mode, hostresult.ModeDeploy, hostresult.ModeRollback)
 	}
 	if p.Docker == "" || strings.ContainsAny(p.Docker, " \t\n'\"") {
 		bad("container CLI %q must be a command name such as docker or podman", p.Docker)

@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gangway-dev/gangway/ci/hostresult"
+
 	"github.com/gangway-dev/gangway/ci/localworld"
 )
 
 const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func localParams() Params {
-	p := HostDefaults(ModeDeploy, "127.0.0.1:5000/gangway-test@"+digest, "")
+	p := HostDefaults(hostresult.ModeDeploy, "127.0.0.1:5000/gangway-test@"+digest, "")
 	p.Docker = "podman"
 	p.InsecureRegistry = true
 	p.Login = LoginNone
@@ -31,7 +33,7 @@ func localParams() Params {
 
 func TestVarsHost(t *testing.T) {
 	t.Parallel()
-	p := HostDefaults(ModeDeploy, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod@"+digest, "eu-west-1")
+	p := HostDefaults(hostresult.ModeDeploy, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod@"+digest, "eu-west-1")
 	got, err := Vars(p)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +80,7 @@ func TestVarsHost(t *testing.T) {
 func TestVarsLocal(t *testing.T) {
 	t.Parallel()
 	p := localParams()
-	p.Mode, p.Image = ModeRollback, ""
+	p.Mode, p.Image = hostresult.ModeRollback, ""
 	p.StateDir = "/tmp/x/state/"
 	got, err := Vars(p)
 	if err != nil {
@@ -137,7 +139,7 @@ func TestValidateRejects(t *testing.T) {
 		{"tag instead of digest", func(p *Params) { p.Image = "127.0.0.1:5000/app:latest" }, "REPO@sha256"},
 		{"short digest", func(p *Params) { p.Image = "127.0.0.1:5000/app@sha256:abc" }, "REPO@sha256"},
 		{"no repository", func(p *Params) { p.Image = "app@" + digest }, "REPO@sha256"},
-		{"rollback with image", func(p *Params) { p.Mode = ModeRollback }, "rollback takes no image"},
+		{"rollback with image", func(p *Params) { p.Mode = hostresult.ModeRollback }, "rollback takes no image"},
 		{"unknown mode", func(p *Params) { p.Mode = "restart" }, "mode"},
 		{"insecure docker", func(p *Params) { p.Docker = "docker" }, "podman only"},
 		{"ecr without region", func(p *Params) { p.Login = LoginECR }, "region"},
@@ -187,12 +189,12 @@ func TestRenderShellcheck(t *testing.T) {
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Fatalf("shellcheck is required (bash .ci/setup installs it): %v", err)
 	}
-	host := HostDefaults(ModeDeploy, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod@"+digest, "eu-west-1")
-	hostRollback := HostDefaults(ModeRollback, "", "eu-west-1")
+	host := HostDefaults(hostresult.ModeDeploy, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-prod@"+digest, "eu-west-1")
+	hostRollback := HostDefaults(hostresult.ModeRollback, "", "eu-west-1")
 	local := localParams()
 	local.EnvFile = "/tmp/x/app env's file"
 	localRollback := localParams()
-	localRollback.Mode, localRollback.Image = ModeRollback, ""
+	localRollback.Mode, localRollback.Image = hostresult.ModeRollback, ""
 	for name, p := range map[string]Params{"host": host, "host rollback": hostRollback, "local": local, "local rollback": localRollback} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -226,44 +228,6 @@ func TestRenderIsPure(t *testing.T) {
 	}
 	if _, err := Render(Params{}); err == nil {
 		t.Error("Render(Params{}) succeeded, want a validation error")
-	}
-}
-
-func TestParseResult(t *testing.T) {
-	t.Parallel()
-	line := `GANGWAY_RESULT {"status":"deployed","mode":"deploy","image":"r/a@` + digest + `","slot":"green","seconds":7,"message":"ok"}`
-	cases := []struct {
-		name    string
-		out     string
-		want    string
-		wantErr bool
-	}{
-		{"last line", "log\nmore log\n" + line + "\n", "deployed", false},
-		{"no newline at end", "log\n" + line, "deployed", false},
-		{"only line", line, "deployed", false},
-		{"two lines, last wins", strings.Replace(line, "deployed", "failed", 1) + "\n" + line + "\n", "deployed", false},
-		{"missing", "log\nlog\n", "", true},
-		{"cut inside the json", "log\n" + line[:60], "", true},
-		{"marker mid-line", "log " + line, "", true},
-		{"empty", "", "", true},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			r, err := ParseResult(c.out)
-			if c.wantErr {
-				if err == nil {
-					t.Fatalf("ParseResult = %+v, want an error", r)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := r.Status; got != c.want {
-				t.Errorf("status = %q, want %q", got, c.want)
-			}
-		})
 	}
 }
 

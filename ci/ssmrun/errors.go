@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 )
 
 // Pre-flight errors: nothing was sent.
@@ -27,7 +27,7 @@ var (
 	ErrInvalidPlatform   = errors.New("the instance's platform cannot run AWS-RunShellScript")
 	ErrAccessDenied      = errors.New("access denied while running the command")
 	// ErrNoResult: the script succeeded but its result line is missing.
-	ErrNoResult = rollout.ErrNoResult
+	ErrNoResult = hostresult.ErrNoResult
 	// ErrOutputTruncated: SSM cut stdout at 24,000 characters and the
 	// result line was lost.
 	ErrOutputTruncated = errors.New("SSM cut the output and the result line was lost")
@@ -62,7 +62,7 @@ type InvocationError struct {
 	StatusDetails string // GetCommandInvocation StatusDetails
 	Kind          error  // one of the Err* outcomes above
 	// Result is the script's result line when it printed one.
-	Result *rollout.Result
+	Result *hostresult.Result
 	// StdoutTail and StderrTail are the ends of the captured output.
 	StdoutTail, StderrTail string
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/history"
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 )
 
 // Report is what `pipeline rollout` and `pipeline rollback` print: the
@@ -23,7 +23,7 @@ type Report struct {
 }
 
 // NewReport builds the report of a run from its host results and error.
-func NewReport(env string, mode rollout.Mode, image string, hosts []HostResult, err error) Report {
+func NewReport(env string, mode hostresult.Mode, image string, hosts []HostResult, err error) Report {
 	r := Report{Env: env, Mode: string(mode), Image: image, Status: Overall(hosts, err), Hosts: slices.Clone(hosts)}
 	if r.Hosts == nil {
 		r.Hosts = []HostResult{}
@@ -41,22 +41,22 @@ func NewReport(env string, mode rollout.Mode, image string, hosts []HostResult, 
 
 // OK reports whether the run succeeded on every host.
 func (r Report) OK() bool {
-	return r.Status == rollout.StatusDeployed || r.Status == rollout.StatusUnchanged
+	return r.Status == hostresult.StatusDeployed || r.Status == hostresult.StatusUnchanged
 }
 
 // Overall is "unchanged" when every host already served the image,
 // "deployed" when all succeeded and at least one changed, else "failed".
 func Overall(hosts []HostResult, err error) string {
 	if err != nil || len(hosts) == 0 {
-		return rollout.StatusFailed
+		return hostresult.StatusFailed
 	}
-	status := rollout.StatusUnchanged
+	status := hostresult.StatusUnchanged
 	for _, h := range hosts {
 		if h.Result == nil || !h.Result.OK() {
-			return rollout.StatusFailed
+			return hostresult.StatusFailed
 		}
-		if h.Result.Status == rollout.StatusDeployed {
-			status = rollout.StatusDeployed
+		if h.Result.Status == hostresult.StatusDeployed {
+			status = hostresult.StatusDeployed
 		}
 	}
 	return status
@@ -65,7 +65,7 @@ func Overall(hosts []HostResult, err error) string {
 // Record is the deploy record of this run, a rollout or rollback (kind)
 // started at started and finished now. A plain rollback names the image
 // the hosts reported.
-func (r Report) Record(kind rollout.Mode, o history.Origin, started time.Time) history.Record {
+func (r Report) Record(kind hostresult.Mode, o history.Origin, started time.Time) history.Record {
 	finished := time.Now()
 	image := r.Image
 	for _, h := range r.Hosts {
@@ -74,7 +74,7 @@ func (r Report) Record(kind rollout.Mode, o history.Origin, started time.Time) h
 		}
 	}
 	name := "rollout"
-	if kind == rollout.ModeRollback {
+	if kind == hostresult.ModeRollback {
 		name = "rollback"
 	}
 	return history.Record{

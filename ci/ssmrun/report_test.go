@@ -6,28 +6,28 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/history"
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 )
 
 func TestReportRecord(t *testing.T) {
 	t.Parallel()
 	o := history.Origin{Actor: "octocat", Commit: "abc", RunURL: "https://ci/1"}
 	started := time.Now().Add(-3 * time.Second)
-	host := HostResult{InstanceID: "i-1", Result: &rollout.Result{Status: rollout.StatusDeployed, Image: "r.example.com/gangway-test@sha256:aa"}}
+	host := HostResult{InstanceID: "i-1", Result: &hostresult.Result{Status: hostresult.StatusDeployed, Image: "r.example.com/gangway-test@sha256:aa"}}
 	cases := []struct {
 		name              string
-		kind              rollout.Mode
+		kind              hostresult.Mode
 		rep               Report
 		wantKind, wantImg string
 		wantResult        string
 		wantHosts         int
 	}{
-		{"rollout", rollout.ModeDeploy, NewReport("test", rollout.ModeDeploy, "r.example.com/gangway-test@sha256:bb", []HostResult{host}, nil),
-			"rollout", "r.example.com/gangway-test@sha256:bb", rollout.StatusDeployed, 1},
-		{"plain rollback: the image the hosts report", rollout.ModeRollback, NewReport("test", rollout.ModeRollback, "", []HostResult{host}, nil),
-			"rollback", "r.example.com/gangway-test@sha256:aa", rollout.StatusDeployed, 1},
-		{"failed before any host", rollout.ModeDeploy, NewReport("prod", rollout.ModeDeploy, "r.example.com/gangway-prod@sha256:cc", nil, errors.New("offline")),
-			"rollout", "r.example.com/gangway-prod@sha256:cc", rollout.StatusFailed, 0},
+		{"rollout", hostresult.ModeDeploy, NewReport("test", hostresult.ModeDeploy, "r.example.com/gangway-test@sha256:bb", []HostResult{host}, nil),
+			"rollout", "r.example.com/gangway-test@sha256:bb", hostresult.StatusDeployed, 1},
+		{"plain rollback: the image the hosts report", hostresult.ModeRollback, NewReport("test", hostresult.ModeRollback, "", []HostResult{host}, nil),
+			"rollback", "r.example.com/gangway-test@sha256:aa", hostresult.StatusDeployed, 1},
+		{"failed before any host", hostresult.ModeDeploy, NewReport("prod", hostresult.ModeDeploy, "r.example.com/gangway-prod@sha256:cc", nil, errors.New("offline")),
+			"rollout", "r.example.com/gangway-prod@sha256:cc", hostresult.StatusFailed, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

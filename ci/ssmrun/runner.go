@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 )
 
 // API is the part of the SSM client the runner uses.
@@ -471,11 +471,11 @@ type HostResult struct {
 	// image), "failed", "not_attempted" (the script never ran there: an
 	// earlier batch failed, or SSM stopped at MaxErrors), or "rolled_back"
 	// (deployed, then rolled back because a later host failed).
-	Outcome   string          `json:"outcome"`
-	CommandID string          `json:"command_id,omitempty"`
-	Status    string          `json:"ssm_status,omitempty"`
-	Result    *rollout.Result `json:"result,omitempty"`
-	Error     string          `json:"error,omitempty"`
+	Outcome   string             `json:"outcome"`
+	CommandID string             `json:"command_id,omitempty"`
+	Status    string             `json:"ssm_status,omitempty"`
+	Result    *hostresult.Result `json:"result,omitempty"`
+	Error     string             `json:"error,omitempty"`
 	// RollbackError says why rolling the host back failed; it then stays
 	// "deployed" on the new release.
 	RollbackError string `json:"rollback_error,omitempty"`
@@ -483,9 +483,9 @@ type HostResult struct {
 
 // Host outcomes other than the script's own deployed and unchanged.
 const (
-	OutcomeFailed       = rollout.StatusFailed
+	OutcomeFailed       = hostresult.StatusFailed
 	OutcomeNotAttempted = "not_attempted"
-	OutcomeRolledBack   = rollout.StatusRolledBack
+	OutcomeRolledBack   = hostresult.StatusRolledBack
 )
 
 // outcome is h's Outcome, from its SSM status, result and error.
@@ -502,14 +502,14 @@ func outcome(h HostResult) string {
 
 // Outcome reads the script's result from a finished invocation. The error
 // is an *InvocationError unless the status is Success and the result OK.
-func Outcome(inv Invocation) (*rollout.Result, error) {
+func Outcome(inv Invocation) (*hostresult.Result, error) {
 	kind, _ := classify(inv.Status, inv.StatusDetails)
 	e := &InvocationError{
 		InstanceID: inv.InstanceID, CommandID: inv.CommandID,
 		Status: inv.Status, StatusDetails: inv.StatusDetails,
 		StdoutTail: tail(inv.Stdout), StderrTail: tail(inv.Stderr),
 	}
-	res, perr := rollout.ParseResult(inv.Stdout)
+	res, perr := hostresult.Parse(inv.Stdout)
 	if perr == nil {
 		e.Result = &res
 	}
@@ -535,7 +535,7 @@ func tail(s string) string {
 	if utf8.RuneCountInString(s) <= tailChars {
 		return s
 	}
-	return rollout.Tail(s, tailChars)
+	return hostresult.Tail(s, tailChars)
 }
 
 // Run pre-flights targets, then sends script in batches of the batch size
@@ -594,7 +594,7 @@ func (r *Runner) rollBackMoved(ctx context.Context, results []HostResult) error 
 	index := map[string]int{}
 	var moved []string
 	for i, h := range results {
-		if h.Outcome == rollout.StatusDeployed {
+		if h.Outcome == hostresult.StatusDeployed {
 			index[h.InstanceID] = i
 			moved = append(moved, h.InstanceID)
 		}

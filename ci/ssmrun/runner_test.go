@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/ci/hostresult"
 )
 
 const okLine = `GANGWAY_RESULT {"status":"deployed","mode":"deploy","image":"r/a@sha256:00","slot":"green","seconds":4,"message":"serving"}`
@@ -125,7 +125,7 @@ func TestRunHappyFleet(t *testing.T) {
 		t.Fatalf("results = %+v, want 3 hosts", results)
 	}
 	for _, hr := range results {
-		if hr.Result == nil || hr.Result.Status != rollout.StatusDeployed || hr.Error != "" {
+		if hr.Result == nil || hr.Result.Status != hostresult.StatusDeployed || hr.Error != "" {
 			t.Errorf("%s: %+v", hr.InstanceID, hr)
 		}
 	}

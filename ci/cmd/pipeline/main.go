@@ -1,6 +1,7 @@
 // Command pipeline runs the steps of the deployment pipeline: terraform plan
-// and apply, image promotion, SSM rollout and rollback, GitHub reporting, and
-// the whole flow on one machine. Run it with --help for the list.
+// and apply, image promotion, SSM rollout and rollback, GitHub reporting.
+// It is what CI runs; the whole flow on one machine is pipeline-local. Run it
+// with --help for the list.
 package main
 
 import (

@@ -1,4 +1,9 @@
-package rollout
+// Package hostresult is the contract between the host's rollout script and
+// whatever carries its output back (SSM in package ssmrun, bash on this
+// machine in the local world): the script's last line is Prefix followed by
+// a Result in JSON, and Parse reads it. Package rollout writes that line;
+// transport reads it here, so neither imports the other.
+package hostresult
 
 import (
 	"encoding/json"
@@ -7,8 +12,18 @@ import (
 	"strings"
 )
 
-// ResultPrefix starts the script's last output line.
-const ResultPrefix = "GANGWAY_RESULT "
+// Prefix starts the script's last output line.
+const Prefix = "GANGWAY_RESULT "
+
+// Mode says what a run of the script does; a Result echoes it.
+type Mode string
+
+const (
+	// ModeDeploy rolls a new image out.
+	ModeDeploy Mode = "deploy"
+	// ModeRollback re-deploys the previous image recorded on the host.
+	ModeRollback Mode = "rollback"
+)
 
 // Statuses of a Result.
 const (
@@ -43,18 +58,18 @@ func (r Result) OK() bool { return r.Status == StatusDeployed || r.Status == Sta
 // ErrNoResult means the output has no complete result line.
 var ErrNoResult = errors.New("no GANGWAY_RESULT line in the output")
 
-// ParseResult reads the last result line of output. It reads from the end,
+// Parse reads the last result line of output. It reads from the end,
 // because the line is always the script's last. An error wraps ErrNoResult
 // when there is none or when it is cut short.
-func ParseResult(output string) (Result, error) {
-	i := strings.LastIndex(output, ResultPrefix)
+func Parse(output string) (Result, error) {
+	i := strings.LastIndex(output, Prefix)
 	if i < 0 {
 		return Result{}, ErrNoResult
 	}
 	if i > 0 && output[i-1] != '\n' {
 		return Result{}, fmt.Errorf("%w: the marker is not at the start of a line", ErrNoResult)
 	}
-	line, _, _ := strings.Cut(output[i+len(ResultPrefix):], "\n")
+	line, _, _ := strings.Cut(output[i+len(Prefix):], "\n")
 	var r Result
 	if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &r); err != nil {
 		return Result{}, fmt.Errorf("%w: the line is incomplete or malformed (%v): %q", ErrNoResult, err, line)
@@ -63,4 +78,17 @@ func ParseResult(output string) (Result, error) {
 		return Result{}, fmt.Errorf("%w: the line has no status: %q", ErrNoResult, line)
 	}
 	return r, nil
+}
+
+// Tail returns at most the last n bytes of output, starting at a line
+// boundary when one is near: what an error message quotes of a long output.
+func Tail(output string, n int) string {
+	if len(output) <= n {
+		return output
+	}
+	output = output[len(output)-n:]
+	if i := strings.IndexByte(output, '\n'); i >= 0 && i < 200 {
+		output = output[i+1:]
+	}
+	return "…" + output
 }

@@ -1,4 +1,10 @@
-package rollout
+// Package simhost is a simulated EC2 host on this machine, for the tests and
+// the local flow: its own nginx as the public proxy on a loopback port, two
+// slot ports, a state directory and an env file, with podman playing the
+// host's Docker. Run executes the same rollout script that SSM runs on EC2.
+// It lives with the local world so that package rollout, which EC2 runs,
+// links none of it.
+package simhost
 
 import (
 	"context"
@@ -11,36 +17,38 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/rollout"
 )
 
-// LocalHost is a simulated EC2 host on this machine: its own nginx (with its
+// Host is a simulated EC2 host on this machine: its own nginx (with its
 // own -p prefix and -c configuration) as the proxy on a loopback port, slot
 // ports, a state directory, an env file and container names. It is what the
-// tests and the local flow roll out onto with RunLocal, using the same
+// tests and the local flow roll out onto with Run, using the same
 // script that SSM runs on EC2.
-type LocalHost struct {
+type Host struct {
 	// Dir holds everything of the host; EnvFile is the app's env file there.
 	Dir     string
 	EnvFile string
 	// URL is the public address: http://127.0.0.1:PORT.
 	URL      string
-	params   Params
+	params   rollout.Params
 	nginxPID int
 }
 
-// LocalHostState is what a later process needs to find a host again.
-type LocalHostState struct {
+// State is what a later process needs to find a host again.
+type State struct {
 	Dir      string `json:"dir"`
 	Name     string `json:"name"`
 	NginxPID int    `json:"nginx_pid"`
 	Ports    [3]int `json:"ports"` // blue, green, public
 }
 
-// StartLocalHost prepares a host under dir, names its containers
+// Start prepares a host under dir, names its containers
 // <name>-blue and <name>-green, and starts its nginx. The env file is
 // created empty (0600) when missing.
-func StartLocalHost(ctx context.Context, dir, name string) (*LocalHost, error) {
+func Start(ctx context.Context, dir, name string) (*Host, error) {
 	var ports [3]int
 	for i := range ports {
 		p, err := localworld.FreePort()
@@ -49,7 +57,7 @@ func StartLocalHost(ctx context.Context, dir, name string) (*LocalHost, error) {
 		}
 		ports[i] = p
 	}
-	h := newLocalHost(LocalHostState{Dir: dir, Name: name, Ports: ports})
+	h := newHost(State{Dir: dir, Name: name, Ports: ports})
 	prefix := filepath.Join(dir, "nginx")
 	for _, d := range []string{filepath.Join(prefix, "sites"), filepath.Join(prefix, "logs"), filepath.Join(dir, "state")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -108,11 +116,11 @@ http {
 	}
 }
 
-// AttachLocalHost returns a handle on a host started by an earlier process.
-func AttachLocalHost(s LocalHostState) *LocalHost { return newLocalHost(s) }
+// Attach returns a handle on a host started by an earlier process.
+func Attach(s State) *Host { return newHost(s) }
 
-func newLocalHost(s LocalHostState) *LocalHost {
-	h := &LocalHost{
+func newHost(s State) *Host {
+	h := &Host{
 		Dir:      s.Dir,
 		EnvFile:  filepath.Join(s.Dir, "app.env"),
 		URL:      fmt.Sprintf("http://127.0.0.1:%d", s.Ports[2]),
@@ -120,19 +128,19 @@ func newLocalHost(s LocalHostState) *LocalHost {
 	}
 	prefix := filepath.Join(s.Dir, "nginx")
 	nginxArgs := []string{"nginx", "-p", prefix, "-c", h.nginxConf()}
-	h.params = Params{
-		Mode:             ModeDeploy,
+	h.params = rollout.Params{
+		Mode:             hostresult.ModeDeploy,
 		Docker:           "podman",
 		InsecureRegistry: true,
-		Login:            LoginNone,
+		Login:            rollout.LoginNone,
 		EnvFile:          h.EnvFile,
 		NamePrefix:       s.Name,
 		BluePort:         s.Ports[0],
 		GreenPort:        s.Ports[1],
 		Network:          "bridge",
 		ContainerPort:    8000,
-		Memory:           DefaultMemory,
-		Pids:             DefaultPids,
+		Memory:           rollout.DefaultMemory,
+		Pids:             rollout.DefaultPids,
 		PublicListen:     fmt.Sprintf("127.0.0.1:%d", s.Ports[2]),
 		StateDir:         filepath.Join(s.Dir, "state"),
 		NginxSite:        filepath.Join(prefix, "sites", "gangway.conf"),
@@ -147,11 +155,11 @@ func newLocalHost(s LocalHostState) *LocalHost {
 	return h
 }
 
-func (h *LocalHost) nginxConf() string { return filepath.Join(h.Dir, "nginx", "nginx.conf") }
+func (h *Host) nginxConf() string { return filepath.Join(h.Dir, "nginx", "nginx.conf") }
 
-// State returns what AttachLocalHost needs.
-func (h *LocalHost) State() LocalHostState {
-	return LocalHostState{
+// State returns what Attach needs.
+func (h *Host) State() State {
+	return State{
 		Dir:      h.Dir,
 		Name:     h.params.NamePrefix,
 		NginxPID: h.nginxPID,
@@ -159,20 +167,21 @@ func (h *LocalHost) State() LocalHostState {
 	}
 }
 
-func (h *LocalHost) nginxPort() int {
+func (h *Host) nginxPort() int {
 	var port int
-	_, _ = fmt.Sscanf(publicPort(h.params.PublicListen), "%d", &port)
+	_, portText, _ := strings.Cut(h.params.PublicListen, ":")
+	_, _ = fmt.Sscanf(portText, "%d", &port)
 	return port
 }
 
 // Params returns deploy parameters for this host (Image empty): podman as
 // the host's Docker, a plain-HTTP local registry, no registry login.
-func (h *LocalHost) Params() Params { return h.params }
+func (h *Host) Params() rollout.Params { return h.params }
 
 // Stop removes the host's containers and stops its nginx. Its files stay.
 // podman can fail a removal while the container's own cleanup still holds
 // it, so Stop tries a few times and says which containers stayed.
-func (h *LocalHost) Stop(ctx context.Context) error {
+func (h *Host) Stop(ctx context.Context) error {
 	defer localworld.KillGroup(h.nginxPID)
 	names := []string{h.params.NamePrefix + "-blue", h.params.NamePrefix + "-green"}
 	var out []byte
