@@ -2,6 +2,8 @@ package tests
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 var (
 	appURLFlag       = flag.String("app-url", "", "base URL of the service under test (default $APP_URL)")
 	readyTimeoutFlag = flag.Duration("ready-timeout", 0, "how long to wait for /health before failing (default $READY_TIMEOUT, else 120s)")
+	caFileFlag       = flag.String("ca-file", "", "PEM file of the only CA to trust for an HTTPS URL, e.g. the local world's (default $APP_CA_FILE, else the system's roots)")
 )
 
 // suite is the state shared by the checks.
@@ -48,6 +51,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	} else {
 		suite.baseURL = base
+		if err := trustCA(firstNonEmpty(*caFileFlag, os.Getenv("APP_CA_FILE"))); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
 		timeout, err := readyTimeout()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -85,12 +92,36 @@ func readyTimeout() (time.Duration, error) {
 	return 120 * time.Second, nil
 }
 
+// trustCA makes every request of the suite trust the CA in file alone
+// (none: the system's roots, as for a public certificate).
+func trustCA(file string) error {
+	if file == "" {
+		return nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("APP_CA_FILE: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return fmt.Errorf("APP_CA_FILE %s holds no PEM certificate", file)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	transport = tr
+	client.Transport = tr
+	return nil
+}
+
+// transport carries every request of the suite.
+var transport http.RoundTripper = http.DefaultTransport
+
 // waitReady polls /health, two seconds between tries, until it answers 200
 // with status "ok" or the timeout passes.
 func waitReady(base string, timeout time.Duration) error {
 	fmt.Fprintf(os.Stderr, "waiting up to %s for %s/health\n", timeout, base)
 	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: 5 * time.Second}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: transport}
 	var last string
 	for attempt := 1; ; attempt++ {
 		resp, err := client.Get(base + "/health")

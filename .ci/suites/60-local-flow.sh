@@ -62,13 +62,14 @@ flow redeploy 0 --approve --keep --redeploy
 flow broken 1 --approve --break --keep --bake 5s
 # Its defect surfaces some 5-10 s after the cutover, as the pool drains:
 # a bake of 30 s outlasts it on a loaded machine (test's default is 10 s).
-# Four clients call test's /db/status through its nginx meanwhile, and
+# Four clients call test's /db/status through its load balancer meanwhile, and
 # count what failed between the cutover and the switch back, as users
 # would see it.
 test_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["test_deploy"]["app_url"])' "$out/broken.json")
+ca_file=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ca_file"])' "$out/broken.json")
 late_load() {
   while :; do
-    curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$test_url/db/status" || true
+    curl -s --cacert "$ca_file" -o /dev/null -w '%{http_code}\n' --max-time 10 "$test_url/db/status" || true
     sleep 0.05
   done >>"$out/late-load.txt"
 }
@@ -131,6 +132,9 @@ for name in ("first", "changed", "resumed", "redeploy"):
            and rep["prod_image"].endswith("@" + rep["digest"]) and rep["prod_image_after"] == rep["prod_image"],
            f"{name}: images differ: test {rep['test_image']}, prod {rep['prod_image']}, serving {rep['prod_image_after']}")
     expect("gangway-prod@" in rep["prod_image"], f"{name}: prod image {rep['prod_image']} is not in the prod repository")
+    # Users reach each environment through its load balancer, over TLS.
+    urls = [rep[k]["app_url"] for k in ("test_deploy", "prod_deploy")]
+    expect(all(u.startswith("https://") for u in urls), f"{name}: app URLs {urls}, want HTTPS")
     # Prod applied exactly the plan stored for review, named by its digest.
     plan = rep.get("prod_plan") or {}
     expect(plan.get("stored_key", "").startswith("gangway/prod/plans/local-run") and len(plan.get("bundle_sha256", "")) == 64,
@@ -215,7 +219,7 @@ codes = open(f"{out}/late-load.txt").read().split()
 bad = [c for c in codes if c != "200"]
 expect(len(codes) > 0, "late: the load on test sent no request")
 print(f"late failure (--break-late) on test: switched back {lres.get('switch_back_ms', 0)} ms after the host saw it; "
-      f"{len(bad)} of {len(codes)} requests to /db/status through test's nginx failed (4 clients, during the whole run); "
+      f"{len(bad)} of {len(codes)} requests to /db/status through test's load balancer (HTTPS) failed (4 clients, during the whole run); "
       f"the host's nginx logged {lres.get('failed_requests', 0)} 5xx before the switch back")
 print(f"local flow reports: {len(problems)} problems; prod rollout {c['prod_rollout_seconds']:.1f}s, "
       f"{load.get('failed')} failed of {load.get('requests')} requests at {load.get('rate', 0):.0f} req/s")

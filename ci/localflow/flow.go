@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,7 +78,10 @@ type flow struct {
 	report *Report
 	world  *world
 	env    map[string]string // what every pipeline step sees
-	hosts  map[string]*simhost.Host
+	hosts  map[string][]*simhost.Host
+	// client trusts the world's CA alone: every request to the app goes
+	// through its load balancer over TLS, as users' requests do.
+	client *http.Client
 	images []string // local image references to remove at cleanup
 	// commit is the checkout's revision, recorded in the reviewed plan.
 	commit string
@@ -107,7 +111,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	f := &flow{
 		opts:    opts,
 		report:  &Report{Started: time.Now(), Seams: Seams},
-		hosts:   map[string]*simhost.Host{},
+		hosts:   map[string][]*simhost.Host{},
 		console: progress.New(opts.Console, opts.Terminal && !opts.Verbose),
 		logDir:  filepath.Join(opts.Dir, "logs", time.Now().Format("20060102-150405")),
 	}
@@ -198,7 +202,7 @@ func (f *flow) run(ctx context.Context) error {
 		return err
 	}
 	if err := f.stage(ctx, "integration-tests", func(ctx context.Context) (string, error) {
-		rep, err := deploy.Gate(ctx, s, deploy.GateRequest{AppURL: f.hosts["test"].URL, Image: f.report.TestImage, Revision: f.report.Version})
+		rep, err := deploy.Gate(ctx, s, deploy.GateRequest{AppURL: f.appURL("test"), Image: f.report.TestImage, Revision: f.report.Version})
 		f.report.Gate = rep
 		f.report.Tests = testResults(rep.Tests)
 		for _, t := range f.report.Tests {
@@ -211,7 +215,7 @@ func (f *flow) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%d checks passed against %s; gate record signed", len(rep.Tests.Passed()), f.hosts["test"].URL), nil
+		return fmt.Sprintf("%d checks passed against %s; gate record signed", len(rep.Tests.Passed()), f.appURL("test")), nil
 	}); err != nil {
 		f.report.Result = ResultGateFailed
 		f.report.Reason = "integration tests failed on test: " + err.Error()

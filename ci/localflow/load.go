@@ -34,11 +34,12 @@ type LoadLoop struct {
 	result LoadResult
 }
 
-// StartLoad starts the loop against baseURL with workers concurrent clients.
-func StartLoad(baseURL string, workers int, maxDuration time.Duration) *LoadLoop {
+// StartLoad starts the loop against baseURL with workers concurrent clients
+// sharing transport (nil: http.DefaultTransport).
+func StartLoad(baseURL string, transport http.RoundTripper, workers int, maxDuration time.Duration) *LoadLoop {
 	ctx, cancel := context.WithTimeout(context.Background(), maxDuration)
 	l := &LoadLoop{cancel: cancel, done: make(chan struct{})}
-	client := &http.Client{Timeout: 5 * time.Second}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: transport}
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration

@@ -100,9 +100,12 @@ func Status(root, dir string) (WorldStatus, error) {
 		return st, fmt.Errorf("reading the kept world in %s: %w", dir, err)
 	}
 	st.Kept, st.Runs, st.Hosts = s.Kept, s.Runs, map[string]HostStatus{}
-	for env, hs := range s.Hosts {
-		h := simhost.Attach(hs)
-		st.Hosts[env] = HostStatus{URL: h.URL, Image: servingImage(h)}
+	for env, states := range s.Hosts {
+		var hosts []*simhost.Host
+		for _, hs := range states {
+			hosts = append(hosts, simhost.Attach(hs))
+		}
+		st.Hosts[env] = HostStatus{URL: s.LoadBalancers[env].URL, Image: servingImage(hosts)}
 	}
 	p, err := readPending(dir)
 	if err != nil {

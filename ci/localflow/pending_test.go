@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
@@ -21,13 +22,13 @@ func TestStatusOfAWaitingWorld(t *testing.T) {
 		t.Fatalf("Status of an empty directory = %+v, %v", st, err)
 	}
 	hostDir := filepath.Join(dir, "world", "host-test")
-	w := &world{dir: dir, state: worldState{Kept: true, Runs: 3, Hosts: map[string]simhost.State{
-		"test": {Dir: hostDir, Name: "gangway-local-x-test", Ports: [3]int{1, 2, 8080}},
-	}}}
+	w := &world{dir: dir, state: worldState{Kept: true, Runs: 3, Hosts: map[string][]simhost.State{
+		"test": {{Dir: hostDir, Name: "gangway-local-x-test-1", Ports: [3]int{1, 2, 8080}}},
+	}, LoadBalancers: map[string]localworld.LoadBalancerState{"test": {URL: "https://127.0.0.1:8443", PID: 1}}}}
 	if err := w.save(); err != nil {
 		t.Fatal(err)
 	}
-	stateDir := simhost.Attach(w.state.Hosts["test"]).Params().StateDir
+	stateDir := simhost.Attach(w.state.Hosts["test"][0]).Params().StateDir
 	if err := os.MkdirAll(stateDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestStatusOfAWaitingWorld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Kept || st.Runs != 3 || st.Hosts["test"].Image != "reg/gangway-test@sha256:abc" || st.Hosts["test"].URL != "http://127.0.0.1:8080" {
+	if !st.Kept || st.Runs != 3 || st.Hosts["test"].Image != "reg/gangway-test@sha256:abc" || st.Hosts["test"].URL != "https://127.0.0.1:8443" {
 		t.Errorf("Status = %+v", st)
 	}
 	if wt := st.Waiting; wt == nil || wt.Version != "v3" || wt.PlanSHA256 != "feed" || !wt.Since.Equal(since) || !strings.HasPrefix(wt.Plan, "1 to add") {

@@ -75,6 +75,9 @@ type Report struct {
 	// RecordsKept counts records created on prod before its rollout and read
 	// back after it; RecordsLost those that were not.
 	RecordsKept int `json:"records_kept"`
+	// CAFile is the local world's CA certificate: the only one that the
+	// load balancers' certificate chains to (curl --cacert, APP_CA_FILE).
+	CAFile string `json:"ca_file,omitempty"`
 	// AttestationPublicKey is the PEM of test's attestation key, which
 	// prod trusts (public, like its GitHub environment variable).
 	AttestationPublicKey string   `json:"attestation_public_key,omitempty"`

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,8 +75,8 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("moto test %s and prod %s, registry %s, hosts test %s and prod %s",
-		w.state.Motos["test"].Endpoint, w.state.Motos["prod"].Endpoint, w.state.RegistryHost, f.hosts["test"].URL, f.hosts["prod"].URL), nil
+	return fmt.Sprintf("moto test %s and prod %s, registry %s, load balancers test %s and prod %s",
+		w.state.Motos["test"].Endpoint, w.state.Motos["prod"].Endpoint, w.state.RegistryHost, f.appURL("test"), f.appURL("prod")), nil
 }
 
 // prepareRedeploy makes this run deploy again what test serves: that
@@ -85,7 +86,7 @@ func (f *flow) prepareRedeploy(ctx context.Context) error {
 	if image == "" {
 		return errors.New("--redeploy: test serves nothing in this world; run once with --keep first, then --redeploy")
 	}
-	version, err := getHealth(ctx, &http.Client{Timeout: 5 * time.Second}, f.hosts["test"].URL)
+	version, err := getHealth(ctx, f.client, f.appURL("test"))
 	if err != nil {
 		return fmt.Errorf("--redeploy: asking test which version it serves: %w", err)
 	}
@@ -106,9 +107,15 @@ func (f *flow) openWorld(ctx context.Context) error {
 	if err := w.save(); err != nil {
 		return err
 	}
-	for env, hs := range w.state.Hosts {
-		f.hosts[env] = simhost.Attach(hs)
+	for env, states := range w.state.Hosts {
+		for _, hs := range states {
+			f.hosts[env] = append(f.hosts[env], simhost.Attach(hs))
+		}
 	}
+	if f.client, err = w.state.CA.Client(10 * time.Second); err != nil {
+		return err
+	}
+	f.report.CAFile = w.state.CA.CertFile
 	f.env = map[string]string{
 		"AWS_ACCESS_KEY_ID":     "testing",
 		"AWS_SECRET_ACCESS_KEY": "testing",
@@ -246,17 +253,17 @@ func (f *flow) approve(ctx context.Context) (string, error) {
 // (verified, promoted, never rebuilt) under a steady request loop, then a
 // smoke check and a read-back of the records written before it.
 func (f *flow) deployProd(ctx context.Context) (string, error) {
-	host := f.hosts["prod"]
+	url := f.appURL("prod")
 	// Records written before the deploy must survive it; a steady request
 	// loop counts failed requests all through it.
 	var markers []string
 	var load *LoadLoop
 	if f.report.ProdImageBefore != "" {
 		var err error
-		if markers, err = createRecords(ctx, host.URL, f.report.Version, 5); err != nil {
+		if markers, err = createRecords(ctx, f.client, url, f.report.Version, 5); err != nil {
 			return "", fmt.Errorf("writing records before the rollout: %w", err)
 		}
-		load = StartLoad(host.URL, 4, 10*time.Minute)
+		load = StartLoad(url, f.client.Transport, 4, 10*time.Minute)
 	}
 	req := deploy.Request{Env: "prod", Image: f.report.TestImage, Revision: f.report.Version}
 	if p := f.prodPlan; p != nil {
@@ -279,11 +286,11 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 		return "", err
 	}
 	f.report.ProdImageAfter = f.servingImage("prod")
-	if err := smokeCheck(ctx, host.URL, f.report.Version); err != nil {
+	if err := smokeCheck(ctx, f.client, url, f.report.Version); err != nil {
 		return "", fmt.Errorf("smoke check of prod: %w", err)
 	}
 	if len(markers) > 0 {
-		kept, err := readBack(ctx, host.URL, markers)
+		kept, err := readBack(ctx, f.client, url, markers)
 		if err != nil {
 			return "", fmt.Errorf("reading records back after the rollout: %w", err)
 		}
@@ -299,17 +306,27 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 	return detail, nil
 }
 
-// servingImage is the image env's host records as current ("" for none).
-// The host's state file holds "IMAGE SLOT".
+// servingImage is the image env's hosts record as current ("" for none).
 func (f *flow) servingImage(env string) string { return servingImage(f.hosts[env]) }
 
-func servingImage(h *simhost.Host) string {
-	data, err := os.ReadFile(filepath.Join(h.Params().StateDir, "current"))
-	if err != nil {
-		return ""
+// appURL is env's service address: its load balancer, over TLS.
+func (f *flow) appURL(env string) string { return f.world.state.LoadBalancers[env].URL }
+
+// servingImage is the image every host records as current: "" for none,
+// and the hosts' images joined by " | " when they differ (a split fleet,
+// which no check takes for a release).
+func servingImage(hosts []*simhost.Host) string {
+	var images []string
+	for _, h := range hosts {
+		// The host's state file holds "IMAGE SLOT".
+		data, _ := os.ReadFile(filepath.Join(h.Params().StateDir, "current"))
+		image, _, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
+		images = append(images, image)
 	}
-	image, _, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
-	return image
+	if images = slices.Compact(images); len(images) == 1 {
+		return images[0]
+	}
+	return strings.Join(images, " | ")
 }
 
 // finish records the world for reuse (--keep) or stops all of it.
@@ -326,7 +343,7 @@ func (f *flow) finish() {
 			f.console.Printf("world kept in %s with test deployed, waiting for the approval: `pipeline-local --approve` continues from there; `pipeline-local --down` removes it", f.opts.Dir)
 			return
 		}
-		f.console.Printf("world kept in %s (test %s, prod %s); run again to reuse it, or without --keep to stop it", f.opts.Dir, f.hosts["test"].URL, f.hosts["prod"].URL)
+		f.console.Printf("world kept in %s (test %s, prod %s); run again to reuse it, or without --keep to stop it", f.opts.Dir, f.appURL("test"), f.appURL("prod"))
 		return
 	}
 	if err := f.world.stop(); err != nil {
@@ -354,7 +371,7 @@ func (f *flow) command(ctx context.Context, dir string, args ...string) error {
 	return nil
 }
 
-func createRecords(ctx context.Context, baseURL, version string, n int) ([]string, error) {
+func createRecords(ctx context.Context, client *http.Client, baseURL, version string, n int) ([]string, error) {
 	var markers []string
 	for i := range n {
 		marker := fmt.Sprintf("before-rollout-%s-%d-%d", version, time.Now().UnixNano(), i)
@@ -364,7 +381,7 @@ func createRecords(ctx context.Context, baseURL, version string, n int) ([]strin
 			return nil, err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			return nil, err
 		}
@@ -379,13 +396,13 @@ func createRecords(ctx context.Context, baseURL, version string, n int) ([]strin
 }
 
 // readBack counts how many of the markers /db/read returns.
-func readBack(ctx context.Context, baseURL string, markers []string) (int, error) {
+func readBack(ctx context.Context, client *http.Client, baseURL string, markers []string) (int, error) {
 	var page struct {
 		Records []struct {
 			Name string `json:"name"`
 		} `json:"records"`
 	}
-	if err := getJSON(ctx, baseURL+"/db/read?limit=100", http.StatusOK, &page); err != nil {
+	if err := getJSON(ctx, client, baseURL+"/db/read?limit=100", http.StatusOK, &page); err != nil {
 		return 0, err
 	}
 	seen := map[string]bool{}
@@ -403,18 +420,18 @@ func readBack(ctx context.Context, baseURL string, markers []string) (int, error
 
 // smokeCheck asks the new version for /health (with the right version) and
 // /db/status.
-func smokeCheck(ctx context.Context, baseURL, version string) error {
+func smokeCheck(ctx context.Context, client *http.Client, baseURL, version string) error {
 	var health struct {
 		Status, Version string
 	}
-	if err := getJSON(ctx, baseURL+"/health", http.StatusOK, &health); err != nil {
+	if err := getJSON(ctx, client, baseURL+"/health", http.StatusOK, &health); err != nil {
 		return err
 	}
 	if health.Version != version {
 		return fmt.Errorf("/health reports version %q, want %q", health.Version, version)
 	}
 	var db struct{ Status string }
-	if err := getJSON(ctx, baseURL+"/db/status", http.StatusOK, &db); err != nil {
+	if err := getJSON(ctx, client, baseURL+"/db/status", http.StatusOK, &db); err != nil {
 		return err
 	}
 	if db.Status != "connected" {
@@ -423,12 +440,12 @@ func smokeCheck(ctx context.Context, baseURL, version string) error {
 	return nil
 }
 
-func getJSON(ctx context.Context, url string, want int, v any) error {
+func getJSON(ctx context.Context, client *http.Client, url string, want int, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func (s localSteps) Outputs(ctx context.Context, env string) (tf.Outputs, error)
 		return out, err
 	}
 	out.ECRRepositoryURL = s.f.localRepo(out.ECRRepositoryURL)
-	out.AppURL = s.f.hosts[env].URL
+	out.AppURL = s.f.appURL(env)
 	return out, nil
 }
 
@@ -142,30 +142,42 @@ func (s localSteps) Promote(ctx context.Context, tested imageref.Ref, repository
 	return imageref.Parse(res.Target)
 }
 
-// Rollout provisions env's host from the outputs (what user data does on
+// Rollout provisions env's hosts from the outputs (what user data does on
 // EC2 at boot, with the RDS seam), records the release in the emulated
-// account's SSM parameters as pipeline rollout does, and runs the
-// generated rollout script on the host (the SSM transport seam).
+// account's SSM parameters as pipeline rollout does, and rolls the fleet
+// with ssmrun's Runner, as pipeline rollout does, over the simulated hosts
+// instead of SSM (the SSM transport seam): host by host, stopping at the
+// first failed one and rolling back those it moved.
 func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref, out tf.Outputs) (ssmrun.Report, error) {
 	f := s.f
 	if err := f.provision(ctx, env, out); err != nil {
-		return ssmrun.Report{}, fmt.Errorf("provisioning the %s host: %w", env, err)
+		return ssmrun.Report{}, fmt.Errorf("provisioning the %s hosts: %w", env, err)
 	}
-	p := f.hosts[env].Params()
-	p.Image = image.String()
-	p.Network = containerNetwork
-	p.Bake = rollout.DefaultBake(env)
-	if f.opts.Bake > 0 {
-		p.Bake = f.opts.Bake
+	fleet := simhost.NewFleet(f.hosts[env]...)
+	params := func(mode hostresult.Mode, image string) func(*simhost.Host) rollout.Params {
+		return func(h *simhost.Host) rollout.Params {
+			p := h.Params()
+			p.Mode, p.Image = mode, image
+			p.Network = containerNetwork
+			p.Bake = rollout.DefaultBake(env)
+			if f.opts.Bake > 0 {
+				p.Bake = f.opts.Bake
+			}
+			p.CredentialsDir = appCredentialsDir(h)
+			return p
+		}
 	}
-	p.CredentialsDir = appCredentialsDir(f.hosts[env])
-	// The local host's script (podman, its own ports and paths) is what a
-	// local host booting later would run: that is the one recorded.
-	script, err := rollout.Render(p)
+	// The local hosts' script (podman, their own ports and paths) is what a
+	// local host booting later would run: the first host's is recorded.
+	script, err := fleet.Render(params(hostresult.ModeDeploy, image.String()))
 	if err != nil {
 		return ssmrun.Report{}, err
 	}
-	if err := recordRelease(ctx, f.world.state.Motos[env].Endpoint, out, p.Image, script); err != nil {
+	back, err := fleet.Render(params(hostresult.ModeRollback, ""))
+	if err != nil {
+		return ssmrun.Report{}, err
+	}
+	if err := recordRelease(ctx, f.world.state.Motos[env].Endpoint, out, image.String(), script); err != nil {
 		return ssmrun.Report{}, fmt.Errorf("%w; no host was touched", err)
 	}
 	logPath := filepath.Join(f.opts.Dir, "rollout-"+env+".log")
@@ -174,19 +186,20 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 		return ssmrun.Report{}, err
 	}
 	defer logFile.Close()
-	f.logf("rolling out %s to the %s host (script output: %s)", image, env, logPath)
+	fleet.Log = logFile
+	var ids []string
+	for _, h := range f.hosts[env] {
+		ids = append(ids, h.ID())
+	}
+	runner, err := ssmrun.New(nil, ssmrun.WithTransport(fleet), ssmrun.WithRollbackOnFailure(back))
+	if err != nil {
+		return ssmrun.Report{}, err
+	}
+	f.logf("rolling out %s to the %d %s hosts, one at a time (script output: %s)", image, len(ids), env, logPath)
 	started := time.Now()
-	res, runErr := simhost.Run(ctx, p, logFile)
+	hosts, runErr := runner.Run(ctx, ssmrun.Targets{InstanceIDs: ids}, script)
 	f.images = append(f.images, image.String())
-	// The simulated host stands for one member of the group: named for itself.
-	host := ssmrun.HostResult{InstanceID: p.NamePrefix, Status: "Success"}
-	if res.Status != "" {
-		host.Result = &res
-	}
-	if runErr != nil {
-		host.Status, host.Error = "Failed", runErr.Error()
-	}
-	rep := ssmrun.NewReport(env, hostresult.ModeDeploy, image.String(), []ssmrun.HostResult{host}, runErr)
+	rep := ssmrun.NewReport(env, hostresult.ModeDeploy, image.String(), hosts, runErr)
 	// The same record pipeline rollout writes, in env's state bucket.
 	rec := rep.Record(hostresult.ModeDeploy, history.OriginFrom(os.Getenv, "", f.commit), started)
 	recErr := writeDeployRecord(ctx, f.world.state.Motos[env].Endpoint, rec)
@@ -230,7 +243,7 @@ func (s localSteps) IntegrationTest(ctx context.Context, appURL string) ([]byte,
 	args := steps.SuiteArgs()
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = s.f.opts.Root
-	cmd.Env = append(os.Environ(), "APP_URL="+appURL, "READY_TIMEOUT=60s")
+	cmd.Env = append(os.Environ(), "APP_URL="+appURL, "READY_TIMEOUT=60s", "APP_CA_FILE="+s.f.world.state.CA.CertFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -269,8 +282,13 @@ func (f *flow) provision(ctx context.Context, env string, o tf.Outputs) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAppCredentials(appCredentialsDir(f.hosts[env]), time.Now()); err != nil {
-		return err
+	for _, h := range f.hosts[env] {
+		if err := writeAppCredentials(appCredentialsDir(h), time.Now()); err != nil {
+			return err
+		}
+		if err := writeEnvFile(h.EnvFile, vars); err != nil {
+			return err
+		}
 	}
-	return writeEnvFile(f.hosts[env].EnvFile, vars)
+	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/envname"
@@ -34,8 +36,14 @@ type worldState struct {
 	// Databases maps an environment to its PostgreSQL cluster (the RDS
 	// stand-in): one cluster per environment, as RDS has one instance each.
 	Databases map[string]dbState `json:"databases"`
-	// Hosts maps an environment to its simulated EC2 host.
-	Hosts map[string]simhost.State `json:"hosts"`
+	// Hosts maps an environment to its simulated EC2 hosts, the fleet
+	// behind its load balancer.
+	Hosts map[string][]simhost.State `json:"hosts"`
+	// CA is the world's certificate authority; LoadBalancers maps an
+	// environment to the HAProxy in front of its hosts, which serves the
+	// app over TLS with a certificate from CA (the ALB's stand-in).
+	CA            localworld.CA                           `json:"ca"`
+	LoadBalancers map[string]localworld.LoadBalancerState `json:"load_balancers"`
 	// Runs counts the flows run in this world; it versions local builds.
 	Runs int `json:"runs"`
 	// Kept is true when the last run ended normally with --keep; only such a
@@ -114,8 +122,21 @@ func attachWorld(dir string, s worldState) (*world, bool) {
 	if len(s.Hosts) != len(envname.Known) {
 		return nil, false
 	}
-	for _, h := range s.Hosts {
-		if !listening(h.Ports[2]) {
+	for _, hosts := range s.Hosts {
+		if len(hosts) != hostsPerEnv {
+			return nil, false
+		}
+		for _, h := range hosts {
+			if !listening(h.Ports[2]) {
+				return nil, false
+			}
+		}
+	}
+	if len(s.LoadBalancers) != len(envname.Known) {
+		return nil, false
+	}
+	for _, lb := range s.LoadBalancers {
+		if !listeningAt(strings.TrimPrefix(lb.URL, "https://")) {
 			return nil, false
 		}
 	}
@@ -141,9 +162,10 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 		return nil, err
 	}
 	w = &world{dir: dir, dbs: map[string]*localworld.Postgres{}, state: worldState{
-		Motos:     map[string]motoState{},
-		Databases: map[string]dbState{},
-		Hosts:     map[string]simhost.State{},
+		Motos:         map[string]motoState{},
+		Databases:     map[string]dbState{},
+		Hosts:         map[string][]simhost.State{},
+		LoadBalancers: map[string]localworld.LoadBalancerState{},
 	}}
 	defer func() {
 		if err != nil {
@@ -155,6 +177,9 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 		return w, err
 	}
 	w.state.RegistryHost, w.state.RegistryPID = registry.Host, registry.Pid()
+	if w.state.CA, err = localworld.NewCA(filepath.Join(base, "ca")); err != nil {
+		return w, err
+	}
 	for _, env := range envname.Known {
 		m, err := localworld.StartMoto(ctx, base)
 		if err != nil {
@@ -167,11 +192,21 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 		}
 		w.dbs[env] = p
 		w.state.Databases[env] = dbState{Port: p.Port, DataDir: p.DataDir()}
-		h, err := simhost.Start(ctx, filepath.Join(base, "host-"+env), hostName(dir, env))
-		if err != nil {
-			return w, fmt.Errorf("starting the %s host: %w", env, err)
+		var targets []string
+		for i := 1; i <= hostsPerEnv; i++ {
+			name := hostName(dir, env, i)
+			h, err := simhost.Start(ctx, filepath.Join(base, "host-"+env+"-"+strconv.Itoa(i)), name)
+			if err != nil {
+				return w, fmt.Errorf("starting the %s host %s: %w", env, name, err)
+			}
+			w.state.Hosts[env] = append(w.state.Hosts[env], h.State())
+			targets = append(targets, strings.TrimPrefix(h.URL, "http://"))
 		}
-		w.state.Hosts[env] = h.State()
+		lb, err := localworld.StartLoadBalancer(ctx, filepath.Join(base, "lb-"+env), w.state.CA, targets)
+		if err != nil {
+			return w, fmt.Errorf("starting the %s load balancer: %w", env, err)
+		}
+		w.state.LoadBalancers[env] = lb.State()
 	}
 	return w, w.save()
 }
@@ -186,8 +221,13 @@ func (w *world) stop() error {
 // and returns what it could not.
 func stopRecorded(dir string, s worldState) error {
 	var errs []error
-	for _, h := range s.Hosts {
-		errs = append(errs, simhost.Attach(h).Stop(context.Background()))
+	for _, lb := range s.LoadBalancers {
+		localworld.KillGroup(lb.PID)
+	}
+	for _, hosts := range s.Hosts {
+		for _, h := range hosts {
+			errs = append(errs, simhost.Attach(h).Stop(context.Background()))
+		}
 	}
 	for _, m := range s.Motos {
 		localworld.KillGroup(m.PID)
@@ -206,16 +246,21 @@ func stopRecorded(dir string, s worldState) error {
 	return nil
 }
 
-// hostName names env's host containers after the world's directory, so
-// that two worlds on one machine (a developer's and a CI run) never share a
-// container name.
-func hostName(dir, env string) string {
+// hostsPerEnv is the size of each environment's fleet: two hosts behind
+// its load balancer, as prod's tfvars desire, so that every rollout goes
+// host by host and keeps one serving.
+const hostsPerEnv = 2
+
+// hostName names env's i-th host (its containers and its instance id)
+// after the world's directory, so that two worlds on one machine (a
+// developer's and a CI run) never share a container name.
+func hostName(dir, env string, i int) string {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		abs = dir
 	}
 	sum := sha256.Sum256([]byte(abs))
-	return fmt.Sprintf("gangway-local-%x-%s", sum[:3], env)
+	return fmt.Sprintf("gangway-local-%x-%s-%d", sum[:3], env, i)
 }
 
 func answers(url string) bool {
@@ -228,8 +273,10 @@ func answers(url string) bool {
 	return true
 }
 
-func listening(port int) bool {
-	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+func listening(port int) bool { return listeningAt(fmt.Sprintf("127.0.0.1:%d", port)) }
+
+func listeningAt(hostPort string) bool {
+	c, err := net.DialTimeout("tcp", hostPort, time.Second)
 	if err != nil {
 		return false
 	}

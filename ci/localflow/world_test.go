@@ -47,9 +47,19 @@ func TestOpenWorldCleansUpAfterAnInterruptedRun(t *testing.T) {
 	if alive(old.RegistryPID) {
 		t.Errorf("the interrupted run's registry (pid %d) is still running", old.RegistryPID)
 	}
-	for env, h := range old.Hosts {
-		if alive(h.NginxPID) {
-			t.Errorf("the interrupted run's %s nginx (pid %d) is still running", env, h.NginxPID)
+	for env, hosts := range old.Hosts {
+		if len(hosts) != hostsPerEnv {
+			t.Errorf("%s has %d hosts, want %d", env, len(hosts), hostsPerEnv)
+		}
+		for _, h := range hosts {
+			if alive(h.NginxPID) {
+				t.Errorf("the interrupted run's %s nginx (pid %d) is still running", env, h.NginxPID)
+			}
+		}
+	}
+	for env, lb := range old.LoadBalancers {
+		if alive(lb.PID) {
+			t.Errorf("the interrupted run's %s load balancer (pid %d) is still running", env, lb.PID)
 		}
 	}
 	for env, db := range old.Databases {

@@ -158,6 +158,7 @@ type host struct {
 	params rollout.Params
 	public string // http://127.0.0.1:PORT
 	dir    string
+	sim    *simhost.Host
 }
 
 // newHost starts a fresh simhost.Host for the test with short deadlines.
@@ -196,7 +197,7 @@ func newHost(t testing.TB) *host {
 	p.HealthTimeout = 20 * time.Second
 	p.Bake = 2 * time.Second // the late-failure test sets its own
 	p.CredentialsDir = creds
-	return &host{params: p, public: lh.URL, dir: dir}
+	return &host{params: p, public: lh.URL, dir: dir, sim: lh}
 }
 
 func (h *host) deploy(t testing.TB, image string, change ...func(*rollout.Params)) (hostresult.Result, error) {

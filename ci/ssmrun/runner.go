@@ -58,9 +58,25 @@ func (t Targets) String() string {
 	return "instances tagged " + strings.Join(kv, ", ")
 }
 
+// Transport carries a script to instances and reads back how it ended:
+// SSM Run Command (the Runner's own Preflight and Invoke) or, in the local
+// world, simulated hosts. Run's batching, stop at the first failed batch
+// and rollback of the hosts it moved are the same over either.
+type Transport interface {
+	// Preflight resolves targets to instances that can run a script now,
+	// sorted by id, and sends nothing.
+	Preflight(ctx context.Context, t Targets) ([]Instance, error)
+	// Invoke runs script on the instances as one command and returns its
+	// id and the invocations that finished.
+	Invoke(ctx context.Context, instanceIDs []string, script string) (string, []Invocation, error)
+}
+
+var _ Transport = (*Runner)(nil)
+
 // Runner sends scripts and waits for them. Build it with New.
 type Runner struct {
 	api              API
+	transport        Transport // nil: the Runner itself, over api
 	deliveryTimeout  time.Duration
 	executionTimeout time.Duration
 	batchSize        int
@@ -111,6 +127,10 @@ func WithWaitTimeout(d time.Duration) Option { return func(r *Runner) { r.waitTi
 func WithRollbackOnFailure(script string) Option {
 	return func(r *Runner) { r.rollbackScript = script }
 }
+
+// WithTransport makes Run carry scripts over tr instead of SSM: the local
+// world's simulated hosts.
+func WithTransport(tr Transport) Option { return func(r *Runner) { r.transport = tr } }
 
 // WithComment sets the command's comment (shown in the console; max 100).
 func WithComment(c string) Option { return func(r *Runner) { r.comment = c } }
@@ -544,7 +564,11 @@ func tail(s string) string {
 // sent. The results cover every target, in order, those of the batches
 // never sent as OutcomeNotAttempted; the error joins each failure.
 func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResult, error) {
-	instances, err := r.Preflight(ctx, t)
+	tr := Transport(r)
+	if r.transport != nil {
+		tr = r.transport
+	}
+	instances, err := tr.Preflight(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -560,7 +584,7 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 	var results []HostResult
 	for n, batch := range batches {
 		r.log.Info("rollout batch", "batch", n+1, "of", len(batches), "size", size, "instances", strings.Join(batch, ","))
-		cmdID, invs, waitErr := r.Invoke(ctx, batch, script)
+		cmdID, invs, waitErr := tr.Invoke(ctx, batch, script)
 		hosts, errs := batchResults(batch, cmdID, invs, waitErr)
 		results = append(results, hosts...)
 		if len(errs) > 0 {
@@ -575,7 +599,7 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 				errs = append(errs, fmt.Errorf("batch %d of %d failed: the %d later batch(es) were not sent; %s stay on their release", n+1, len(batches), len(rest), strings.Join(later, ", ")))
 			}
 			if r.rollbackScript != "" {
-				errs = append(errs, r.rollBackMoved(ctx, results))
+				errs = append(errs, r.rollBackMoved(ctx, tr, results))
 			}
 			return results, errors.Join(errs...)
 		}
@@ -588,7 +612,7 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 // release they had. It runs even when ctx has ended (an interrupted job
 // must not leave the fleet split), within the runner's own bounds. It
 // updates their outcomes and says what it did.
-func (r *Runner) rollBackMoved(ctx context.Context, results []HostResult) error {
+func (r *Runner) rollBackMoved(ctx context.Context, tr Transport, results []HostResult) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.deliveryTimeout+r.executionTimeout)
 	defer cancel()
 	index := map[string]int{}
@@ -606,7 +630,7 @@ func (r *Runner) rollBackMoved(ctx context.Context, results []HostResult) error 
 	var errs []error
 	done := 0
 	for batch := range slices.Chunk(moved, MaxInstanceIDsPerCall) {
-		cmdID, invs, waitErr := r.Invoke(ctx, batch, r.rollbackScript)
+		cmdID, invs, waitErr := tr.Invoke(ctx, batch, r.rollbackScript)
 		hosts, batchErrs := batchResults(batch, cmdID, invs, waitErr)
 		for _, h := range hosts {
 			i, ok := index[h.InstanceID]
