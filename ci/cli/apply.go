@@ -15,8 +15,8 @@ func applyCommand() command {
 			var f tfFlags
 			f.register(fs)
 			plan := fs.String("plan", "", "reviewed plan file from `pipeline plan` (default: plan now and apply that plan)")
-			return func(ctx context.Context, io IO) error {
-				r, _, err := f.runner(ctx, io)
+			return func(ctx context.Context, sys IO) error {
+				r, _, err := f.runner(ctx, sys)
 				if err != nil {
 					return err
 				}
@@ -32,18 +32,18 @@ func applyCommand() command {
 					}
 				}
 				if err != nil {
-					return tfFailure(io, f.env, err)
+					return tfFailure(sys, f.env, err)
 				}
-				io.Log.Info("applied", "env", f.env, "state", a.After.String())
+				sys.Log.Info("applied", "env", f.env, "state", a.After.String())
 				out := tf.ApplyOutput{
 					Env: f.env, Applied: true, PlanFile: a.PlanFile,
 					StateBefore: a.Before, StateAfter: a.After, Summary: summary,
 				}
 				if a.SettleError != "" {
-					io.Log.Warn("applied, but the state does not record what the apply left; the next drift check may report Terraform's own changes", "error", a.SettleError)
+					sys.Log.Warn("applied, but the state does not record what the apply left; the next drift check may report Terraform's own changes", "error", a.SettleError)
 					out.Warnings = append(out.Warnings, "refresh after apply: "+a.SettleError)
 				}
-				return writeJSON(io.Stdout, out)
+				return writeJSON(sys.Stdout, out)
 			}
 		},
 	}

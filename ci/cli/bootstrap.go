@@ -15,14 +15,14 @@ func bootstrapCommand() command {
 			var a awsFlags
 			a.register(fs)
 			bucket := fs.String("bucket", "", "state bucket name (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
-			return func(ctx context.Context, io IO) error {
-				sess, err := connectAWS(ctx, io, a)
+			return func(ctx context.Context, sys IO) error {
+				sess, err := connectAWS(ctx, sys, a)
 				if err != nil {
 					return err
 				}
 				name := *bucket
 				if name == "" {
-					name = io.Getenv("TF_STATE_BUCKET")
+					name = sys.Getenv("TF_STATE_BUCKET")
 				}
 				if name == "" {
 					name = tf.DefaultStateBucket(sess.identity.Account, sess.settings.Region)
@@ -31,8 +31,8 @@ func bootstrapCommand() command {
 				if err != nil {
 					return err
 				}
-				io.Log.Info("state bucket ready", "bucket", res.Bucket, "created", res.Created)
-				return writeJSON(io.Stdout, res)
+				sys.Log.Info("state bucket ready", "bucket", res.Bucket, "created", res.Created)
+				return writeJSON(sys.Stdout, res)
 			}
 		},
 	}

@@ -25,13 +25,16 @@ const (
 	ExitUsage   = 2
 )
 
-// IO is what a subcommand may touch of its process: its output streams and
-// its environment. Tests build one with buffers and a map.
+// IO is what a subcommand may touch of its process: its standard streams
+// and its environment. Commands use nothing else of the process, so tests
+// build one with buffers and a map.
 type IO struct {
+	Stdin  io.Reader // nil reads as empty
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
-	Log    *slog.Logger
+	// Log writes human progress to Stderr; Main sets it.
+	Log *slog.Logger
 }
 
 // command is one subcommand. run parses its own flags from fs (already
@@ -39,7 +42,7 @@ type IO struct {
 type command struct {
 	name    string
 	summary string // one line, shown by --help
-	setup   func(fs *flag.FlagSet) func(ctx context.Context, io IO) error
+	setup   func(fs *flag.FlagSet) func(ctx context.Context, sys IO) error
 	// args allows positional arguments after the flags (run reads fs.Args()).
 	args bool
 }
@@ -77,14 +80,14 @@ func usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// Main runs the subcommand named by args[0] and returns the exit code.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	io := IO{
-		Stdout: stdout,
-		Stderr: stderr,
-		Getenv: getenv,
-		Log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+// Main runs the subcommand named by args[0] with sys and returns the exit
+// code.
+func Main(ctx context.Context, args []string, sys IO) int {
+	if sys.Stdin == nil {
+		sys.Stdin = strings.NewReader("")
 	}
+	stderr := sys.Stderr
+	sys.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cmds := commands()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printUsage(stderr, cmds)
@@ -114,7 +117,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 			fmt.Fprintf(stderr, "pipeline %s: unexpected arguments: %s\n", c.name, strings.Join(fs.Args(), " "))
 			return ExitUsage
 		}
-		if err := run(ctx, io); err != nil {
+		if err := run(ctx, sys); err != nil {
 			fmt.Fprintf(stderr, "pipeline %s: %v\n", c.name, err)
 			var ue *UsageError
 			if errors.As(err, &ue) {

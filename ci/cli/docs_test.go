@@ -138,7 +138,7 @@ func TestDocumentedPipelineCommandsParse(t *testing.T) {
 				}
 				n++
 				var stderr bytes.Buffer
-				code := cli.Main(context.Background(), append(args, "-help"), &bytes.Buffer{}, &stderr, func(string) string { return "" })
+				code := cli.Main(context.Background(), append(args, "-help"), cli.IO{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }})
 				if code != cli.ExitOK {
 					t.Errorf("%s:%d: pipeline %s does not parse (exit %d): %s", rel, i+1, strings.Join(args, " "), code, firstLine(stderr.String()))
 				}

@@ -23,27 +23,27 @@ func driftCommand() command {
 			var f tfFlags
 			f.register(fs)
 			md := fs.String("summary-md", "", "also write the Markdown report to this file")
-			return func(ctx context.Context, io IO) error {
-				r, _, err := f.runner(ctx, io)
+			return func(ctx context.Context, sys IO) error {
+				r, _, err := f.runner(ctx, sys)
 				if err != nil {
 					return err
 				}
 				d, err := r.Drift(ctx)
 				if err != nil {
-					return tfFailure(io, f.env, err)
+					return tfFailure(sys, f.env, err)
 				}
 				if *md != "" {
 					if err := os.WriteFile(*md, []byte(d.Markdown()), 0o644); err != nil {
 						return fmt.Errorf("writing the Markdown report: %w", err)
 					}
 				}
-				if err := writeJSON(io.Stdout, d); err != nil {
+				if err := writeJSON(sys.Stdout, d); err != nil {
 					return err
 				}
 				if d.Drifted {
 					return driftFound{n: len(d.Resources)}
 				}
-				io.Log.Info("no drift", "env", f.env, "state", d.State.String())
+				sys.Log.Info("no drift", "env", f.env, "state", d.State.String())
 				return nil
 			}
 		},

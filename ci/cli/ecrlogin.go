@@ -24,14 +24,14 @@ func ecrLoginCommand() command {
 			a.register(fs)
 			env := fs.String("env", "", "environment whose repository is pushed to: "+fmt.Sprint(envname.Known))
 			pwFile := fs.String("password-file", "", "file to write the registry password to (created 0600)")
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				if err := envname.Validate(*env); err != nil {
 					return &UsageError{Err: err}
 				}
 				if *pwFile == "" {
 					return usagef("--password-file is required: the password is never printed")
 				}
-				sess, err := connectAWS(ctx, io, a)
+				sess, err := connectAWS(ctx, sys, a)
 				if err != nil {
 					return err
 				}
@@ -40,14 +40,14 @@ func ecrLoginCommand() command {
 					return err
 				}
 				// Masked before it exists anywhere a step could print it.
-				if err := gha.Publish(gha.Report{Masks: []string{auth.Password}}, io.Getenv, io.Stderr); err != nil && !errors.Is(err, gha.ErrNotInActions) {
+				if err := gha.Publish(gha.Report{Masks: []string{auth.Password}}, sys.Getenv, sys.Stderr); err != nil && !errors.Is(err, gha.ErrNotInActions) {
 					return err
 				}
 				if err := writeSecretFile(*pwFile, auth.Password); err != nil {
 					return err
 				}
-				io.Log.Info("ECR login written", "registry", auth.Registry, "password_file", *pwFile)
-				return writeJSON(io.Stdout, map[string]string{
+				sys.Log.Info("ECR login written", "registry", auth.Registry, "password_file", *pwFile)
+				return writeJSON(sys.Stdout, map[string]string{
 					"registry":   auth.Registry,
 					"username":   auth.Username,
 					"repository": auth.Registry + "/" + registry.RepositoryName(*env),

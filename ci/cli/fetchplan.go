@@ -19,7 +19,7 @@ func fetchPlanCommand() command {
 			run := fs.String("run", "", "the run the plan was stored for (plan --store-as RUN)")
 			sha := fs.String("sha256", "", "the digest of the stored plan that the review approved (plan's bundle_sha256)")
 			out := fs.String("out", "", "directory to write the plan and its binding into")
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				key, err := planstore.Key(f.env, *run)
 				if err != nil {
 					return &UsageError{Err: fmt.Errorf("--run: %w", err)}
@@ -30,7 +30,7 @@ func fetchPlanCommand() command {
 				if *out == "" {
 					return usagef("--out DIR is required")
 				}
-				r, sess, err := f.runner(ctx, io)
+				r, sess, err := f.runner(ctx, sys)
 				if err != nil {
 					return err
 				}
@@ -40,14 +40,14 @@ func fetchPlanCommand() command {
 					p, uerr := planstore.Unpack(bundle, *sha, f.env, f.commit, *out)
 					if uerr == nil {
 						p.StoredKey, p.BundleSHA256 = key, *sha
-						io.Log.Info("reviewed plan fetched", "key", key, "plan", p.PlanFile, "summary", p.Summary.Headline())
-						return writeJSON(io.Stdout, p)
+						sys.Log.Info("reviewed plan fetched", "key", key, "plan", p.PlanFile, "summary", p.Summary.Headline())
+						return writeJSON(sys.Stdout, p)
 					}
 					err = uerr
 				}
 				var re *planstore.RefusedError
 				if errors.As(err, &re) {
-					_ = writeJSON(io.Stdout, map[string]any{"env": f.env, "error": "plan_refused", "reason": re.Reason})
+					_ = writeJSON(sys.Stdout, map[string]any{"env": f.env, "error": "plan_refused", "reason": re.Reason})
 				}
 				return err
 			}

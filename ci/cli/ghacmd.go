@@ -5,7 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	goio "io"
+	"io"
 	"os"
 	"strings"
 
@@ -25,7 +25,7 @@ func ghaCommand() command {
 		summary: "gha plan|rollout|tests --input FILE: GitHub job summary, step outputs, annotations (nothing outside Actions)",
 		args:    true,
 		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				args := fs.Args()
 				if len(args) == 0 {
 					return usagef("say what to report: gha plan|rollout|tests --input FILE")
@@ -35,7 +35,7 @@ func ghaCommand() command {
 					return usagef("unknown report %q: use plan, rollout or tests", args[0])
 				}
 				sub := flag.NewFlagSet("pipeline gha "+args[0], flag.ContinueOnError)
-				sub.SetOutput(io.Stderr)
+				sub.SetOutput(sys.Stderr)
 				input := sub.String("input", "", "the JSON of `pipeline "+args[0]+"` (for tests: `go test -json` output); - for stdin")
 				if err := sub.Parse(args[1:]); err != nil {
 					return &UsageError{Err: err}
@@ -46,7 +46,7 @@ func ghaCommand() command {
 				var data []byte
 				var err error
 				if *input == "-" {
-					data, err = goio.ReadAll(os.Stdin)
+					data, err = io.ReadAll(sys.Stdin)
 				} else {
 					data, err = os.ReadFile(*input)
 				}
@@ -57,15 +57,15 @@ func ghaCommand() command {
 				if err != nil {
 					return &UsageError{Err: err}
 				}
-				err = gha.Publish(r, io.Getenv, io.Stderr)
+				err = gha.Publish(r, sys.Getenv, sys.Stderr)
 				if errors.Is(err, gha.ErrNotInActions) {
-					io.Log.Info(err.Error())
-					return writeJSON(io.Stdout, map[string]any{"published": false, "reason": err.Error(), "errors": r.Failed()})
+					sys.Log.Info(err.Error())
+					return writeJSON(sys.Stdout, map[string]any{"published": false, "reason": err.Error(), "errors": r.Failed()})
 				}
 				if err != nil {
 					return err
 				}
-				return writeJSON(io.Stdout, map[string]any{"published": true, "outputs": len(r.Outputs), "annotations": len(r.Annotations), "errors": r.Failed()})
+				return writeJSON(sys.Stdout, map[string]any{"published": true, "outputs": len(r.Outputs), "annotations": len(r.Annotations), "errors": r.Failed()})
 			}
 		},
 	}

@@ -22,37 +22,37 @@ func historyCommand() command {
 			fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
 			limit := fs.Int("limit", 20, "newest records to show (0 for all)")
 			md := fs.String("summary-md", "", "also write the records as a Markdown table to this file")
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				if err := envname.Validate(f.env); err != nil {
 					return &UsageError{Err: err}
 				}
 				if *limit < 0 {
 					return usagef("--limit must not be negative")
 				}
-				sess, err := connectAWS(ctx, io, f.aws)
+				sess, err := connectAWS(ctx, sys, f.aws)
 				if err != nil {
 					return err
 				}
-				bucket, err := f.bucket(io, sess)
+				bucket, err := f.bucket(sys, sess)
 				if err != nil {
 					return err
 				}
 				records, err := history.Store{S3: sess.s3(), Bucket: bucket, Owner: sess.identity.Account}.List(ctx, f.env, *limit)
 				if errors.Is(err, history.ErrNoHistory) {
-					_ = writeJSON(io.Stdout, []history.Record{})
+					_ = writeJSON(sys.Stdout, []history.Record{})
 					return err
 				}
 				if err != nil {
 					return err
 				}
 				table := history.Markdown(f.env, records)
-				fmt.Fprint(io.Stderr, table)
+				fmt.Fprint(sys.Stderr, table)
 				if *md != "" {
 					if err := os.WriteFile(*md, []byte(table), 0o644); err != nil {
 						return fmt.Errorf("writing the Markdown table: %w", err)
 					}
 				}
-				return writeJSON(io.Stdout, records)
+				return writeJSON(sys.Stdout, records)
 			}
 		},
 	}

@@ -41,9 +41,9 @@ type awsSession struct {
 // connectAWS loads the AWS configuration and checks the credentials with STS
 // before anything else is called. Missing or rejected credentials and a
 // missing region are bad input (exit 2).
-func connectAWS(ctx context.Context, io IO, f awsFlags) (*awsSession, error) {
-	s := awsenv.FromEnv(io.Getenv, f.region)
-	cfg, err := awsenv.Load(ctx, io.Getenv, s)
+func connectAWS(ctx context.Context, sys IO, f awsFlags) (*awsSession, error) {
+	s := awsenv.FromEnv(sys.Getenv, f.region)
+	cfg, err := awsenv.Load(ctx, sys.Getenv, s)
 	if errors.Is(err, awsenv.ErrNoRegion) {
 		return nil, &UsageError{Err: err}
 	}
@@ -58,7 +58,7 @@ func connectAWS(ctx context.Context, io IO, f awsFlags) (*awsSession, error) {
 	if err != nil {
 		return nil, err
 	}
-	io.Log.Info("AWS credentials accepted", "account", id.Account, "arn", id.ARN, "region", s.Region)
+	sys.Log.Info("AWS credentials accepted", "account", id.Account, "arn", id.ARN, "region", s.Region)
 	return &awsSession{settings: s, cfg: cfg, identity: id}, nil
 }
 
@@ -86,7 +86,7 @@ func (f *tfFlags) register(fs *flag.FlagSet) {
 
 // validate checks what can be checked before any call: the environment
 // name and the configuration directory.
-func (f *tfFlags) validate(io IO) error {
+func (f *tfFlags) validate(sys IO) error {
 	if err := envname.Validate(f.env); err != nil {
 		return &UsageError{Err: err}
 	}
@@ -108,15 +108,15 @@ func (f *tfFlags) validate(io IO) error {
 
 // runner validates the flags, checks AWS credentials and returns a
 // terraform runner for the environment.
-func (f *tfFlags) runner(ctx context.Context, io IO) (*tf.Runner, *awsSession, error) {
-	if err := f.validate(io); err != nil {
+func (f *tfFlags) runner(ctx context.Context, sys IO) (*tf.Runner, *awsSession, error) {
+	if err := f.validate(sys); err != nil {
 		return nil, nil, err
 	}
-	sess, err := connectAWS(ctx, io, f.aws)
+	sess, err := connectAWS(ctx, sys, f.aws)
 	if err != nil {
 		return nil, nil, err
 	}
-	bucket, err := f.bucket(io, sess)
+	bucket, err := f.bucket(sys, sess)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -126,8 +126,8 @@ func (f *tfFlags) runner(ctx context.Context, io IO) (*tf.Runner, *awsSession, e
 		Backend:      tf.Backend{Bucket: bucket, Region: sess.settings.Region, PathStyle: sess.settings.Emulated()},
 		LockTimeout:  f.lockTimeout,
 		ExecPath:     f.terraform,
-		Environ:      terraformEnviron(io.Getenv, sess.settings),
-		Log:          io.Stderr,
+		Environ:      terraformEnviron(sys.Getenv, sess.settings),
+		Log:          sys.Stderr,
 		StateObjects: sess.s3(),
 		StateOwner:   sess.identity.Account,
 		Commit:       f.commit,
@@ -140,8 +140,8 @@ func (f *tfFlags) runner(ctx context.Context, io IO) (*tf.Runner, *awsSession, e
 }
 
 // bucket is the state bucket (see stateBucket).
-func (f *tfFlags) bucket(io IO, sess *awsSession) (string, error) {
-	return stateBucket(io, sess, f.stateBucket)
+func (f *tfFlags) bucket(sys IO, sess *awsSession) (string, error) {
+	return stateBucket(sys, sess, f.stateBucket)
 }
 
 // s3 is an S3 client for the session (path-style against an emulator).
@@ -181,30 +181,30 @@ func terraformEnviron(getenv func(string) string, s awsenv.Settings) []string {
 
 // outputs reads the environment's outputs contract, after the checks of
 // runner; a terraform failure is reported as tfFailure reports it.
-func (f *tfFlags) outputs(ctx context.Context, io IO) (tf.Outputs, *awsSession, error) {
-	r, sess, err := f.runner(ctx, io)
+func (f *tfFlags) outputs(ctx context.Context, sys IO) (tf.Outputs, *awsSession, error) {
+	r, sess, err := f.runner(ctx, sys)
 	if err != nil {
 		return tf.Outputs{}, nil, err
 	}
 	outs, err := r.Outputs(ctx)
 	if err != nil {
-		return tf.Outputs{}, nil, tfFailure(io, f.env, err)
+		return tf.Outputs{}, nil, tfFailure(sys, f.env, err)
 	}
 	return outs, sess, nil
 }
 
 // tfFailure prints the machine-readable side of a terraform failure on
 // stdout (a held lock, a refused plan) and returns err.
-func tfFailure(io IO, env string, err error) error {
+func tfFailure(sys IO, env string, err error) error {
 	var le *tf.LockedError
 	var re *tf.RefusedError
 	switch {
 	case errors.As(err, &le):
-		_ = writeJSON(io.Stdout, map[string]any{"env": env, "error": "state_locked", "lock": map[string]string{
+		_ = writeJSON(sys.Stdout, map[string]any{"env": env, "error": "state_locked", "lock": map[string]string{
 			"id": le.ID, "who": le.Who, "operation": le.Operation, "created": le.Created, "path": le.Path,
 		}, "waited": le.Waited.String()})
 	case errors.As(err, &re):
-		_ = writeJSON(io.Stdout, map[string]any{"env": env, "error": "plan_refused", "reason": re.Reason})
+		_ = writeJSON(sys.Stdout, map[string]any{"env": env, "error": "plan_refused", "reason": re.Reason})
 	}
 	var pe *tf.ProviderError
 	if errors.As(err, &pe) {

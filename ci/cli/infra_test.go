@@ -19,7 +19,7 @@ import (
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), args, &stdout, &stderr, func(k string) string { return env[k] })
+	code := Main(context.Background(), args, IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }})
 	return code, stdout.String(), stderr.String()
 }
 

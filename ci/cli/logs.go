@@ -27,7 +27,7 @@ func logsCommand() command {
 			follow := fs.Bool("follow", false, "keep reading new lines until interrupted")
 			filter := fs.String("filter", "", "CloudWatch Logs filter pattern, e.g. ERROR or '\"GET /db\"'")
 			limit := fs.Int("limit", 1000, "print at most the last N lines (0 for all); --follow prints every line")
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				if *since <= 0 {
 					return usagef("--since must be a positive duration, such as 10m or 2h")
 				}
@@ -38,13 +38,13 @@ func logsCommand() command {
 				if *group == "" {
 					// The group the environment's configuration made: the
 					// outputs contract names it.
-					outs, sess, err := f.outputs(ctx, io)
+					outs, sess, err := f.outputs(ctx, sys)
 					if err != nil {
 						return err
 					}
 					*group, api = outs.LogGroupName, cloudwatchlogs.NewFromConfig(sess.cfg)
 				} else {
-					sess, err := connectAWS(ctx, io, f.aws)
+					sess, err := connectAWS(ctx, sys, f.aws)
 					if err != nil {
 						return err
 					}
@@ -53,9 +53,9 @@ func logsCommand() command {
 				reader := applogs.Reader{API: api, Group: *group, Filter: *filter}
 				start := time.Now().Add(-*since)
 				if *follow {
-					io.Log.Info("following", "group", *group, "since", start.UTC().Format(time.RFC3339))
+					sys.Log.Info("following", "group", *group, "since", start.UTC().Format(time.RFC3339))
 					return reader.Follow(ctx, start, followInterval, func(e applogs.Event) error {
-						_, err := fmt.Fprintln(io.Stdout, e)
+						_, err := fmt.Fprintln(sys.Stdout, e)
 						return err
 					})
 				}
@@ -67,13 +67,13 @@ func logsCommand() command {
 					return err
 				}
 				if cut {
-					io.Log.Info("older lines left out: raise --limit or narrow --since", "shown", len(events))
+					sys.Log.Info("older lines left out: raise --limit or narrow --since", "shown", len(events))
 				}
 				if len(events) == 0 {
-					io.Log.Info("no log lines in the window", "group", *group, "since", start.UTC().Format(time.RFC3339))
+					sys.Log.Info("no log lines in the window", "group", *group, "since", start.UTC().Format(time.RFC3339))
 				}
 				for _, e := range events {
-					if _, err := fmt.Fprintln(io.Stdout, e); err != nil {
+					if _, err := fmt.Fprintln(sys.Stdout, e); err != nil {
 						return err
 					}
 				}

@@ -12,12 +12,12 @@ func outputsCommand() command {
 		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
 			var f tfFlags
 			f.register(fs)
-			return func(ctx context.Context, io IO) error {
-				outs, _, err := f.outputs(ctx, io)
+			return func(ctx context.Context, sys IO) error {
+				outs, _, err := f.outputs(ctx, sys)
 				if err != nil {
 					return err
 				}
-				return writeJSON(io.Stdout, outs)
+				return writeJSON(sys.Stdout, outs)
 			}
 		},
 	}

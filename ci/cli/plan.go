@@ -21,7 +21,7 @@ func planCommand() command {
 			md := fs.String("summary-md", "", "also write the Markdown summary to this file")
 			fs.BoolVar(&f.noLock, "no-lock", false, "plan without taking the state lock: a preview under a role that may only read the state")
 			storeAs := fs.String("store-as", "", "also store the plan for a later job to apply, encrypted in the state bucket under gangway/<env>/plans/RUN.tfplan.tar (RUN: e.g. the CI run id and attempt)")
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				if f.noLock && *storeAs != "" {
 					return usagef("--no-lock and --store-as do not go together: a plan stored for applying takes the lock")
 				}
@@ -32,7 +32,7 @@ func planCommand() command {
 						return &UsageError{Err: fmt.Errorf("--store-as: %w", err)}
 					}
 				}
-				r, sess, err := f.runner(ctx, io)
+				r, sess, err := f.runner(ctx, sys)
 				if err != nil {
 					return err
 				}
@@ -41,9 +41,9 @@ func planCommand() command {
 				}
 				p, err := r.Plan(ctx, *out)
 				if err != nil {
-					return tfFailure(io, f.env, err)
+					return tfFailure(sys, f.env, err)
 				}
-				io.Log.Info("planned", "env", f.env, "summary", p.Summary.Headline(), "plan", p.PlanFile)
+				sys.Log.Info("planned", "env", f.env, "summary", p.Summary.Headline(), "plan", p.PlanFile)
 				if *md != "" {
 					if err := os.WriteFile(*md, []byte(p.Summary.Markdown(f.env)), 0o644); err != nil {
 						return fmt.Errorf("writing the Markdown summary: %w", err)
@@ -60,9 +60,9 @@ func planCommand() command {
 						return err
 					}
 					out.StoredKey, out.BundleSHA256 = key, sum
-					io.Log.Info("plan stored for review", "key", key, "sha256", sum)
+					sys.Log.Info("plan stored for review", "key", key, "sha256", sum)
 				}
-				return writeJSON(io.Stdout, out)
+				return writeJSON(sys.Stdout, out)
 			}
 		},
 	}

@@ -24,7 +24,7 @@ func promoteCommand() command {
 			image := fs.String("image", "", "tested image: REGISTRY/gangway-<from>@sha256:<64 hex>")
 			toRepo := fs.String("to-repository", "", "the target repository URL (the ecr_repository_url output of --to; it may be another account's registry); default gangway-<to> beside the source")
 			api := fs.String("api", "auto", "auto (ecr for an ECR registry host, else oci), ecr (ECR API + blob mounts) or oci (registry API only, anonymous)")
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				for _, e := range []string{*from, *to} {
 					if err := envname.Validate(e); err != nil {
 						return &UsageError{Err: err}
@@ -48,7 +48,7 @@ func promoteCommand() command {
 				var res *registry.Result
 				switch mode {
 				case "ecr":
-					sess, err := connectAWS(ctx, io, a)
+					sess, err := connectAWS(ctx, sys, a)
 					if err != nil {
 						return err
 					}
@@ -69,8 +69,8 @@ func promoteCommand() command {
 				default:
 					return usagef("--api %q: use auto, ecr or oci", *api)
 				}
-				io.Log.Info("promoted", "digest", src.Digest, "to", dst.Name(), "already_present", res.AlreadyPresent)
-				return writeJSON(io.Stdout, map[string]any{
+				sys.Log.Info("promoted", "digest", src.Digest, "to", dst.Name(), "already_present", res.AlreadyPresent)
+				return writeJSON(sys.Stdout, map[string]any{
 					"from": *from, "to": *to, "api": mode,
 					"source": src.String(), "target": dst.String(), "digest": src.Digest,
 					"blobs": res.Blobs, "already_present": res.AlreadyPresent,

@@ -16,22 +16,22 @@ import (
 // (outside CI only) the conventional name for the account and region. In
 // CI the name must be given: a predictable name could be another account's
 // bucket, and every call also names the owner (ExpectedBucketOwner).
-func stateBucket(io IO, sess *awsSession, flag string) (string, error) {
+func stateBucket(sys IO, sess *awsSession, flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
-	if b := io.Getenv("TF_STATE_BUCKET"); b != "" {
+	if b := sys.Getenv("TF_STATE_BUCKET"); b != "" {
 		return b, nil
 	}
-	if io.Getenv("CI") == "true" || io.Getenv("GITHUB_ACTIONS") == "true" || io.Getenv("GITLAB_CI") == "true" {
+	if sys.Getenv("CI") == "true" || sys.Getenv("GITHUB_ACTIONS") == "true" || sys.Getenv("GITLAB_CI") == "true" {
 		return "", usagef("no state bucket: in CI set TF_STATE_BUCKET (or --state-bucket) to the bucket the bootstrap created; the conventional name is not trusted there")
 	}
 	return tf.DefaultStateBucket(sess.identity.Account, sess.settings.Region), nil
 }
 
 // historyStore is env's deploy history in the session's state bucket.
-func historyStore(io IO, sess *awsSession, flag string) (history.Store, error) {
-	bucket, err := stateBucket(io, sess, flag)
+func historyStore(sys IO, sess *awsSession, flag string) (history.Store, error) {
+	bucket, err := stateBucket(sys, sess, flag)
 	if err != nil {
 		return history.Store{}, err
 	}
@@ -40,12 +40,12 @@ func historyStore(io IO, sess *awsSession, flag string) (history.Store, error) {
 
 // writeRecord writes rec even when ctx was cancelled (a rollout cut short
 // is recorded too). The error says what the audit trail now misses.
-func writeRecord(ctx context.Context, io IO, store history.Store, rec history.Record) error {
+func writeRecord(ctx context.Context, sys IO, store history.Store, rec history.Record) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	err := store.Put(ctx, rec)
 	if err == nil {
-		io.Log.Info("deploy record written", "bucket", store.Bucket, "prefix", history.Prefix(rec.Env), "result", rec.Result)
+		sys.Log.Info("deploy record written", "bucket", store.Bucket, "prefix", history.Prefix(rec.Env), "result", rec.Result)
 		return nil
 	}
 	return fmt.Errorf("the %s itself ended %q (the report above), but its deploy record was NOT written, so the audit trail misses it; "+

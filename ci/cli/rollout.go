@@ -42,7 +42,8 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // hostFlags are rollout's and rollback's flags.
 type hostFlags struct {
-	env, image, region                string
+	env, image                        string
+	aws                               awsFlags
 	to, commit, actor, stateBucket    string
 	asg                               string
 	instanceIDs                       stringList
@@ -64,7 +65,7 @@ func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, I
 	} else {
 		fs.StringVar(&f.to, "to", "", "roll back to this earlier digest, sha256:<64 hex>, still in the environment's ECR repository (pipeline history lists them); default: each host's previous image")
 	}
-	fs.StringVar(&f.region, "region", "", "AWS region (default $AWS_REGION)")
+	f.aws.register(fs)
 	fs.StringVar(&f.actor, "actor", "", "who runs it, for the deploy record (default $GITHUB_ACTOR, else $GITLAB_USER_LOGIN, else the local user)")
 	fs.StringVar(&f.commit, "commit", "", "the source revision of the image, for the deploy record (default $GITHUB_SHA, else $CI_COMMIT_SHA)")
 	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket the deploy record is written to (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
@@ -91,12 +92,12 @@ func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, I
 	fs.StringVar(&f.release.Image, "image-parameter", "", "SSM parameter that records the image for hosts that boot later (terraform output image_parameter); written before any host is touched")
 	fs.StringVar(&f.release.Script, "rollout-script-parameter", "", "SSM parameter that records the rollout script for hosts that boot later (terraform output rollout_script_parameter); written with --image-parameter")
 	fs.BoolVar(&f.printScript, "print-script", false, "print the host script to stdout and exit, without calling AWS")
-	return func(ctx context.Context, io IO) error { return f.run(ctx, io, mode) }
+	return func(ctx context.Context, sys IO) error { return f.run(ctx, sys, mode) }
 }
 
 // script renders the host script of mode for image.
 func (f *hostFlags) script(mode hostresult.Mode, image string) (string, error) {
-	params := rollout.HostDefaults(mode, image, f.region)
+	params := rollout.HostDefaults(mode, image, f.aws.region)
 	params.HealthTimeout, params.Drain = f.healthTimeout, f.drain
 	params.Bake = rollout.DefaultBake(f.env)
 	if f.bake != nil {
@@ -122,7 +123,7 @@ func (f *hostFlags) script(mode hostresult.Mode, image string) (string, error) {
 // run is rollout (mode deploy) or rollback (mode rollback). A rollback
 // --to DIGEST is a deploy of that earlier image: the same script, the same
 // health gate, recorded as a rollback.
-func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error {
+func (f *hostFlags) run(ctx context.Context, sys IO, kind hostresult.Mode) error {
 	if err := envname.Validate(f.env); err != nil {
 		return &UsageError{Err: err}
 	}
@@ -150,8 +151,8 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error 
 	if (f.release.Image == "") != (f.release.Script == "") {
 		return usagef("--image-parameter and --rollout-script-parameter go together: a booting host reads both")
 	}
-	if f.region == "" {
-		f.region = io.Getenv("AWS_REGION")
+	if f.aws.region == "" {
+		f.aws.region = sys.Getenv("AWS_REGION")
 	}
 	// Rendered now to check the flags before any AWS call; a rollback --to
 	// (checked with a stand-in repository) renders again once its
@@ -169,7 +170,7 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error 
 		ssmrun.WithDeliveryTimeout(f.deliveryTimeout),
 		ssmrun.WithExecutionTimeout(f.executionTimeout),
 		ssmrun.WithComment(fmt.Sprintf("gangway %s %s", kind, f.env)),
-		ssmrun.WithLogger(io.Log),
+		ssmrun.WithLogger(sys.Log),
 	}
 	if kind == hostresult.ModeDeploy {
 		// A failed batch rolls back the hosts this rollout moved. Not for a
@@ -184,19 +185,19 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error 
 		return &UsageError{Err: err}
 	}
 	if f.printScript {
-		_, err := fmt.Fprint(io.Stdout, script)
+		_, err := fmt.Fprint(sys.Stdout, script)
 		return err
 	}
 
 	// The same configuration and STS check as every AWS step: missing or
 	// rejected credentials fail here, with STS's reason, before any SSM call.
-	sess, err := connectAWS(ctx, io, awsFlags{region: f.region})
+	sess, err := connectAWS(ctx, sys, f.aws)
 	if err != nil {
 		return err
 	}
 	// Every rollout and rollback is recorded: without a bucket to record
 	// it in, none starts.
-	store, err := historyStore(io, sess, f.stateBucket)
+	store, err := historyStore(sys, sess, f.stateBucket)
 	if err != nil {
 		return err
 	}
@@ -206,7 +207,7 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error 
 		return fmt.Errorf("no rollout without its deploy record: %w; no host was touched", err)
 	}
 	if f.to != "" {
-		if f.image, err = f.earlierImage(ctx, io, sess, store); err != nil {
+		if f.image, err = f.earlierImage(ctx, sys, sess, store); err != nil {
 			return err
 		}
 		if script, err = f.script(mode, f.image); err != nil {
@@ -229,11 +230,11 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error 
 	if len(targets.InstanceIDs) > 0 {
 		targets.Tags = nil
 	}
-	previous, err := f.recordRelease(ctx, io, ssmAPI, script)
+	previous, err := f.recordRelease(ctx, sys, ssmAPI, script)
 	if err != nil {
 		return err
 	}
-	io.Log.Info("rolling out", "env", f.env, "mode", kind, "image", f.image, "targets", targets.String())
+	sys.Log.Info("rolling out", "env", f.env, "mode", kind, "image", f.image, "targets", targets.String())
 	started := time.Now()
 	hosts, runErr := runner.Run(ctx, targets, script)
 	if runErr != nil && previous != nil {
@@ -242,14 +243,14 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error 
 		if err := release.Restore(rctx, ssmAPI, f.release, *previous); err != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("%w: the parameters still name %s, which a host that boots would serve; put back %s", err, f.image, previous.Image))
 		} else {
-			io.Log.Info("the rollout failed: the release for hosts that boot later is back to the one before", "image", previous.Image)
+			sys.Log.Info("the rollout failed: the release for hosts that boot later is back to the one before", "image", previous.Image)
 		}
 		cancel()
 	}
 	out := ssmrun.NewReport(f.env, kind, f.image, hosts, runErr)
 	// The record is written before anything else can fail.
-	recErr := writeRecord(ctx, io, store, out.Record(kind, history.OriginFrom(io.Getenv, f.actor, f.commit), started))
-	if err := writeJSON(io.Stdout, out); err != nil {
+	recErr := writeRecord(ctx, sys, store, out.Record(kind, history.OriginFrom(sys.Getenv, f.actor, f.commit), started))
+	if err := writeJSON(sys.Stdout, out); err != nil {
 		return errors.Join(err, recErr)
 	}
 	if runErr != nil {
@@ -264,15 +265,15 @@ func (f *hostFlags) run(ctx context.Context, io IO, kind hostresult.Mode) error 
 // after the rollout then serves this release. It returns what they held
 // before, which the caller puts back if the rollout fails. A plain
 // rollback has no image to record and leaves them.
-func (f *hostFlags) recordRelease(ctx context.Context, io IO, api *ssm.Client, script string) (*release.Recorded, error) {
+func (f *hostFlags) recordRelease(ctx context.Context, sys IO, api *ssm.Client, script string) (*release.Recorded, error) {
 	switch {
 	case f.image == "":
 		if f.release.Image != "" {
-			io.Log.Warn("a rollback to each host's previous image records no release: a host that boots later serves what the parameters name", "image_parameter", f.release.Image)
+			sys.Log.Warn("a rollback to each host's previous image records no release: a host that boots later serves what the parameters name", "image_parameter", f.release.Image)
 		}
 		return nil, nil
 	case f.release.Image == "":
-		io.Log.Warn("no --image-parameter: the release is not recorded, and a host that boots later will not serve it")
+		sys.Log.Warn("no --image-parameter: the release is not recorded, and a host that boots later will not serve it")
 		return nil, nil
 	}
 	previous, err := release.Current(ctx, api, f.release)
@@ -282,14 +283,14 @@ func (f *hostFlags) recordRelease(ctx context.Context, io IO, api *ssm.Client, s
 	if err := release.Write(ctx, api, f.release, f.image, script); err != nil {
 		return nil, fmt.Errorf("%w; no host was touched", err)
 	}
-	io.Log.Info("release recorded for hosts that boot later", "image_parameter", f.release.Image, "rollout_script_parameter", f.release.Script)
+	sys.Log.Info("release recorded for hosts that boot later", "image_parameter", f.release.Image, "rollout_script_parameter", f.release.Script)
 	return &previous, nil
 }
 
 // earlierImage is the image of rollback --to: f.to in the repository that
 // env's deploys came from (the newest deploy record that names one), refused before any
 // host is touched unless ECR still has it there.
-func (f *hostFlags) earlierImage(ctx context.Context, io IO, sess *awsSession, store history.Store) (string, error) {
+func (f *hostFlags) earlierImage(ctx context.Context, sys IO, sess *awsSession, store history.Store) (string, error) {
 	records, err := store.List(ctx, f.env, 0)
 	if errors.Is(err, history.ErrNoHistory) {
 		return "", &UsageError{Err: fmt.Errorf("nothing to roll back to: %w", errNeverDeployed(f.env, err))}
@@ -322,6 +323,6 @@ func (f *hostFlags) earlierImage(ctx context.Context, io IO, sess *awsSession, s
 			"(pipeline history --env %s lists earlier deploys; aws ecr describe-images --repository-name %s lists what ECR keeps)",
 			f.to, f.env, deployed.Name(), f.env, deployed.Repository)
 	}
-	io.Log.Info("rolling back to an earlier image", "env", f.env, "image", target.String())
+	sys.Log.Info("rolling back to an earlier image", "env", f.env, "image", target.String())
 	return target.String(), nil
 }

@@ -16,7 +16,7 @@ const testDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef01234
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	env := map[string]string{"AWS_REGION": "eu-west-1"}
-	code = Main(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
+	code = Main(context.Background(), args, IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
 	return code, out.String(), errb.String()
 }
 

@@ -53,8 +53,8 @@ func statusCommand() command {
 			var f tfFlags
 			f.register(fs)
 			askHosts := fs.Bool("ask-hosts", true, "ask each online host over SSM what its last rollout recorded (a read-only command); false only lists the hosts")
-			return func(ctx context.Context, io IO) error {
-				outs, sess, err := f.outputs(ctx, io)
+			return func(ctx context.Context, sys IO) error {
+				outs, sess, err := f.outputs(ctx, sys)
 				if err != nil {
 					return err
 				}
@@ -65,23 +65,23 @@ func statusCommand() command {
 				// result, not as the command's failure.
 				runner, err := ssmrun.New(ssm.NewFromConfig(sess.cfg),
 					ssmrun.WithDeliveryTimeout(time.Minute), ssmrun.WithExecutionTimeout(time.Minute),
-					ssmrun.WithComment("gangway status "+f.env), ssmrun.WithLogger(io.Log))
+					ssmrun.WithComment("gangway status "+f.env), ssmrun.WithLogger(sys.Log))
 				if err != nil {
 					return err
 				}
 				instances, err := runner.Describe(ctx, ssmrun.Targets{Tags: map[string]string{"Environment": f.env, "App": appTag}})
 				if err != nil {
 					st.HostsError = err.Error()
-					io.Log.Warn("the hosts could not be listed", "error", err)
+					sys.Log.Warn("the hosts could not be listed", "error", err)
 				}
 				for _, in := range instances {
 					st.Hosts = append(st.Hosts, hostStatus{InstanceID: in.ID, PingStatus: in.PingStatus, Platform: in.Platform})
 				}
 				if *askHosts {
-					askStates(ctx, io, runner, st.Hosts)
+					askStates(ctx, sys, runner, st.Hosts)
 				}
 
-				store, err := historyStore(io, sess, f.stateBucket)
+				store, err := historyStore(sys, sess, f.stateBucket)
 				if err != nil {
 					return err
 				}
@@ -92,27 +92,27 @@ func statusCommand() command {
 				if len(last) > 0 {
 					st.LastDeploy = &last[0]
 				}
-				if err := writeJSON(io.Stdout, st); err != nil {
+				if err := writeJSON(sys.Stdout, st); err != nil {
 					return err
 				}
-				fmt.Fprintf(io.Stderr, "%s: %s (%d host(s) listed by SSM)\n", f.env, outs.AppURL, len(st.Hosts))
+				fmt.Fprintf(sys.Stderr, "%s: %s (%d host(s) listed by SSM)\n", f.env, outs.AppURL, len(st.Hosts))
 				for _, h := range st.Hosts {
 					switch {
 					case h.State != nil && h.State.Image != "":
-						fmt.Fprintf(io.Stderr, "  %s %s: serves %s (slot %s)\n", h.InstanceID, h.PingStatus, h.State.Image, h.State.Slot)
+						fmt.Fprintf(sys.Stderr, "  %s %s: serves %s (slot %s)\n", h.InstanceID, h.PingStatus, h.State.Image, h.State.Slot)
 					case h.State != nil:
-						fmt.Fprintf(io.Stderr, "  %s %s: no rollout recorded on the host\n", h.InstanceID, h.PingStatus)
+						fmt.Fprintf(sys.Stderr, "  %s %s: no rollout recorded on the host\n", h.InstanceID, h.PingStatus)
 					case h.Error != "":
-						fmt.Fprintf(io.Stderr, "  %s %s: %s\n", h.InstanceID, h.PingStatus, h.Error)
+						fmt.Fprintf(sys.Stderr, "  %s %s: %s\n", h.InstanceID, h.PingStatus, h.Error)
 					default:
-						fmt.Fprintf(io.Stderr, "  %s %s\n", h.InstanceID, h.PingStatus)
+						fmt.Fprintf(sys.Stderr, "  %s %s\n", h.InstanceID, h.PingStatus)
 					}
 				}
 				if st.LastDeploy == nil {
 					return errNeverDeployed(f.env, histErr)
 				}
 				d := st.LastDeploy
-				fmt.Fprintf(io.Stderr, "last deploy: %s of %s by %s at %s, %s\n", d.Kind, d.Image, d.Actor, d.Started.Format("2006-01-02 15:04:05 UTC"), d.Result)
+				fmt.Fprintf(sys.Stderr, "last deploy: %s of %s by %s at %s, %s\n", d.Kind, d.Image, d.Actor, d.Started.Format("2006-01-02 15:04:05 UTC"), d.Result)
 				return nil
 			}
 		},
@@ -122,7 +122,7 @@ func statusCommand() command {
 // askStates sends the state script to the online hosts, at most 50 a
 // command, and fills in each host's state or why there is none. Nothing
 // here fails the command: a host that does not answer says so.
-func askStates(ctx context.Context, io IO, runner *ssmrun.Runner, hosts []hostStatus) {
+func askStates(ctx context.Context, sys IO, runner *ssmrun.Runner, hosts []hostStatus) {
 	byID := map[string]*hostStatus{}
 	var online []string
 	for i := range hosts {
@@ -154,7 +154,7 @@ func askStates(ctx context.Context, io IO, runner *ssmrun.Runner, hosts []hostSt
 			h.State = &state
 		}
 		if err != nil {
-			io.Log.Warn("asking the hosts what they serve", "error", err)
+			sys.Log.Warn("asking the hosts what they serve", "error", err)
 			for _, id := range ids {
 				if h := byID[id]; h.State == nil && h.Error == "" {
 					h.Error = err.Error()

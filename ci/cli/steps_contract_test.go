@@ -61,7 +61,7 @@ func TestCommandLinesMatchTheCLI(t *testing.T) {
 				t.Fatalf("command line starts with %q, want %q", args[0], steps.CLI)
 			}
 			var stdout, stderr bytes.Buffer
-			code := cli.Main(context.Background(), append(args[1:], "-help"), &stdout, &stderr, func(string) string { return "" })
+			code := cli.Main(context.Background(), append(args[1:], "-help"), cli.IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
 			if code != cli.ExitOK {
 				t.Errorf("pipeline %s rejects the module's command line %q (exit %d):\n%s", name, args[1:], code, stderr.String())
 			}

@@ -23,12 +23,12 @@ import (
 // login with the caller's AWS identity for an ECR host (the token serves
 // every registry the identity may read, another account's included),
 // anonymous otherwise (the local registry).
-func registryOptions(ctx context.Context, io IO, a awsFlags, ref imageref.Ref) ([]remote.Option, error) {
+func registryOptions(ctx context.Context, sys IO, a awsFlags, ref imageref.Ref) ([]remote.Option, error) {
 	opts := []remote.Option{remote.WithContext(ctx)}
 	if !registry.IsECRHost(ref.Registry) {
 		return append(opts, remote.WithAuth(authn.Anonymous)), nil
 	}
-	sess, err := connectAWS(ctx, io, a)
+	sess, err := connectAWS(ctx, sys, a)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func attestCommand() command {
 			revision := fs.String("revision", "", "the git revision the image was built from")
 			run := fs.String("run", "", "the CI run that ran the gate (default: the GitHub Actions run URL when there is one)")
 			key := fs.String("key", attest.DefaultKey, "the KMS signing key: id, ARN or alias")
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				ref, err := imageref.Parse(*image)
 				if err != nil {
 					return &UsageError{Err: fmt.Errorf("--image: %w", err)}
@@ -60,9 +60,9 @@ func attestCommand() command {
 					return usagef("--checks must be the number of checks that passed (at least 1): a gate that ran nothing is not attested")
 				}
 				if *run == "" {
-					*run = githubRunURL(io.Getenv)
+					*run = githubRunURL(sys.Getenv)
 				}
-				sess, err := connectAWS(ctx, io, a)
+				sess, err := connectAWS(ctx, sys, a)
 				if err != nil {
 					return err
 				}
@@ -74,7 +74,7 @@ func attestCommand() command {
 				if err != nil {
 					return err
 				}
-				opts, err := registryOptions(ctx, io, a, ref)
+				opts, err := registryOptions(ctx, sys, a, ref)
 				if err != nil {
 					return err
 				}
@@ -82,8 +82,8 @@ func attestCommand() command {
 				if err != nil {
 					return err
 				}
-				io.Log.Info("gate record stored", "image", ref.String(), "tag", attest.Tag(ref), "already_there", existed)
-				return writeJSON(io.Stdout, map[string]any{
+				sys.Log.Info("gate record stored", "image", ref.String(), "tag", attest.Tag(ref), "already_there", existed)
+				return writeJSON(sys.Stdout, map[string]any{
 					"image": ref.String(), "tag": attest.Tag(ref), "already_present": existed, "key_id": env.Signatures[0].KeyID,
 				})
 			}
@@ -109,12 +109,12 @@ func verifyTestedCommand() command {
 			a.register(fs)
 			image := fs.String("image", "", "the image to promote: REGISTRY/gangway-test@sha256:<64 hex>")
 			keyFile := fs.String("public-key", "", "the attestation public key, a PEM file (default $"+attest.PublicKeyEnv+", the PEM itself)")
-			return func(ctx context.Context, io IO) error {
+			return func(ctx context.Context, sys IO) error {
 				ref, err := imageref.Parse(*image)
 				if err != nil {
 					return &UsageError{Err: fmt.Errorf("--image: %w", err)}
 				}
-				pemKey := []byte(io.Getenv(attest.PublicKeyEnv))
+				pemKey := []byte(sys.Getenv(attest.PublicKeyEnv))
 				if *keyFile != "" {
 					if pemKey, err = os.ReadFile(*keyFile); err != nil {
 						return &UsageError{Err: fmt.Errorf("--public-key: %w", err)}
@@ -127,7 +127,7 @@ func verifyTestedCommand() command {
 				if err != nil {
 					return &UsageError{Err: err}
 				}
-				opts, err := registryOptions(ctx, io, a, ref)
+				opts, err := registryOptions(ctx, sys, a, ref)
 				if err != nil {
 					return err
 				}
@@ -135,12 +135,12 @@ func verifyTestedCommand() command {
 				if err == nil {
 					var rec attest.Record
 					if rec, err = attest.Verify(env, pub, ref, "test"); err == nil {
-						io.Log.Info("tested image", "record", rec.String())
-						return writeJSON(io.Stdout, map[string]any{"image": ref.String(), "verified": true, "record": rec})
+						sys.Log.Info("tested image", "record", rec.String())
+						return writeJSON(sys.Stdout, map[string]any{"image": ref.String(), "verified": true, "record": rec})
 					}
 				}
 				if errors.Is(err, attest.ErrNotAttested) {
-					_ = writeJSON(io.Stdout, map[string]any{"image": ref.String(), "verified": false, "reason": err.Error()})
+					_ = writeJSON(sys.Stdout, map[string]any{"image": ref.String(), "verified": false, "reason": err.Error()})
 					return fmt.Errorf("%w; prod only deploys what test deployed and tested", err)
 				}
 				return err

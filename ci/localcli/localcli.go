@@ -168,7 +168,7 @@ func inProcessStep(parent func(string) string) func(context.Context, map[string]
 			return parent(k)
 		}
 		var stdout bytes.Buffer
-		if code := cli.Main(ctx, args, &stdout, stderr, getenv); code != cli.ExitOK {
+		if code := cli.Main(ctx, args, cli.IO{Stdout: &stdout, Stderr: stderr, Getenv: getenv}); code != cli.ExitOK {
 			return stdout.Bytes(), fmt.Errorf("exit code %d", code)
 		}
 		return stdout.Bytes(), nil
