@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -136,7 +135,7 @@ func attachWorld(dir string, s worldState) (*world, bool) {
 		return nil, false
 	}
 	for _, lb := range s.LoadBalancers {
-		if !listeningAt(strings.TrimPrefix(lb.URL, "https://")) {
+		if !localworld.Listening(strings.TrimPrefix(lb.URL, "https://")) {
 			return nil, false
 		}
 	}
@@ -273,16 +272,7 @@ func answers(url string) bool {
 	return true
 }
 
-func listening(port int) bool { return listeningAt(fmt.Sprintf("127.0.0.1:%d", port)) }
-
-func listeningAt(hostPort string) bool {
-	c, err := net.DialTimeout("tcp", hostPort, time.Second)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
-}
+func listening(port int) bool { return localworld.Listening(fmt.Sprintf("127.0.0.1:%d", port)) }
 
 // Down stops and removes the world kept in dir (default root/.local),
 // whatever state it is in. It reports whether there was one.

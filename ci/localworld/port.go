@@ -55,3 +55,14 @@ func waitHTTP(ctx context.Context, url string, exited <-chan struct{}) error {
 		}
 	}
 }
+
+// Listening reports whether something accepts TCP connections at hostPort
+// within a second.
+func Listening(hostPort string) bool {
+	c, err := net.DialTimeout("tcp", hostPort, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}

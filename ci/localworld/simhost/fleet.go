@@ -1,19 +1,16 @@
 package simhost
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
 )
@@ -86,7 +83,7 @@ func (f *Fleet) Preflight(_ context.Context, t ssmrun.Targets) ([]ssmrun.Instanc
 			continue
 		}
 		ping := "Online"
-		if !listening(h.params.PublicListen) {
+		if !localworld.Listening(h.params.PublicListen) {
 			ping = "ConnectionLost"
 		}
 		out = append(out, ssmrun.Instance{ID: id, PingStatus: ping, Platform: "Linux"})
@@ -146,20 +143,14 @@ func (f *Fleet) Invoke(ctx context.Context, instanceIDs []string, script string)
 // run runs script on the host named id and returns its output and SSM's
 // status for it.
 func (f *Fleet) run(ctx context.Context, id, script string) (string, string) {
-	var buf bytes.Buffer
-	w := io.Writer(&buf)
 	if f.Log != nil {
 		fmt.Fprintf(f.Log, "=== %s\n", id)
-		w = io.MultiWriter(&buf, f.Log)
 	}
-	cmd := exec.CommandContext(ctx, "bash", "-s")
-	cmd.Stdin = strings.NewReader(script)
-	cmd.Stdout, cmd.Stderr = w, w
+	out, err := runScript(ctx, script, f.Log)
 	status := "Success"
-	if err := cmd.Run(); err != nil {
+	if err != nil {
 		status = "Failed"
 	}
-	out := buf.String()
 	if len(out) > ssmrun.StdoutLimit {
 		out = out[:ssmrun.StdoutLimit]
 	}
@@ -179,14 +170,4 @@ func commandID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// listening reports whether something accepts connections at hostPort.
-func listening(hostPort string) bool {
-	c, err := net.DialTimeout("tcp", hostPort, time.Second)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
 }

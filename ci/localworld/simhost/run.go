@@ -24,6 +24,24 @@ func Run(ctx context.Context, p rollout.Params, out io.Writer, env ...string) (h
 	if err != nil {
 		return hostresult.Result{}, err
 	}
+	output, runErr := runScript(ctx, script, out, env...)
+	res, perr := hostresult.Parse(output)
+	if perr != nil {
+		return hostresult.Result{}, fmt.Errorf("rollout script (%v): %w; output tail:\n%s", runErr, perr, hostresult.Tail(output, 2000))
+	}
+	if !res.OK() {
+		return res, fmt.Errorf("rollout %s: %s", res.Status, res.Message)
+	}
+	if runErr != nil {
+		return res, fmt.Errorf("rollout script reported %s but exited with %v", res.Status, runErr)
+	}
+	return res, nil
+}
+
+// runScript runs script with "bash -s", as the host's root would run it
+// through SSM, and returns its output (stdout and stderr, also copied to out
+// when out is not nil) and how it exited. env adds variables.
+func runScript(ctx context.Context, script string, out io.Writer, env ...string) (string, error) {
 	var buf bytes.Buffer
 	cmd := exec.CommandContext(ctx, "bash", "-s")
 	cmd.Stdin = strings.NewReader(script)
@@ -35,16 +53,6 @@ func Run(ctx context.Context, p rollout.Params, out io.Writer, env ...string) (h
 		w = io.MultiWriter(&buf, out)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
-	runErr := cmd.Run()
-	res, perr := hostresult.Parse(buf.String())
-	if perr != nil {
-		return hostresult.Result{}, fmt.Errorf("rollout script (%v): %w; output tail:\n%s", runErr, perr, hostresult.Tail(buf.String(), 2000))
-	}
-	if !res.OK() {
-		return res, fmt.Errorf("rollout %s: %s", res.Status, res.Message)
-	}
-	if runErr != nil {
-		return res, fmt.Errorf("rollout script reported %s but exited with %v", res.Status, runErr)
-	}
-	return res, nil
+	err := cmd.Run()
+	return buf.String(), err
 }
