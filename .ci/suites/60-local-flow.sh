@@ -100,6 +100,18 @@ if [ "$rc" -ne 1 ] || ! grep -q "never passed the integration gate" "$out/verify
   exit 1
 fi
 echo "--- verify-tested refuses the defective digest: $(tail -1 "$out/verify.log")"
+# IAM is enforced in the world's accounts: the emulator's static keys,
+# which every step used before, are no credentials there.
+moto_test=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["motos"]["test"]["endpoint"])' "$dir/world.json")
+rc=0
+env AWS_ENDPOINT_URL="$moto_test" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
+  TF_STATE_BUCKET=gangway-local-tfstate "$out/pipeline" history --env test >"$out/static-keys.json" 2>"$out/static-keys.log" || rc=$?
+if [ "$rc" -ne 2 ] || ! grep -q InvalidClientTokenId "$out/static-keys.log"; then
+  echo "pipeline history with the emulator's static keys exited $rc, want 2 with InvalidClientTokenId:"
+  cat "$out/static-keys.log"
+  exit 1
+fi
+echo "--- the world's accounts refuse static keys: $(grep -o 'InvalidClientTokenId[^(]*' "$out/static-keys.log" | head -1)"
 "$out/pipeline-local" --dir "$dir" --down >/dev/null
 
 python3 - "$out" <<'PY'
@@ -113,6 +125,19 @@ def expect(cond, what):
         problems.append(what)
 def stages(rep):
     return {s["name"]: s["result"] for s in rep["stages"]}
+
+def role(account, name):
+    return f"arn:aws:iam::{account}:role/{name}"
+want_roles = {
+    "preview": [role("111111111111", "gangway-test-plan")],
+    "deploy-test": [role("111111111111", "gangway-test-deploy")],
+    "integration-tests": [role("111111111111", "gangway-test-deploy")],
+    "prod-plan": [role("222222222222", "gangway-prod-plan")],
+    "deploy-prod": [role("222222222222", "gangway-prod-deploy")],
+    "drift": [role("222222222222", "gangway-prod-plan")],
+}
+def roles(rep):
+    return {s["name"]: s["roles"] for s in rep["stages"] if s.get("roles")}
 
 def steps(rep, key):
     return {s["name"]: s["result"] for s in (rep.get(key) or {}).get("steps", [])}
@@ -146,6 +171,9 @@ for name in ("first", "changed", "resumed", "redeploy"):
     # Terraform's own work is never reported as drift.
     drifted = [d["address"] for d in (rep.get("drift") or {}).get("resources", [])]
     expect(drifted == ["aws_security_group.db"], f"{name}: drift reported {drifted}, want exactly aws_security_group.db")
+    # Every step ran under the role its workflow job assumes, in its
+    # environment's account, never as an administrator.
+    expect(roles(rep) == {k: v for k, v in want_roles.items() if k in stages(rep)}, f"{name}: roles {roles(rep)}")
 
 c = r["changed"]
 expect(c["digest"] != r["first"]["digest"], "changed: the second release has the first one's digest")

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
@@ -26,11 +25,11 @@ const (
 // database security group through the emulator's EC2 API, runs the drift
 // check, requires it to name that group, and puts the rule back.
 func (f *flow) checkDrift(ctx context.Context) (string, error) {
-	api := ec2.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(f.world.state.Motos[driftEnv].Endpoint),
-	})
+	admin, err := f.awsConfig(ctx, driftEnv, administrator)
+	if err != nil {
+		return "", err
+	}
+	api := ec2.NewFromConfig(admin)
 	groups, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"gangway-" + driftEnv + "-db"}}},
 	})
@@ -77,7 +76,7 @@ func (f *flow) drift(ctx context.Context, env string) (*tf.Drift, error) {
 		return nil, err
 	}
 	var d tf.Drift
-	err = f.step(ctx, env, &d, args[1:]...)
+	err = f.step(ctx, env, planRole, &d, args[1:]...)
 	if err != nil && !d.Drifted {
 		return nil, err
 	}

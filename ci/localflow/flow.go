@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,6 +98,8 @@ type flow struct {
 	// waiting is set when the run stopped for the approval: the world is
 	// kept with test deployed, and the next run continues from there.
 	waiting bool
+	// roles are the roles the running stage's steps assumed.
+	roles []string
 }
 
 // Run runs the whole flow and returns its report. The error is nil only when
@@ -178,9 +181,10 @@ func (f *flow) run(ctx context.Context) error {
 		return err
 	}
 	s := localSteps{f: f}
-	// The pull request's preview (test.yml, job preview).
+	// The pull request's preview (test.yml, job preview), under test's
+	// plan role.
 	if err := f.stage(ctx, "preview", func(ctx context.Context) (string, error) {
-		plan, err := s.Plan(ctx, "test")
+		plan, err := localSteps{f: f, role: planRole}.Plan(ctx, "test")
 		if err != nil {
 			return "", err
 		}
@@ -342,7 +346,9 @@ func (f *flow) stage(ctx context.Context, name string, fn func(context.Context) 
 		start = f.console.StartPlain
 	}
 	line := start(name)
+	f.roles = nil
 	detail, err := fn(ctx)
+	s.Roles = f.roles
 	s.Finished = time.Now()
 	s.Seconds = s.Finished.Sub(s.Started).Seconds()
 	s.Result, s.Detail = Passed, detail
@@ -387,12 +393,17 @@ func (f *flow) skip(names ...string) {
 	}
 }
 
-// step runs a pipeline CLI subcommand against env's AWS emulator and
-// decodes its JSON result into v (when v is not nil).
-func (f *flow) step(ctx context.Context, env string, v any, args ...string) error {
-	fmt.Fprintf(f.log, "$ pipeline %s\n", strings.Join(args, " "))
+// step runs a pipeline CLI subcommand in env's emulated account under its
+// role r, and decodes its JSON result into v (when v is not nil).
+func (f *flow) step(ctx context.Context, env string, r role, v any, args ...string) error {
+	fmt.Fprintf(f.log, "$ pipeline %s   # as %s\n", strings.Join(args, " "), roleARN(env, r))
 	vars := maps.Clone(f.env)
-	vars["AWS_ENDPOINT_URL"] = f.world.state.Motos[env].Endpoint
+	creds, err := f.stepEnv(env, r)
+	if err != nil {
+		return err
+	}
+	maps.Copy(vars, creds)
+	f.ranAs(env, r)
 	out, err := f.opts.Step(ctx, vars, f.log, args...)
 	if err != nil {
 		// Some steps print their report and fail (drift found): keep it.
@@ -408,6 +419,13 @@ func (f *flow) step(ctx context.Context, env string, v any, args ...string) erro
 		return fmt.Errorf("pipeline %s printed no JSON result: %w", args[0], err)
 	}
 	return nil
+}
+
+// ranAs records that a step of the running stage ran under env's role r.
+func (f *flow) ranAs(env string, r role) {
+	if arn := roleARN(env, r); !slices.Contains(f.roles, arn) {
+		f.roles = append(f.roles, arn)
+	}
 }
 
 // defect is the bug this run builds into its release, if any.

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/gangway-dev/gangway/ci/steps"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
@@ -200,9 +202,10 @@ Timeline (version abc.run1)
 func TestWriteAppCredentials(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "run-gangway")
-	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	session := aws.Credentials{AccessKeyID: "ASIAHOSTROLE", SecretAccessKey: "secret", SessionToken: "token",
+		Expires: time.Date(2026, 12, 2, 11, 0, 0, 0, time.FixedZone("CET", 3600))}
 	for range 2 {
-		if err := writeAppCredentials(dir, now); err != nil {
+		if err := writeAppCredentials(dir, session); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -220,7 +223,7 @@ func TestWriteAppCredentials(t *testing.T) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.AccessKeyId == "" || c.SecretAccessKey == "" || c.SessionToken == "" || c.Expiration != "2026-12-02T22:00:00Z" {
-		t.Errorf("credentials = %+v, want all fields and expiry 12h later", c)
+	if c.AccessKeyId != "ASIAHOSTROLE" || c.SecretAccessKey != "secret" || c.SessionToken != "token" || c.Expiration != "2026-12-02T10:00:00Z" {
+		t.Errorf("credentials = %+v, want the session's, expiring at 10:00 UTC", c)
 	}
 }

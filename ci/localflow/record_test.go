@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -23,14 +22,12 @@ func TestWriteDeployRecord(t *testing.T) {
 	t.Parallel()
 	m := localworld.MotoT(t)
 	ctx := context.Background()
-	api := s3.NewFromConfig(aws.Config{
-		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""), BaseEndpoint: aws.String(m.Endpoint),
-	}, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
+	api := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
 	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(stateBucket)}); err != nil {
 		t.Fatal(err)
 	}
 	rec := history.Record{Env: "test", Kind: "rollout", Actor: "ana (local)", Image: "127.0.0.1:5000/gangway-test@sha256:aa", Started: time.Now(), Result: "deployed", Hosts: 1}
-	if err := writeDeployRecord(ctx, m.Endpoint, rec); err != nil {
+	if err := writeDeployRecord(ctx, m.AWSConfig(), rec); err != nil {
 		t.Fatal(err)
 	}
 	got, err := history.Store{S3: api, Bucket: stateBucket}.List(ctx, "test", 0)
@@ -48,12 +45,10 @@ func TestRecordRelease(t *testing.T) {
 	ctx := context.Background()
 	out := tf.Outputs{Region: "us-east-1", ImageParameter: "/gangway/test/image", RolloutScriptParameter: "/gangway/test/rollout-script"}
 	const image, script = "127.0.0.1:5000/gangway-test@sha256:aa", "#!/bin/bash\necho local host\n"
-	if err := recordRelease(ctx, m.Endpoint, out, image, script); err != nil {
+	if err := recordRelease(ctx, m.AWSConfig(), out, image, script); err != nil {
 		t.Fatal(err)
 	}
-	api := ssm.NewFromConfig(aws.Config{
-		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""), BaseEndpoint: aws.String(m.Endpoint),
-	})
+	api := ssm.NewFromConfig(m.AWSConfig())
 	get := func(name string) string {
 		o, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
 		if err != nil {

@@ -29,6 +29,9 @@ type Stage struct {
 	Seconds  float64   `json:"seconds"`
 	Result   string    `json:"result"`
 	Detail   string    `json:"detail,omitempty"`
+	// Roles are the roles the stage's pipeline steps ran under, each
+	// assumed with a web identity in its environment's account.
+	Roles []string `json:"roles,omitempty"`
 }
 
 // Report is what a run of the flow did, written as JSON by --report.

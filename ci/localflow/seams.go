@@ -113,24 +113,22 @@ func hostEnv(env string, o tf.Outputs, dbPort int, dbUser, motoEndpoint string) 
 	}, nil
 }
 
-// appCredentialsLife is how long the emulator credentials that
-// writeAppCredentials leaves are valid: each rollout writes them again.
-const appCredentialsLife = 12 * time.Hour
-
 // writeAppCredentials does what the host's gangway-app-credentials service
-// does on EC2 (assume the host role with the app's session policy, write
-// STS's Credentials JSON to dir/app-credentials.json by rename), with the
-// emulator's credentials, which moto accepts. The container's user reads
-// it, so the file is world-readable; it holds nothing but those.
-func writeAppCredentials(dir string, now time.Time) error {
+// does on EC2: write STS's Credentials JSON to dir/app-credentials.json by
+// rename. On EC2 they are the host role's, assumed again with the app's
+// session policy; here they are a session of the host role (moto evaluates
+// no session policy), valid an hour: each rollout writes them again. The
+// container's user reads it, so the file is world-readable; it holds
+// nothing but those.
+func writeAppCredentials(dir string, c aws.Credentials) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating the app's credentials directory: %w", err)
 	}
 	body, err := json.Marshal(map[string]string{
-		"AccessKeyId":     "testing",
-		"SecretAccessKey": "testing",
-		"SessionToken":    "testing",
-		"Expiration":      now.Add(appCredentialsLife).UTC().Format(time.RFC3339),
+		"AccessKeyId":     c.AccessKeyID,
+		"SecretAccessKey": c.SecretAccessKey,
+		"SessionToken":    c.SessionToken,
+		"Expiration":      c.Expires.UTC().Format(time.RFC3339),
 	})
 	if err != nil {
 		return err

@@ -16,21 +16,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/gangway-dev/gangway/ci/attest"
 	"github.com/gangway-dev/gangway/ci/deploy"
-	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/localworld/simhost"
-	"github.com/gangway-dev/gangway/ci/planstore"
 	"github.com/gangway-dev/gangway/ci/tfmirror"
 )
 
-// stateBucket is the Terraform state bucket the flow bootstraps in moto.
+// stateBucket is the Terraform state bucket the bootstrap creates in each
+// emulated account.
 const stateBucket = "gangway-local-tfstate"
 
 // logf writes to the running stage's log.
@@ -38,8 +34,8 @@ func (f *flow) logf(format string, args ...any) {
 	fmt.Fprintf(f.log, format+"\n", args...)
 }
 
-// startWorld starts (or reuses) the local components and bootstraps the
-// state bucket, as a newcomer does once per AWS account.
+// startWorld starts (or reuses) the local components; a new world's
+// accounts are bootstrapped, as a newcomer does once per AWS account.
 func (f *flow) startWorld(ctx context.Context) (string, error) {
 	if err := f.openWorld(ctx); err != nil {
 		return "", err
@@ -56,14 +52,6 @@ func (f *flow) startWorld(ctx context.Context) (string, error) {
 	}
 	if f.opts.BreakLate {
 		f.report.Version += "-broken-late"
-	}
-	for _, env := range envname.Known {
-		if err := f.step(ctx, env, nil, "bootstrap", "--bucket", stateBucket); err != nil {
-			return "", err
-		}
-		if err := ensurePlansKey(ctx, f.world.state.Motos[env].Endpoint, env); err != nil {
-			return "", err
-		}
 	}
 	if err := f.trustAttestationKey(ctx); err != nil {
 		return "", err
@@ -98,6 +86,10 @@ func (f *flow) prepareRedeploy(ctx context.Context) error {
 // openWorld opens the world (reused when kept), attaches its hosts and
 // sets what every pipeline step sees.
 func (f *flow) openWorld(ctx context.Context) error {
+	cliConfig, err := terraformCLIConfig(f.opts.Dir)
+	if err != nil {
+		return err
+	}
 	w, err := openWorld(ctx, f.opts.Dir, f.logf)
 	if err != nil {
 		return err
@@ -105,6 +97,9 @@ func (f *flow) openWorld(ctx context.Context) error {
 	f.world = w
 	w.state.Kept = false // until this run ends normally with --keep
 	if err := w.save(); err != nil {
+		return err
+	}
+	if err := w.bootstrapAccounts(ctx, f.opts.Root, cliConfig, f.logf); err != nil {
 		return err
 	}
 	for env, states := range w.state.Hosts {
@@ -117,30 +112,34 @@ func (f *flow) openWorld(ctx context.Context) error {
 	}
 	f.report.CAFile = w.state.CA.CertFile
 	f.env = map[string]string{
-		"AWS_ACCESS_KEY_ID":     "testing",
-		"AWS_SECRET_ACCESS_KEY": "testing",
+		// No static keys, and none of the caller's: each step assumes
+		// its role (stepEnv).
+		"AWS_ACCESS_KEY_ID":     "",
+		"AWS_SECRET_ACCESS_KEY": "",
 		"AWS_SESSION_TOKEN":     "",
-		"AWS_REGION":            "us-east-1",
-		"AWS_DEFAULT_REGION":    "us-east-1",
+		"AWS_PROFILE":           "",
+		"AWS_REGION":            region,
+		"AWS_DEFAULT_REGION":    region,
 		"TF_STATE_BUCKET":       stateBucket,
 		"TF_IN_AUTOMATION":      "1",
 	}
-	cfg, err := terraformCLIConfig(f.opts.Dir)
-	if err != nil {
-		return err
-	}
-	if cfg != "" {
-		f.env["TF_CLI_CONFIG_FILE"] = cfg
+	if cliConfig != "" {
+		f.env["TF_CLI_CONFIG_FILE"] = cliConfig
 	}
 	return nil
 }
 
-// trustAttestationKey makes sure test's account has the attestation key
-// and gives prod its public key, as prod's GitHub environment variable does.
+// trustAttestationKey gives prod the public half of the attestation key
+// the bootstrap created in test's account, as the administrator does once
+// through prod's GitHub environment variable.
 func (f *flow) trustAttestationKey(ctx context.Context) error {
-	pub, err := ensureAttestationKey(ctx, f.world.state.Motos["test"].Endpoint)
+	admin, err := f.awsConfig(ctx, "test", administrator)
 	if err != nil {
 		return err
+	}
+	pub, err := attest.KMSSigner{API: kms.NewFromConfig(admin), Key: attest.DefaultKey}.PublicKeyPEM(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the attestation key's public half: %w", err)
 	}
 	f.env[attest.PublicKeyEnv] = string(pub)
 	f.report.AttestationPublicKey = string(pub)
@@ -168,57 +167,6 @@ func terraformCLIConfig(dir string) (string, error) {
 	}
 	path := filepath.Join(dir, "terraformrc")
 	return path, os.WriteFile(path, []byte(tfmirror.CLIConfig(mirror)), 0o644)
-}
-
-// ensureAttestationKey makes sure test's account has the attestation
-// signing key (what the bootstrap creates there) and returns its public key.
-func ensureAttestationKey(ctx context.Context, endpoint string) ([]byte, error) {
-	api := motoKMS(endpoint)
-	err := ensureKey(ctx, api, attest.DefaultKey, &kms.CreateKeyInput{
-		KeySpec: kmstypes.KeySpecEccNistP256, KeyUsage: kmstypes.KeyUsageTypeSignVerify,
-		Description: aws.String("gangway: signs the records of passed integration gates"),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return attest.KMSSigner{API: api, Key: attest.DefaultKey}.PublicKeyPEM(ctx)
-}
-
-// ensurePlansKey makes sure env's account has the key its saved plans are
-// encrypted with, as the bootstrap creates it. (moto stores SSE-KMS objects
-// under any key id; the key exists so the world matches AWS.)
-func ensurePlansKey(ctx context.Context, endpoint, env string) error {
-	return ensureKey(ctx, motoKMS(endpoint), planstore.KMSKey(env), &kms.CreateKeyInput{
-		Description: aws.String("gangway " + env + ": encrypts saved Terraform plans"),
-	})
-}
-
-func motoKMS(endpoint string) *kms.Client {
-	return kms.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(endpoint),
-	})
-}
-
-// ensureKey creates the key named alias unless it exists.
-func ensureKey(ctx context.Context, api *kms.Client, alias string, in *kms.CreateKeyInput) error {
-	_, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(alias)})
-	var nf *kmstypes.NotFoundException
-	switch {
-	case err == nil:
-		return nil
-	case !errors.As(err, &nf):
-		return fmt.Errorf("looking up %s: %w", alias, err)
-	}
-	k, err := api.CreateKey(ctx, in)
-	if err != nil {
-		return fmt.Errorf("creating %s: %w", alias, err)
-	}
-	if _, err := api.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: k.KeyMetadata.KeyId}); err != nil {
-		return fmt.Errorf("naming %s: %w", alias, err)
-	}
-	return nil
 }
 
 // localRepo maps an ECR repository URL to the same repository on the local

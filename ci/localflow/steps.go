@@ -2,6 +2,7 @@ package localflow
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -35,6 +35,9 @@ import (
 // the suite.
 type localSteps struct {
 	f *flow
+	// role is the role the steps run under: the deploy role unless set
+	// (the preview runs under the plan role).
+	role role
 }
 
 var _ deploy.Steps = localSteps{}
@@ -44,7 +47,7 @@ func (s localSteps) tfDir() string { return filepath.Join(s.f.opts.Root, steps.T
 // cli runs one of steps' command lines in-process against env's emulated
 // account and decodes its JSON result into v (when v is not nil).
 func (s localSteps) cli(ctx context.Context, env string, v any, args []string) error {
-	return s.f.step(ctx, env, v, args[1:]...)
+	return s.f.step(ctx, env, cmp.Or(s.role, deployRole), v, args[1:]...)
 }
 
 func (s localSteps) VerifyTested(ctx context.Context, image imageref.Ref) error {
@@ -76,7 +79,7 @@ func (s localSteps) StorePlan(ctx context.Context, env, run, commit string) (tf.
 		return tf.PlanOutput{}, err
 	}
 	var out tf.PlanOutput
-	return out, s.cli(ctx, env, &out, args)
+	return out, s.f.step(ctx, env, planRole, &out, args[1:]...)
 }
 
 func (s localSteps) FetchPlan(ctx context.Context, env string, rp deploy.ReviewedPlan) (tf.PlanOutput, error) {
@@ -177,7 +180,13 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	if err != nil {
 		return ssmrun.Report{}, err
 	}
-	if err := recordRelease(ctx, f.world.state.Motos[env].Endpoint, out, image.String(), script); err != nil {
+	// pipeline rollout's own calls, under the deploy role.
+	deployer, err := f.awsConfig(ctx, env, deployRole)
+	if err != nil {
+		return ssmrun.Report{}, err
+	}
+	f.ranAs(env, deployRole)
+	if err := recordRelease(ctx, deployer, out, image.String(), script); err != nil {
 		return ssmrun.Report{}, fmt.Errorf("%w; no host was touched", err)
 	}
 	logPath := filepath.Join(f.opts.Dir, "rollout-"+env+".log")
@@ -202,7 +211,7 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	rep := ssmrun.NewReport(env, hostresult.ModeDeploy, image.String(), hosts, runErr)
 	// The same record pipeline rollout writes, in env's state bucket.
 	rec := rep.Record(hostresult.ModeDeploy, history.OriginFrom(os.Getenv, "", f.commit), started)
-	recErr := writeDeployRecord(ctx, f.world.state.Motos[env].Endpoint, rec)
+	recErr := writeDeployRecord(ctx, deployer, rec)
 	if recErr != nil {
 		recErr = fmt.Errorf("the rollout ended %q, but its deploy record was not written: %w", rep.Status, recErr)
 	}
@@ -213,27 +222,19 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 func appCredentialsDir(h *simhost.Host) string { return filepath.Join(h.Dir, "run-gangway") }
 
 // recordRelease writes image and its script to the release parameters
-// the outputs name, in the emulated account at endpoint.
-func recordRelease(ctx context.Context, endpoint string, out tf.Outputs, image, script string) error {
-	api := ssm.NewFromConfig(aws.Config{
-		Region:       out.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(endpoint),
-	})
+// the outputs name.
+func recordRelease(ctx context.Context, cfg aws.Config, out tf.Outputs, image, script string) error {
+	api := ssm.NewFromConfig(cfg)
 	p := release.Parameters{Image: out.ImageParameter, Script: out.RolloutScriptParameter}
 	return release.Write(ctx, api, p, image, script)
 }
 
-// writeDeployRecord writes rec to the state bucket of the emulated
-// account at endpoint, even after ctx was cancelled.
-func writeDeployRecord(ctx context.Context, endpoint string, rec history.Record) error {
+// writeDeployRecord writes rec to the account's state bucket, even after
+// ctx was cancelled.
+func writeDeployRecord(ctx context.Context, cfg aws.Config, rec history.Record) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	api := s3.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(endpoint),
-	}, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
+	api := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
 	return history.Store{S3: api, Bucket: stateBucket}.Put(ctx, rec)
 }
 
@@ -263,14 +264,14 @@ func (s localSteps) Attest(ctx context.Context, image imageref.Ref, checks int, 
 
 // provision does on the local world what RDS and the host's user data do on
 // AWS: the master user from the Terraform-made secret on the local
-// PostgreSQL (the RDS seam), and the host's env file from the outputs.
+// PostgreSQL (the RDS seam, played by the administrator), the host's env
+// file from the outputs, and the app's credentials from the host role.
 func (f *flow) provision(ctx context.Context, env string, o tf.Outputs) error {
-	cfg := aws.Config{
-		Region:       o.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(f.world.state.Motos[env].Endpoint),
+	admin, err := f.awsConfig(ctx, env, administrator)
+	if err != nil {
+		return err
 	}
-	creds, err := readDBSecret(ctx, cfg, o.DBSecretARN)
+	creds, err := readDBSecret(ctx, admin, o.DBSecretARN)
 	if err != nil {
 		return err
 	}
@@ -282,8 +283,17 @@ func (f *flow) provision(ctx context.Context, env string, o tf.Outputs) error {
 	if err != nil {
 		return err
 	}
+	// The instance role's credentials, as the host gets them from IMDS.
+	host, err := f.awsConfig(ctx, env, hostRole)
+	if err != nil {
+		return err
+	}
+	app, err := host.Credentials.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
 	for _, h := range f.hosts[env] {
-		if err := writeAppCredentials(appCredentialsDir(h), time.Now()); err != nil {
+		if err := writeAppCredentials(appCredentialsDir(h), app); err != nil {
 			return err
 		}
 		if err := writeEnvFile(h.EnvFile, vars); err != nil {

@@ -53,6 +53,9 @@ type worldState struct {
 type motoState struct {
 	Endpoint string `json:"endpoint"`
 	PID      int    `json:"pid"`
+	// Account is the emulated account's id once terraform/bootstrap was
+	// applied in it and IAM enforcement turned on ("" before).
+	Account string `json:"account"`
 }
 
 type dbState struct {

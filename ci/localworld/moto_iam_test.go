@@ -16,8 +16,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
@@ -187,5 +190,86 @@ func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 	// The admin keys of the local world are no credentials moto issued.
 	if _, err := admin.ListBuckets(ctx, &s3.ListBucketsInput{}); err == nil {
 		t.Errorf("ListBuckets with the admin keys succeeded with IAM enforced")
+	}
+}
+
+// forbidden reports whether err is an HTTP 403 (moto answers KMS's JSON
+// protocol with an XML error body the SDK cannot decode, so the code is
+// not AccessDenied but the status is).
+func forbidden(err error) bool {
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden
+}
+
+// With IAM enforced, a KMS request is decided by the key's policy as AWS
+// decides it (moto_server.py, correction 8): a role the key policy names
+// may sign though no identity policy of its own allows it; a role whose
+// identity policy allows kms:* may not sign, a Deny in the key policy
+// refusing everyone else; what the key policy leaves to the account
+// (root) is decided by the identity policies. Plain moto_server 5.2.1
+// reads no key policy and refuses the first signature.
+func TestMotoEnforcesKMSKeyPolicies(t *testing.T) {
+	t.Parallel()
+	m := localworld.MotoT(t)
+	ctx := context.Background()
+	const account, iamVersion = "123456789012", "2010-05-08"
+	roleARN := func(name string) string { return "arn:aws:iam::" + account + ":role/" + name }
+	for name, statement := range map[string]map[string]any{
+		"signer": {"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*"},
+		"other":  {"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+	} {
+		unchecked(t, m, "iam", iamVersion, "CreateRole", map[string]string{
+			"RoleName": name,
+			"AssumeRolePolicyDocument": policyJSON(t, map[string]any{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+				"Principal": map[string]any{"Federated": "arn:aws:iam::" + account + ":oidc-provider/token.actions.githubusercontent.com"}}),
+		})
+		unchecked(t, m, "iam", iamVersion, "PutRolePolicy", map[string]string{"RoleName": name, "PolicyName": name, "PolicyDocument": policyJSON(t, statement)})
+	}
+	keyPolicy := policyJSON(t,
+		map[string]any{"Effect": "Allow", "Action": []string{"kms:Describe*", "kms:Get*"}, "Resource": "*",
+			"Principal": map[string]any{"AWS": "arn:aws:iam::" + account + ":root"}},
+		map[string]any{"Effect": "Allow", "Action": "kms:Sign", "Resource": "*",
+			"Principal": map[string]any{"AWS": roleARN("signer")},
+			"Condition": map[string]any{"StringEquals": map[string]any{"kms:SigningAlgorithm": "ECDSA_SHA_256"}}},
+		map[string]any{"Effect": "Deny", "Action": "kms:Sign", "Resource": "*",
+			"Principal": map[string]any{"AWS": "*"},
+			"Condition": map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": roleARN("signer")}}})
+	key, err := kms.NewFromConfig(m.AWSConfig()).CreateKey(ctx, &kms.CreateKeyInput{
+		KeySpec: kmstypes.KeySpecEccNistP256, KeyUsage: kmstypes.KeyUsageTypeSignVerify, Policy: aws.String(keyPolicy),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.EnforceIAM(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	as := func(name string) *kms.Client {
+		cfg, err := awsenv.AssumeWebIdentity(ctx, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint}, roleARN(name), []byte("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"))
+		if err != nil {
+			t.Fatalf("assuming %s: %v", name, err)
+		}
+		return kms.NewFromConfig(cfg)
+	}
+	sign := func(api *kms.Client) error {
+		_, err := api.Sign(ctx, &kms.SignInput{KeyId: key.KeyMetadata.KeyId, Message: []byte("digest"),
+			SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256})
+		return err
+	}
+	publicKey := func(api *kms.Client) error {
+		_, err := api.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: key.KeyMetadata.KeyId})
+		return err
+	}
+	signer, other := as("signer"), as("other")
+	if err := sign(signer); err != nil {
+		t.Errorf("Sign by the role the key policy names: %v", err)
+	}
+	if err := sign(other); !forbidden(err) {
+		t.Errorf("Sign by a role allowed kms:* but denied by the key policy: error %v, want 403", err)
+	}
+	if err := publicKey(other); err != nil {
+		t.Errorf("GetPublicKey, left to the identity policy, which allows it: %v", err)
+	}
+	if err := publicKey(signer); !forbidden(err) {
+		t.Errorf("GetPublicKey, left to the identity policy, which does not allow it: error %v, want 403", err)
 	}
 }

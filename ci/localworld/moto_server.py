@@ -50,6 +50,16 @@ could be used at all:
    table: CloudWatch's as monitoring:..., HeadBucket as s3:HeadBucket.
    AWS authorizes them as cloudwatch:... and s3:ListBucket, which is what
    our policies say; here they are named so.
+8. moto reads no key policy: a KMS request is decided by the caller's
+   identity policies alone. On AWS the key policy is the key's gate, and
+   the bootstrap grants cryptographic use (the test deploy role signs
+   attestations) by key policy only. Here a KMS request that names a key
+   is decided as AWS decides it in the key's own account: a Deny in the
+   key policy that applies refuses it; an Allow naming the caller's role
+   grants it (identity Denies still apply); an Allow naming the account
+   (root) lets the identity policies decide; nothing else grants it.
+   Conditions are decided as in 5, with aws:PrincipalArn known (the
+   role's ARN), and kms:SigningAlgorithm for Sign and Verify.
 
 Run as: python3 moto_server.py [moto_server's own arguments].
 """
@@ -364,6 +374,112 @@ def _request_init_with_aws_names(self, *args, **kwargs):
 
 
 access_control.IAMRequestBase.__init__ = _request_init_with_aws_names
+
+# 8. KMS key policies.
+import json  # noqa: E402
+
+from moto.kms.models import kms_backends  # noqa: E402
+
+_check_identity = access_control.IAMRequestBase.check_action_permitted
+
+
+def _request_key(req):
+    """The existing KMS key a request names, or None."""
+    if not req._action.startswith("kms:"):
+        return None
+    try:
+        body = json.loads(req._body or "{}")
+    except (TypeError, ValueError):
+        return None
+    key_id = body.get("KeyId") or body.get("TargetKeyId")
+    if not isinstance(key_id, str):
+        return None
+    backend = kms_backends[req.account_id][req._region]
+    try:
+        return backend.keys.get(backend.any_id_to_key_id(key_id)), body
+    except Exception:  # an unknown alias: KMS itself answers NotFound
+        return None
+
+
+def _caller_role_arn(req):
+    key = req._access_key
+    name = getattr(key, "_owner_role_name", None)
+    if name is None:
+        return None
+    return f"arn:aws:iam::{req.account_id}:role/{name}"
+
+
+def _principals(statement):
+    p = statement.get("Principal")
+    if p == "*":
+        return ["*"]
+    if not isinstance(p, dict):
+        return []
+    return _values(p.get("AWS", []))
+
+
+def _key_policy_decides(req, key, body):
+    """'deny', 'allow' (the role is named), 'iam' (the account is), or None."""
+    role = _caller_role_arn(req)
+    account = f"arn:aws:iam::{req.account_id}:root"
+    context = {"aws:requestedregion": req._region}
+    if role:
+        context["aws:principalarn"] = role
+    if "SigningAlgorithm" in body:
+        context["kms:signingalgorithm"] = body["SigningAlgorithm"]
+    decision = None
+    for st in json.loads(key.policy).get("Statement", []):
+        statement = access_control.IAMPolicyStatement(st)
+        concerned = (
+            not statement._check_element_matches("NotAction", req._action)
+            if "NotAction" in st
+            else statement._check_element_matches("Action", req._action)
+        )
+        names = _principals(st)
+        if not concerned or not names:
+            continue
+        known = True
+        holds = True
+        for operator, keys in (st.get("Condition") or {}).items():
+            for k, expected in keys.items():
+                if k.lower() not in context:
+                    known = False
+                elif not _condition_holds(operator, k, expected, context):
+                    holds = False
+        if st.get("Effect") == "Deny":
+            if holds and known and ("*" in names or (role and role in names)):
+                return "deny"
+            continue
+        if not holds:
+            continue
+        if "*" in names or (role and role in names):
+            decision = "allow"
+        elif account in names and decision is None:
+            decision = "iam"
+    return decision
+
+
+def _check_with_key_policy(self, resource):
+    found = _request_key(self)
+    if found is None or found[0] is None:
+        return _check_identity(self, resource)
+    key, body = found
+    decision = _key_policy_decides(self, key, body)
+    if decision == "iam":
+        return _check_identity(self, resource)
+    if decision != "allow":
+        self._raise_access_denied()
+    _request.context = {"aws:requestedregion": self._region}
+    try:
+        for policy in self._access_key.collect_policies():
+            result = access_control.IAMPolicy(policy).is_action_permitted(self._action, resource)
+            if result == _DENIED:
+                self._raise_access_denied()
+    finally:
+        _request.context = None
+
+
+access_control.IAMRequestBase.check_action_permitted = _check_with_key_policy
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
