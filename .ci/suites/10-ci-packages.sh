@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../../ci"
 gofmt_out=$(gofmt -l .)
 [ -z "$gofmt_out" ] || { echo "gofmt would change: $gofmt_out"; exit 1; }
-pkgs=$(go list -e ./... | grep -v -e '^github.com/gangway-dev/gangway/ci$' -e '/ci/modcheck$' -e '/ci/workflows$' -e '/ci/gitlabci$')
-go vet $pkgs
-go test -count=1 -timeout 25m $pkgs
+mapfile -t pkgs < <(go list -e ./... | grep -v -e '^github.com/gangway-dev/gangway/ci$' -e '/ci/modcheck$' -e '/ci/workflows$' -e '/ci/gitlabci$')
+go vet "${pkgs[@]}"
+go test -count=1 -timeout 25m "${pkgs[@]}"
