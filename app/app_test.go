@@ -256,7 +256,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	if err := pg.Resume(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, a.URL+"/db/status", http.StatusOK, 30*time.Second)
+	waitFor(t, a.URL+"/db/status")
 	wantStatus(t, "create after the outage", postJSON(t, a.URL+"/db/create", `{"name":"after"}`), http.StatusCreated)
 	r = get(t, a.URL+"/db/read")
 	recs := r.JSON["records"].([]any)
@@ -279,6 +279,6 @@ func TestStartsWhileDatabaseDownThenMigrates(t *testing.T) {
 	if err := pg.Resume(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, a.URL+"/db/status", http.StatusOK, 30*time.Second)
+	waitFor(t, a.URL+"/db/status")
 	wantStatus(t, "create once migrated", postJSON(t, a.URL+"/db/create", `{"name":"late"}`), http.StatusCreated)
 }

@@ -202,24 +202,26 @@ func startApp(t *testing.T, env map[string]string) *app {
 		}
 	}
 	a := &app{URL: "http://" + addr, Logs: logs, Stop: stop}
-	waitFor(t, a.URL+"/health", http.StatusOK, 30*time.Second)
+	waitFor(t, a.URL+"/health")
 	return a
 }
 
-// waitFor polls url, a pause between tries, until it answers status.
-func waitFor(t *testing.T, url string, status int, limit time.Duration) {
+// waitFor polls url, a pause between tries, until it answers 200, for at
+// most 30 s.
+func waitFor(t *testing.T, url string) {
 	t.Helper()
+	const limit = 30 * time.Second
 	deadline := time.Now().Add(limit)
 	for {
 		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == status {
+			if resp.StatusCode == http.StatusOK {
 				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer %d within %s (last: %v)", url, status, limit, describe(resp, err))
+			t.Fatalf("%s did not answer 200 within %s (last: %v)", url, limit, describe(resp, err))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

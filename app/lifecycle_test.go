@@ -38,7 +38,7 @@ func TestSecretIsReReadWhenLoginFails(t *testing.T) {
 	if err := pg.Exec(ctx, "postgres", fmt.Sprintf("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '%s'", name)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, a.URL+"/db/status", http.StatusOK, 30*time.Second)
+	waitFor(t, a.URL+"/db/status")
 	wantStatus(t, "create with the rotated password", postJSON(t, a.URL+"/db/create", `{"name":"two"}`), http.StatusCreated)
 	if !strings.Contains(a.Logs.String(), "login refused") {
 		t.Errorf("no log line says the login was refused and the secret re-read:\n%s", a.Logs.String())
@@ -92,7 +92,9 @@ func slowCreate(t *testing.T, base string) (finish func() (int, error)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	body := `{"name":"in flight during shutdown"}`
 	// Expect: 100-continue makes the server say when the handler starts

@@ -62,7 +62,7 @@ func (r Reader) Read(ctx context.Context, since, until time.Time, limit int) ([]
 		if err != nil {
 			var nf *cwtypes.ResourceNotFoundException
 			if errors.As(err, &nf) {
-				return nil, false, fmt.Errorf("%w %s: the environment was never applied, or its logs are in another region (--region): %v", ErrNoLogGroup, r.Group, err)
+				return nil, false, fmt.Errorf("%w %s: the environment was never applied, or its logs are in another region (--region): %w", ErrNoLogGroup, r.Group, err)
 			}
 			return nil, false, fmt.Errorf("reading log group %s: %w", r.Group, err)
 		}

@@ -87,8 +87,12 @@ func Fetch(image imageref.Ref, opts ...remote.Option) (Envelope, error) {
 	if len(layers) != 1 {
 		return Envelope{}, fmt.Errorf("%w: %s holds %d layers, not one envelope", ErrNotAttested, tag, len(layers))
 	}
-	if mt, err := layers[0].MediaType(); err != nil || mt != EnvelopeMediaType {
-		return Envelope{}, fmt.Errorf("%w: %s holds %s, not an envelope (%v)", ErrNotAttested, tag, mt, err)
+	mt, err := layers[0].MediaType()
+	if err != nil {
+		return Envelope{}, fmt.Errorf("%w: reading the media type of %s: %w", ErrNotAttested, tag, err)
+	}
+	if mt != EnvelopeMediaType {
+		return Envelope{}, fmt.Errorf("%w: %s holds %s, not an envelope", ErrNotAttested, tag, mt)
 	}
 	rc, err := layers[0].Uncompressed()
 	if err != nil {
@@ -101,7 +105,7 @@ func Fetch(image imageref.Ref, opts ...remote.Option) (Envelope, error) {
 	}
 	var env Envelope
 	if err := json.Unmarshal(data, &env); err != nil {
-		return Envelope{}, fmt.Errorf("%w: %s is not an envelope: %v", ErrNotAttested, tag, err)
+		return Envelope{}, fmt.Errorf("%w: %s is not an envelope: %w", ErrNotAttested, tag, err)
 	}
 	return env, nil
 }

@@ -55,7 +55,7 @@ func (g Given) Source() (Source, error) {
 		return NoCredentials, errors.New("a role to assume without a web identity token: pass --aws-web-identity-token env://NAME (the CI system's OIDC token) too")
 	case web:
 		return WebIdentity, nil
-	case keys && !(g.AccessKeyID && g.SecretAccessKey):
+	case keys && (!g.AccessKeyID || !g.SecretAccessKey):
 		return NoCredentials, errors.New("static AWS keys need both --aws-access-key-id and --aws-secret-access-key (a session token alone is no credential)")
 	case keys:
 		return StaticKeys, nil

@@ -196,7 +196,7 @@ func ssmShim(t *testing.T, moto string, state map[string]string) (endpoint strin
 				Values []string
 			}
 			Parameters map[string][]string
-			InstanceId string
+			InstanceID string `json:"InstanceId"`
 		}
 		switch r.Header.Get("X-Amz-Target") {
 		case "AmazonSSM.DescribeInstanceInformation":
@@ -230,8 +230,8 @@ func ssmShim(t *testing.T, moto string, state map[string]string) (endpoint strin
 			reply(w, map[string]any{"Command": map[string]any{"CommandId": "cmd-status-1", "Status": "Pending"}})
 		case "AmazonSSM.GetCommandInvocation":
 			_ = json.NewDecoder(r.Body).Decode(&in)
-			reply(w, map[string]any{"CommandId": "cmd-status-1", "InstanceId": in.InstanceId, "Status": "Success",
-				"StatusDetails": "Success", "StandardOutputContent": state[in.InstanceId], "StandardErrorContent": ""})
+			reply(w, map[string]any{"CommandId": "cmd-status-1", "InstanceId": in.InstanceID, "Status": "Success",
+				"StatusDetails": "Success", "StandardOutputContent": state[in.InstanceID], "StandardErrorContent": ""})
 		default:
 			proxy.ServeHTTP(w, r)
 		}

@@ -86,14 +86,14 @@ func (f *tfFlags) register(fs *flag.FlagSet) {
 
 // validate checks what can be checked before any call: the environment
 // name and the configuration directory.
-func (f *tfFlags) validate(sys IO) error {
+func (f *tfFlags) validate() error {
 	if err := envname.Validate(f.env); err != nil {
 		return &UsageError{Err: err}
 	}
 	if f.dir == "" {
 		root, err := reporoot.FromWorkingDir()
 		if err != nil {
-			return &UsageError{Err: fmt.Errorf("%v: set --dir", err)}
+			return &UsageError{Err: fmt.Errorf("%w: set --dir", err)}
 		}
 		f.dir = filepath.Join(root, "terraform")
 	}
@@ -109,7 +109,7 @@ func (f *tfFlags) validate(sys IO) error {
 // runner validates the flags, checks AWS credentials and returns a
 // terraform runner for the environment.
 func (f *tfFlags) runner(ctx context.Context, sys IO) (*tf.Runner, *awsSession, error) {
-	if err := f.validate(sys); err != nil {
+	if err := f.validate(); err != nil {
 		return nil, nil, err
 	}
 	sess, err := connectAWS(ctx, sys, f.aws)

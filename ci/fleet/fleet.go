@@ -21,9 +21,9 @@ type API interface {
 var _ API = (*autoscaling.Client)(nil)
 
 var (
-	// ErrNoGroup: the account and region have no group of that name.
+	// ErrNoGroup says the account and region have no group of that name.
 	ErrNoGroup = errors.New("no such Auto Scaling group")
-	// ErrNoHosts: the group has no InService instance.
+	// ErrNoHosts says the group has no InService instance.
 	ErrNoHosts = errors.New("the Auto Scaling group has no InService instance")
 )
 

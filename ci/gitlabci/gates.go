@@ -506,10 +506,9 @@ func checkPreview(j *Job, calls []Call) []string {
 	case test.Ctor["aws-role-arn"] != "$AWS_PLAN_ROLE_ARN":
 		v = append(v, "job preview must plan test under the read-only plan role ($AWS_PLAN_ROLE_ARN)")
 	}
-	switch {
-	case prod == nil:
+	if prod == nil {
 		v = append(v, "job preview does not plan the prod environment")
-	default:
+	} else {
 		f, _ := prod.Fn("plan")
 		if f.Flags["no-lock"] != "true" || f.Flags["store-as"] != "" {
 			v = append(v, "job preview plans prod with --no-lock and stores nothing: a merge request's code may change nothing of prod")
@@ -639,7 +638,7 @@ func checkPlanProd(j *Job, calls []Call) []string {
 	c, f := findFn(calls, "plan")
 	switch {
 	case read < 0:
-		v = append(v, fmt.Sprintf("job plan-prod must take the tested digest of its own commit (GANGWAY_TESTED_IMAGE=$(cat \"%s\"))", TestedFile))
+		v = append(v, fmt.Sprintf("job plan-prod must take the tested digest of its own commit (GANGWAY_TESTED_IMAGE=$(cat %q))", TestedFile))
 	case check < read:
 		v = append(v, "job plan-prod must check the tested digest (grep -Eq) after reading it")
 	case c != nil && check > c.Line:
@@ -649,7 +648,7 @@ func checkPlanProd(j *Job, calls []Call) []string {
 		return append(v, "job plan-prod does not plan prod")
 	}
 	if f.Flags["store-as"] != RunName || f.Flags["commit"] != Commit || f.Flags["no-lock"] != "" {
-		v = append(v, fmt.Sprintf(`job plan-prod must store its plan for this pipeline (--store-as "%s") from this commit (--commit "%s"), with the state lock`, RunName, Commit))
+		v = append(v, fmt.Sprintf(`job plan-prod must store its plan for this pipeline (--store-as %q) from this commit (--commit %q), with the state lock`, RunName, Commit))
 	}
 	if c.Ctor["aws-role-arn"] != "$PROD_PLAN_ROLE_ARN" {
 		v = append(v, fmt.Sprintf("job plan-prod must plan under the read-only prod plan role ($PROD_PLAN_ROLE_ARN), not %s", c.Ctor["aws-role-arn"]))
@@ -704,7 +703,7 @@ func checkDeployProd(j *Job, calls []Call, havePlan bool) []string {
 	}
 	for flag, want := range map[string]string{"image": VarTestedImage, "plan-run": RunName, "plan-digest": VarPlanDigest, "commit": Commit} {
 		if got := f.Flags[flag]; got != want {
-			v = append(v, fmt.Sprintf(`job deploy-prod must pass --%s "%s", has %q: exactly what plan-prod made and the approver saw`, flag, want, got))
+			v = append(v, fmt.Sprintf(`job deploy-prod must pass --%s %q, has %q: exactly what plan-prod made and the approver saw`, flag, want, got))
 		}
 	}
 	if got := c.Ctor["attestation-public-key"]; got != "$ATTESTATION_PUBLIC_KEY" {

@@ -13,8 +13,8 @@ import (
 	"github.com/gangway-dev/gangway/ci/workflows"
 )
 
-// real returns the pipeline's text and dagger.json's engine version.
-func real(t *testing.T) (string, string) {
+// realPipeline returns the pipeline's text and dagger.json's engine version.
+func realPipeline(t *testing.T) (string, string) {
 	t.Helper()
 	root, err := reporoot.Find(".")
 	if err != nil {
@@ -42,7 +42,7 @@ func violations(t *testing.T, text, version string) []string {
 
 func TestPipelineKeepsEveryGate(t *testing.T) {
 	t.Parallel()
-	text, version := real(t)
+	text, version := realPipeline(t)
 	for _, v := range violations(t, text, version) {
 		t.Error(v)
 	}
@@ -63,7 +63,7 @@ func TestPipelineKeepsEveryGate(t *testing.T) {
 // expects a violation that names what was lost.
 func TestEachMutationIsCaught(t *testing.T) {
 	t.Parallel()
-	text, version := real(t)
+	text, version := realPipeline(t)
 	deployProdRule := "    - if: $CI_PIPELINE_SOURCE == \"push\" && $CI_COMMIT_BRANCH == \"main\"\n      when: manual\n"
 	cases := []struct {
 		name     string
@@ -180,7 +180,7 @@ func TestEachMutationIsCaught(t *testing.T) {
 // on the shared table of good and bad references.
 func TestImageChecksUseTheOneParser(t *testing.T) {
 	t.Parallel()
-	text, _ := real(t)
+	text, _ := realPipeline(t)
 	p, err := Parse([]byte(text))
 	if err != nil {
 		t.Fatal(err)

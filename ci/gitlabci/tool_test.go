@@ -114,7 +114,7 @@ var pipelineKinds = []struct {
 func TestToolAcceptsThePipeline(t *testing.T) {
 	t.Parallel()
 	bin := tool(t)
-	text, _ := real(t)
+	text, _ := realPipeline(t)
 	for _, k := range pipelineKinds {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
@@ -156,7 +156,7 @@ func TestToolAcceptsThePipeline(t *testing.T) {
 func TestToolRejectsASchemaError(t *testing.T) {
 	t.Parallel()
 	bin := tool(t)
-	text, _ := real(t)
+	text, _ := realPipeline(t)
 	cases := []struct{ name, old, new, want string }{
 		{"unknown key", "  resource_group: deploy-prod\n  id_tokens:\n", "  resource_group: deploy-prod\n  approvers: [alice]\n  id_tokens:\n", "approvers"},
 		{"unknown when", "      when: manual\n", "      when: after_review\n", "when"},
@@ -186,7 +186,7 @@ func TestToolRejectsASchemaError(t *testing.T) {
 func TestToolExpansionMatches(t *testing.T) {
 	t.Parallel()
 	bin := tool(t)
-	text, version := real(t)
+	text, version := realPipeline(t)
 	stdout, stderr, err := runTool(t, bin, text, "--preview")
 	if err != nil {
 		t.Fatalf("gitlab-ci-local --preview: %v\n%s", err, stderr)

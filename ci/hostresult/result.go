@@ -72,7 +72,7 @@ func Parse(output string) (Result, error) {
 	line, _, _ := strings.Cut(output[i+len(Prefix):], "\n")
 	var r Result
 	if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &r); err != nil {
-		return Result{}, fmt.Errorf("%w: the line is incomplete or malformed (%v): %q", ErrNoResult, err, line)
+		return Result{}, fmt.Errorf("%w: the line is incomplete or malformed (%w): %q", ErrNoResult, err, line)
 	}
 	if r.Status == "" {
 		return Result{}, fmt.Errorf("%w: the line has no status: %q", ErrNoResult, line)

@@ -259,8 +259,11 @@ func motoAccountCredentials(ctx context.Context, endpoint, account string) ([]st
 			SessionToken    string `xml:"SessionToken"`
 		} `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
 	}
-	if err := xml.Unmarshal(body, &out); err != nil || out.Credentials.AccessKeyID == "" {
-		return nil, fmt.Errorf("assuming a role in account %s on moto: %s %s (%v)", account, resp.Status, body, err)
+	if err := xml.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("assuming a role in account %s on moto: %s %s: %w", account, resp.Status, body, err)
+	}
+	if out.Credentials.AccessKeyID == "" {
+		return nil, fmt.Errorf("assuming a role in account %s on moto: %s %s: no credentials", account, resp.Status, body)
 	}
 	c := out.Credentials
 	return []string{"AWS_ACCESS_KEY_ID=" + c.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey, "AWS_SESSION_TOKEN=" + c.SessionToken}, nil

@@ -218,12 +218,15 @@ func TestWriteAppCredentials(t *testing.T) {
 	if fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode = %v, want 0644", fi.Mode().Perm())
 	}
-	var c struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }
+	var c struct {
+		AccessKeyID                               string `json:"AccessKeyId"`
+		SecretAccessKey, SessionToken, Expiration string
+	}
 	data, _ := os.ReadFile(path)
 	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.AccessKeyId != "ASIAHOSTROLE" || c.SecretAccessKey != "secret" || c.SessionToken != "token" || c.Expiration != "2026-12-02T10:00:00Z" {
+	if c.AccessKeyID != "ASIAHOSTROLE" || c.SecretAccessKey != "secret" || c.SessionToken != "token" || c.Expiration != "2026-12-02T10:00:00Z" {
 		t.Errorf("credentials = %+v, want the session's, expiring at 10:00 UTC", c)
 	}
 }

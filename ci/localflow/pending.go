@@ -35,8 +35,11 @@ func readPending(dir string) (*pending, error) {
 		return nil, err
 	}
 	var p pending
-	if err := json.Unmarshal(data, &p); err != nil || p.Report == nil {
-		return nil, fmt.Errorf("%s is not a run waiting for approval: %v", pendingFile, err)
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("%s is not a run waiting for approval: %w", pendingFile, err)
+	}
+	if p.Report == nil {
+		return nil, fmt.Errorf("%s is not a run waiting for approval: it holds no report", pendingFile)
 	}
 	return &p, nil
 }

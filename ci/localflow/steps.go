@@ -64,7 +64,8 @@ func (s localSteps) Plan(ctx context.Context, env string) (tf.PlanOutput, error)
 		return tf.PlanOutput{}, err
 	}
 	var out tf.PlanOutput
-	return out, s.cli(ctx, env, &out, args)
+	err = s.cli(ctx, env, &out, args)
+	return out, err
 }
 
 // StorePlan is the prod workflow's plan job: plan env and store the plan
@@ -79,7 +80,8 @@ func (s localSteps) StorePlan(ctx context.Context, env, run, commit string) (tf.
 		return tf.PlanOutput{}, err
 	}
 	var out tf.PlanOutput
-	return out, s.f.step(ctx, env, planRole, &out, args[1:]...)
+	err = s.f.step(ctx, env, planRole, &out, args[1:]...)
+	return out, err
 }
 
 func (s localSteps) FetchPlan(ctx context.Context, env string, rp deploy.ReviewedPlan) (tf.PlanOutput, error) {
@@ -88,7 +90,8 @@ func (s localSteps) FetchPlan(ctx context.Context, env string, rp deploy.Reviewe
 		return tf.PlanOutput{}, err
 	}
 	var out tf.PlanOutput
-	return out, s.cli(ctx, env, &out, args)
+	err = s.cli(ctx, env, &out, args)
+	return out, err
 }
 
 func (s localSteps) Apply(ctx context.Context, plan tf.PlanOutput) (tf.ApplyOutput, error) {
@@ -97,7 +100,8 @@ func (s localSteps) Apply(ctx context.Context, plan tf.PlanOutput) (tf.ApplyOutp
 		return tf.ApplyOutput{}, err
 	}
 	var out tf.ApplyOutput
-	return out, s.cli(ctx, plan.Env, &out, args)
+	err = s.cli(ctx, plan.Env, &out, args)
+	return out, err
 }
 
 // Outputs reads env's outputs contract, with two seams: the repository URL

@@ -88,7 +88,9 @@ func openWorld(ctx context.Context, dir string, logf func(string, ...any)) (*wor
 			return w, nil
 		}
 		logf("world: the world recorded in %s was left by an interrupted run or is gone; cleaning it up", dir)
-		stopRecorded(dir, prev)
+		if err := stopRecorded(dir, prev); err != nil {
+			logf("world: could not stop all of it (%v); starting afresh beside it", err)
+		}
 	}
 	return startWorld(ctx, dir)
 }
@@ -99,7 +101,8 @@ func readWorldState(dir string) (worldState, error) {
 	if err != nil {
 		return s, err
 	}
-	return s, json.Unmarshal(data, &s)
+	err = json.Unmarshal(data, &s)
+	return s, err
 }
 
 func (w *world) save() error {
@@ -210,7 +213,8 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 		}
 		w.state.LoadBalancers[env] = lb.State()
 	}
-	return w, w.save()
+	err = w.save()
+	return w, err
 }
 
 // stop ends every component of the world and forgets it.

@@ -13,8 +13,11 @@ import (
 // copy's configuration directory (dst/bootstrap).
 func CopyBootstrap(tfRoot, dst string) (string, error) {
 	files, err := filepath.Glob(filepath.Join(tfRoot, "bootstrap", "*.tf"))
-	if err != nil || len(files) == 0 {
-		return "", fmt.Errorf("no terraform files in %s (%v)", filepath.Join(tfRoot, "bootstrap"), err)
+	if err != nil {
+		return "", err
+	}
+	if len(files) == 0 {
+		return "", fmt.Errorf("no terraform files in %s", filepath.Join(tfRoot, "bootstrap"))
 	}
 	modules, _ := filepath.Glob(filepath.Join(tfRoot, "modules", "*", "*.tf"))
 	files = append(append(files, filepath.Join(tfRoot, "bootstrap", ".terraform.lock.hcl")), modules...)

@@ -45,7 +45,7 @@ func Lint(m *Module) []Problem {
 		ps = append(ps, Problem{Where: where, What: fmt.Sprintf(format, args...)})
 	}
 	if m.Constructor != nil {
-		lintFunction(m, m.Main+".New", m.Constructor, add)
+		lintFunction(m.Main+".New", m.Constructor, add)
 		for _, a := range m.Constructor.Args {
 			if !a.Optional() {
 				add(m.Main+".New("+a.GoName+")", "constructor arguments must be optional: `dagger check` and `dagger functions` build the module with none")
@@ -63,14 +63,14 @@ func Lint(m *Module) []Problem {
 			if GraphQLName(fn.GoName) == "id" {
 				add(where, "the name %q is reserved by the engine (every object has an id)", fn.GoName)
 			}
-			lintFunction(m, where, fn, add)
+			lintFunction(where, fn, add)
 		}
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].String() < ps[j].String() })
 	return ps
 }
 
-func lintFunction(m *Module, where string, fn *Function, add func(string, string, ...any)) {
+func lintFunction(where string, fn *Function, add func(string, string, ...any)) {
 	for _, p := range fn.problems {
 		add(where, "%s", p)
 	}
@@ -203,7 +203,7 @@ func checkCache(v any) error {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf(`want "never", "session" or a duration: %v`, err)
+		return fmt.Errorf(`want "never", "session" or a duration: %w`, err)
 	}
 	if d != 0 && (d < time.Second || d > 168*time.Hour) {
 		return fmt.Errorf("a cache duration must be between 1s and 168h")

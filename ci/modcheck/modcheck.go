@@ -42,11 +42,11 @@ const (
 type State int
 
 const (
-	// Absent: no generated code; modcheck generates its stand-ins.
+	// Absent means no generated code; modcheck generates its stand-ins.
 	Absent State = iota
-	// Ours: stand-ins left by an earlier run (kept or interrupted).
+	// Ours means stand-ins left by an earlier run (kept or interrupted).
 	Ours
-	// Real: Dagger's own generated code; modcheck vets against it untouched.
+	// Real means Dagger's own generated code; modcheck vets against it untouched.
 	Real
 )
 
@@ -254,6 +254,7 @@ func main() {}
 // have; and generic functions (Ref, Load), which cannot be aliased.
 func AliasPackage(upstreamDir string) ([]byte, error) {
 	fset := token.NewFileSet()
+	//nolint:staticcheck // SA1019: Dagger's generated package has no build-tagged file, and go/packages would load its dependencies.
 	pkgs, err := parser.ParseDir(fset, upstreamDir, func(fi fs.FileInfo) bool {
 		return !strings.HasSuffix(fi.Name(), "_test.go")
 	}, parser.SkipObjectResolution)
@@ -362,7 +363,7 @@ func UpstreamDir(ctx context.Context, moduleDir string) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("locating %s (go list -m): %v: %s", Upstream, err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("locating %s (go list -m): %w: %s", Upstream, err, strings.TrimSpace(stderr.String()))
 	}
 	dir := strings.TrimSpace(string(out))
 	if dir == "" {
@@ -370,7 +371,7 @@ func UpstreamDir(ctx context.Context, moduleDir string) (string, error) {
 		dl := exec.CommandContext(ctx, "go", "mod", "download", Upstream)
 		dl.Dir = moduleDir
 		if out, err := dl.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("downloading %s: %v: %s", Upstream, err, out)
+			return "", fmt.Errorf("downloading %s: %w: %s", Upstream, err, out)
 		}
 		return UpstreamDir(ctx, moduleDir)
 	}
@@ -416,7 +417,7 @@ func Run(ctx context.Context, moduleDir string, keep bool) (res Result, err erro
 	out, verr := cmd.CombinedOutput()
 	res.VetOutput = string(out)
 	if verr != nil {
-		return res, fmt.Errorf("go vet of the Dagger module (%s) failed: %v\n%s", state, verr, out)
+		return res, fmt.Errorf("go vet of the Dagger module (%s) failed: %w\n%s", state, verr, out)
 	}
 	return res, nil
 }

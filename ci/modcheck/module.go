@@ -147,6 +147,7 @@ func ParseModule(root string) (*Module, error) {
 	}
 	dir := filepath.Join(root, cfg.Source)
 	fset := token.NewFileSet()
+	//nolint:staticcheck // SA1019: the module's main package has no build-tagged file, and go/packages would need its generated code.
 	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
 		return !strings.HasSuffix(fi.Name(), "_test.go") && fi.Name() != "dagger.gen.go"
 	}, parser.ParseComments)
@@ -199,7 +200,7 @@ func ParseModule(root string) (*Module, error) {
 		return nil, fmt.Errorf("no main object: the module %q needs a struct type named %s", cfg.Name, strcase.ToCamel(cfg.Name))
 	}
 	if newDecl != nil {
-		m.Constructor = p.function(newDecl, m)
+		m.Constructor = p.function(newDecl)
 	}
 	p.object(m.Main, m)
 	return m, nil
@@ -268,13 +269,13 @@ func (p *moduleParser) object(name string, m *Module) {
 					continue
 				}
 				fn := &Function{GoName: n.Name, CLIName: CLIName(n.Name), Doc: doc, Pragmas: prag, IsField: true,
-					Returns: p.typeRef(f.Type, m), Pos: p.fset.Position(n.Pos())}
+					Returns: p.typeRef(f.Type), Pos: p.fset.Position(n.Pos())}
 				o.Functions[fn.CLIName] = fn
 			}
 		}
 	}
 	for _, d := range p.methods[name] {
-		fn := p.function(d, m)
+		fn := p.function(d)
 		o.Functions[fn.CLIName] = fn
 	}
 	for _, fn := range o.Functions {
@@ -290,7 +291,7 @@ func (p *moduleParser) object(name string, m *Module) {
 }
 
 // function reads a function's signature, doc and pragmas.
-func (p *moduleParser) function(d *ast.FuncDecl, m *Module) *Function {
+func (p *moduleParser) function(d *ast.FuncDecl) *Function {
 	prag, doc := parsePragmas(d.Doc.Text())
 	fn := &Function{GoName: d.Name.Name, CLIName: CLIName(d.Name.Name), Doc: doc, Pragmas: prag, Pos: p.fset.Position(d.Pos())}
 	var params []*ast.Field
@@ -304,7 +305,7 @@ func (p *moduleParser) function(d *ast.FuncDecl, m *Module) *Function {
 		}
 	}
 	for i, f := range params {
-		t := p.typeRef(f.Type, m)
+		t := p.typeRef(f.Type)
 		if t.Kind == KindContext {
 			if i != 0 {
 				fn.problems = append(fn.problems, "context.Context must be the first parameter")
@@ -332,14 +333,14 @@ func (p *moduleParser) function(d *ast.FuncDecl, m *Module) *Function {
 	case 0:
 		fn.Returns = TypeRef{Kind: KindVoid}
 	case 1:
-		if t := p.typeRef(results[0], m); t.Kind == KindError {
+		if t := p.typeRef(results[0]); t.Kind == KindError {
 			fn.Returns, fn.ReturnsError = TypeRef{Kind: KindVoid}, true
 		} else {
 			fn.Returns = t
 		}
 	case 2:
-		fn.Returns = p.typeRef(results[0], m)
-		if p.typeRef(results[1], m).Kind != KindError {
+		fn.Returns = p.typeRef(results[0])
+		if p.typeRef(results[1]).Kind != KindError {
 			fn.problems = append(fn.problems, "a second result must be error")
 		}
 		fn.ReturnsError = true
@@ -395,7 +396,7 @@ var scalarTypes = map[string]bool{
 }
 
 // typeRef classifies a type expression the way the codegen accepts it.
-func (p *moduleParser) typeRef(e ast.Expr, m *Module) TypeRef {
+func (p *moduleParser) typeRef(e ast.Expr) TypeRef {
 	invalid := func(why string) TypeRef { return TypeRef{Kind: KindInvalid, Name: exprString(e), Why: why} }
 	switch t := e.(type) {
 	case *ast.Ident:
@@ -419,7 +420,7 @@ func (p *moduleParser) typeRef(e ast.Expr, m *Module) TypeRef {
 		}
 		return invalid("unknown type")
 	case *ast.StarExpr:
-		inner := p.typeRef(t.X, m)
+		inner := p.typeRef(t.X)
 		switch inner.Kind {
 		case KindCore, KindObject:
 			return inner
@@ -442,13 +443,13 @@ func (p *moduleParser) typeRef(e ast.Expr, m *Module) TypeRef {
 		if t.Len != nil {
 			return invalid("arrays are not supported; use a slice")
 		}
-		elem := p.typeRef(t.Elt, m)
+		elem := p.typeRef(t.Elt)
 		if elem.Kind == KindInvalid {
 			return elem
 		}
 		return TypeRef{Kind: KindList, Elem: &elem}
 	case *ast.Ellipsis:
-		elem := p.typeRef(t.Elt, m)
+		elem := p.typeRef(t.Elt)
 		return TypeRef{Kind: KindList, Elem: &elem}
 	case *ast.MapType:
 		return invalid("maps are not supported")

@@ -46,7 +46,7 @@ func TestTerminalRedrawsInPlace(t *testing.T) {
 	t.Parallel()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		localworld.Need(t, "a pseudo-terminal", fmt.Errorf("%w: %v", localworld.ErrMissing, err))
+		localworld.Need(t, "a pseudo-terminal", fmt.Errorf("%w: %w", localworld.ErrMissing, err))
 	}
 	defer ptmx.Close()
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 30, Cols: 100}); err != nil {
@@ -83,7 +83,11 @@ func TestTerminalRedrawsInPlace(t *testing.T) {
 	if !regexp.MustCompile(`✅ deploy-test passed \(0:\d\d\): deployed`).MatchString(got) {
 		t.Errorf("no final line for deploy-test:\n%q", got)
 	}
-	after := got[strings.Index(got, "approval ..."):]
+	i := strings.Index(got, "approval ...")
+	if i < 0 {
+		t.Fatalf("no line for the approval stage:\n%q", got)
+	}
+	after := got[i:]
 	if strings.Contains(after, "\x1b[1A") {
 		t.Errorf("the plain stage was redrawn: %q", after)
 	}

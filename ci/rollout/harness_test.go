@@ -43,7 +43,6 @@ var (
 	worldOnce sync.Once
 	theWorld  *world
 	worldErr  error
-	skipWhy   string
 )
 
 func randomSuffix() string {
@@ -177,7 +176,9 @@ func newHost(t testing.TB) *host {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		lh.Stop(context.Background())
+		if err := lh.Stop(context.Background()); err != nil {
+			t.Logf("stopping the host: %v", err)
+		}
 		if !t.Failed() {
 			os.RemoveAll(dir)
 		} else {

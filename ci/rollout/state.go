@@ -44,7 +44,7 @@ func ParseState(output string) (HostState, error) {
 	line, _, _ := strings.Cut(output[i+len(StatePrefix):], "\n")
 	var s HostState
 	if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &s); err != nil {
-		return HostState{}, fmt.Errorf("the host's %sline is malformed (%v): %q", StatePrefix, err, line)
+		return HostState{}, fmt.Errorf("the host's %sline is malformed (%w): %q", StatePrefix, err, line)
 	}
 	return s, nil
 }

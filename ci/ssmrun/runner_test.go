@@ -217,7 +217,7 @@ func TestStatuses(t *testing.T) {
 				t.Fatalf("Run error = %v, want %v", err, c.want)
 			}
 			for _, other := range []error{ErrFailed, ErrExecutionTimedOut, ErrDeliveryTimedOut, ErrCancelled, ErrUndeliverable, ErrTerminated, ErrInvalidPlatform, ErrAccessDenied, ErrNoResult} {
-				if other != c.want && errors.Is(err, other) {
+				if !errors.Is(other, c.want) && errors.Is(err, other) {
 					t.Errorf("error also matches %v", other)
 				}
 			}

@@ -169,8 +169,8 @@ func planFileState(planFile string) (State, error) {
 		if err != nil {
 			return State{}, fmt.Errorf("reading the plan's state snapshot: %w", err)
 		}
-		defer rc.Close()
 		raw, err := io.ReadAll(io.LimitReader(rc, 512<<20))
+		rc.Close()
 		if err != nil {
 			return State{}, fmt.Errorf("reading the plan's state snapshot: %w", err)
 		}

@@ -125,7 +125,8 @@ func EngineVersion(path string) (string, error) {
 	return strings.TrimPrefix(cfg.EngineVersion, "v"), nil
 }
 
-// The artifact that carries the tested digest from test.yml to prod.yml.
+// TestedArtifact is the artifact that carries the tested digest from
+// test.yml to prod.yml.
 const TestedArtifact = "tested-image"
 
 var (
@@ -624,9 +625,10 @@ func stripParens(s string) string {
 	for strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
 		depth, enclosing := 0, true
 		for i := 0; i < len(s)-1; i++ {
-			if s[i] == '(' {
+			switch s[i] {
+			case '(':
 				depth++
-			} else if s[i] == ')' {
+			case ')':
 				depth--
 			}
 			if depth == 0 {

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -78,7 +79,7 @@ var listeningRE = regexp.MustCompile(`"msg":"listening".*"addr":"([^"]+)"`)
 func startService(t *testing.T, bin string, env []string) string {
 	t.Helper()
 	cmd := exec.Command(bin)
-	cmd.Env = append(env, "PORT=0", "LISTEN_HOST=127.0.0.1", "APP_VERSION=gate")
+	cmd.Env = append(slices.Clip(env), "PORT=0", "LISTEN_HOST=127.0.0.1", "APP_VERSION=gate")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

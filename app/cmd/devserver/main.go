@@ -38,8 +38,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "devserver: %v\n", err)
 		os.Exit(1)
 	}
@@ -50,7 +51,7 @@ const (
 	dbName = "gangway"
 )
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	port := flags.Int("port", 8000, "port for the service on 127.0.0.1 (0: a free one)")
@@ -138,7 +139,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	select {
 	case err := <-exited:
-		return fmt.Errorf("the service exited: %v", err)
+		return fmt.Errorf("the service exited: %w", err)
 	case <-ctx.Done():
 	}
 	logf("stopping")
@@ -193,7 +194,7 @@ func waitHealthy(ctx context.Context, base string, exited <-chan error) error {
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("the service exited before it was healthy: %v", err)
+			return fmt.Errorf("the service exited before it was healthy: %w", err)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):

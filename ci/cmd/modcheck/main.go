@@ -39,7 +39,6 @@ func main() {
 	table := flag.Bool("table", false, "print the module's functions as dagger call sees them")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	failed := false
 	for _, check := range strings.Split(*only, ",") {
 		var err error
@@ -60,6 +59,7 @@ func main() {
 			failed = true
 		}
 	}
+	stop()
 	if failed {
 		os.Exit(1)
 	}

@@ -3,6 +3,7 @@ package simhost
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,13 +28,13 @@ func Run(ctx context.Context, p rollout.Params, out io.Writer, env ...string) (h
 	output, runErr := runScript(ctx, script, out, env...)
 	res, perr := hostresult.Parse(output)
 	if perr != nil {
-		return hostresult.Result{}, fmt.Errorf("rollout script (%v): %w; output tail:\n%s", runErr, perr, hostresult.Tail(output, 2000))
+		return hostresult.Result{}, fmt.Errorf("rollout script: %w; output tail:\n%s", errors.Join(runErr, perr), hostresult.Tail(output, 2000))
 	}
 	if !res.OK() {
 		return res, fmt.Errorf("rollout %s: %s", res.Status, res.Message)
 	}
 	if runErr != nil {
-		return res, fmt.Errorf("rollout script reported %s but exited with %v", res.Status, runErr)
+		return res, fmt.Errorf("rollout script reported %s but exited with %w", res.Status, runErr)
 	}
 	return res, nil
 }

@@ -18,10 +18,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Stderr); err != nil {
+	err := run(ctx, os.Args, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "barehealth: %v\n", err)
-		stop()
 		os.Exit(1)
 	}
 }
