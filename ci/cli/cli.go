@@ -33,6 +33,9 @@ type IO struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Dir is the working directory: where a command that is given no
+	// --dir looks for the repository root. "" is the process's own.
+	Dir string
 	// Log writes human progress to Stderr; Main sets it.
 	Log *slog.Logger
 }

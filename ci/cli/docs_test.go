@@ -147,7 +147,7 @@ func TestDocumentedPipelineCommandsParse(t *testing.T) {
 				args := strings.Fields(strings.ReplaceAll(m[1], `\`, ""))
 				n++
 				var stderr bytes.Buffer
-				code := localcli.Main(context.Background(), append(args, "-help"), nil, &bytes.Buffer{}, &stderr, func(string) string { return "" })
+				code := localcli.Main(context.Background(), append(args, "-help"), nil, cli.IO{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }})
 				if code != cli.ExitOK {
 					t.Errorf("%s:%d: pipeline-local %s does not parse (exit %d): %s", rel, i+1, strings.Join(args, " "), code, firstLine(stderr.String()))
 				}

@@ -5,6 +5,7 @@ package cli
 // terraform runner and its environment.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -85,13 +86,14 @@ func (f *tfFlags) register(fs *flag.FlagSet) {
 }
 
 // validate checks what can be checked before any call: the environment
-// name and the configuration directory.
-func (f *tfFlags) validate() error {
+// name and the configuration directory (default: terraform/ in the
+// repository holding workDir).
+func (f *tfFlags) validate(workDir string) error {
 	if err := envname.Validate(f.env); err != nil {
 		return &UsageError{Err: err}
 	}
 	if f.dir == "" {
-		root, err := reporoot.FromWorkingDir()
+		root, err := reporoot.Find(cmp.Or(workDir, "."))
 		if err != nil {
 			return &UsageError{Err: fmt.Errorf("%w: set --dir", err)}
 		}
@@ -109,7 +111,7 @@ func (f *tfFlags) validate() error {
 // runner validates the flags, checks AWS credentials and returns a
 // terraform runner for the environment.
 func (f *tfFlags) runner(ctx context.Context, sys IO) (*tf.Runner, *awsSession, error) {
-	if err := f.validate(); err != nil {
+	if err := f.validate(sys.Dir); err != nil {
 		return nil, nil, err
 	}
 	sess, err := connectAWS(ctx, sys, f.aws)

@@ -181,7 +181,7 @@ func (f *hostFlags) run(ctx context.Context, sys IO, kind hostresult.Mode) error
 		}
 		opts = append(opts, ssmrun.WithRollbackOnFailure(back))
 	}
-	if _, err := ssmrun.New(nil, opts...); err != nil { // validate before any AWS call
+	if err := ssmrun.Validate(opts...); err != nil { // before any AWS call
 		return &UsageError{Err: err}
 	}
 	if f.printScript {

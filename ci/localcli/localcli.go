@@ -31,8 +31,11 @@ const Summary = "run the whole flow on this machine: preview, test deploy, integ
 
 // Main parses args (the flags after the command name), runs the local flow
 // and returns the exit code, with cli's conventions: the JSON result on
-// stdout, progress and errors on stderr, 2 for bad usage.
-func Main(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer, getenv func(string) string) int {
+// sys.Stdout, progress and errors on sys.Stderr, 2 for bad usage. stdin is
+// where an approval is asked for when it is a terminal (sys.Stdin is not
+// read).
+func Main(ctx context.Context, args []string, stdin *os.File, sys cli.IO) int {
+	stdout, stderr, getenv := sys.Stdout, sys.Stderr, sys.Getenv
 	fs := flag.NewFlagSet("pipeline-local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -61,7 +64,7 @@ func Main(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.
 		fmt.Fprintf(stderr, "pipeline-local: unexpected arguments: %v\n", fs.Args())
 		return cli.ExitUsage
 	}
-	err := o.run(ctx, stdin, stdout, stderr, getenv)
+	err := o.run(ctx, stdin, stdout, stderr, getenv, sys.Dir)
 	if err == nil {
 		return cli.ExitOK
 	}
@@ -88,7 +91,7 @@ type options struct {
 	verbose    bool
 }
 
-func (o options) run(ctx context.Context, stdin *os.File, stdout, stderr io.Writer, getenv func(string) string) error {
+func (o options) run(ctx context.Context, stdin *os.File, stdout, stderr io.Writer, getenv func(string) string, workDir string) error {
 	if o.bake < 0 || o.bake > time.Hour || o.bake%time.Second != 0 {
 		return usagef("--bake %s: want whole seconds up to 1h", o.bake)
 	}
@@ -98,7 +101,7 @@ func (o options) run(ctx context.Context, stdin *os.File, stdout, stderr io.Writ
 	if o.redeploy && (o.broken || o.brokenLate) {
 		return usagef("--redeploy deploys what test serves and --break or --break-late builds a defective release: choose one")
 	}
-	root, err := reporoot.FromWorkingDir()
+	root, err := reporoot.Find(cmp.Or(workDir, "."))
 	if err != nil {
 		return err
 	}
@@ -134,7 +137,7 @@ func (o options) run(ctx context.Context, stdin *os.File, stdout, stderr io.Writ
 		Console:    stderr,
 		Terminal:   liveTerminal(stderr),
 		Verbose:    o.verbose,
-		Step:       inProcessStep(getenv),
+		Step:       inProcessStep(getenv, root),
 	})
 	if rep != nil {
 		_ = writeJSON(stdout, map[string]any{"result": rep.Result, "reason": rep.Reason, "version": rep.Version, "digest": rep.Digest, "report": o.report})
@@ -159,7 +162,7 @@ func writeJSON(w io.Writer, v any) error {
 // inProcessStep runs a pipeline subcommand in this process through
 // cli.Main, with env laid over the process environment: the local flow uses
 // the very steps that the workflows and the Dagger module run.
-func inProcessStep(parent func(string) string) func(context.Context, map[string]string, io.Writer, ...string) ([]byte, error) {
+func inProcessStep(parent func(string) string, root string) func(context.Context, map[string]string, io.Writer, ...string) ([]byte, error) {
 	return func(ctx context.Context, env map[string]string, stderr io.Writer, args ...string) ([]byte, error) {
 		getenv := func(k string) string {
 			if v, ok := env[k]; ok {
@@ -168,7 +171,7 @@ func inProcessStep(parent func(string) string) func(context.Context, map[string]
 			return parent(k)
 		}
 		var stdout bytes.Buffer
-		if code := cli.Main(ctx, args, cli.IO{Stdout: &stdout, Stderr: stderr, Getenv: getenv}); code != cli.ExitOK {
+		if code := cli.Main(ctx, args, cli.IO{Stdout: &stdout, Stderr: stderr, Getenv: getenv, Dir: root}); code != cli.ExitOK {
 			return stdout.Bytes(), fmt.Errorf("exit code %d", code)
 		}
 		return stdout.Bytes(), nil

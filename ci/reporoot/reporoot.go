@@ -33,12 +33,3 @@ func Find(dir string) (string, error) {
 	}
 	return "", errors.New("no repository root (dagger.json or .git) above " + dir + ": run from a checkout of the repository")
 }
-
-// FromWorkingDir is Find from the working directory.
-func FromWorkingDir() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	return Find(wd)
-}

@@ -140,6 +140,19 @@ func WithLogger(l *slog.Logger) Option { return func(r *Runner) { r.log = l } }
 
 // New returns a Runner for api with the options applied and validated.
 func New(api API, opts ...Option) (*Runner, error) {
+	r := configure(api, opts)
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Validate checks the options as New does, for a caller that validates its
+// input before it has an SSM client (before any AWS call).
+func Validate(opts ...Option) error { return configure(nil, opts).validate() }
+
+// configure returns a Runner with the defaults and then opts applied.
+func configure(api API, opts []Option) *Runner {
 	r := &Runner{
 		api:              api,
 		deliveryTimeout:  5 * time.Minute,
@@ -155,6 +168,11 @@ func New(api API, opts ...Option) (*Runner, error) {
 	for _, o := range opts {
 		o(r)
 	}
+	return r
+}
+
+// validate says everything wrong with r's options at once.
+func (r *Runner) validate() error {
 	var errs []error
 	if r.deliveryTimeout < 30*time.Second || r.deliveryTimeout > 48*time.Hour {
 		errs = append(errs, fmt.Errorf("delivery timeout %s must be between 30s and 48h (SSM TimeoutSeconds)", r.deliveryTimeout))
@@ -178,9 +196,9 @@ func New(api API, opts ...Option) (*Runner, error) {
 		errs = append(errs, fmt.Errorf("comment is longer than SSM's 100 characters"))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("invalid SSM runner options: %w", err)
+		return fmt.Errorf("invalid SSM runner options: %w", err)
 	}
-	return r, nil
+	return nil
 }
 
 // AutoBatchSize is the batch size for n hosts that keeps capacity: at

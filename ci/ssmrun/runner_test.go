@@ -85,6 +85,13 @@ func TestNewRejects(t *testing.T) {
 		if _, err := New(nil, opt); err == nil {
 			t.Errorf("%s: New accepted it", name)
 		}
+		// Validate, which the CLI calls before it has a client, says the same.
+		if err := Validate(opt); err == nil {
+			t.Errorf("%s: Validate accepted it", name)
+		}
+	}
+	if err := Validate(WithBatches(10, "2", "0")); err != nil {
+		t.Errorf("Validate refused sound options: %v", err)
 	}
 }
 

@@ -9,12 +9,14 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/gangway-dev/gangway/ci/cli"
 	"github.com/gangway-dev/gangway/ci/localcli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := localcli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	wd, _ := os.Getwd() // "" falls back to "."
+	code := localcli.Main(ctx, os.Args[1:], os.Stdin, cli.IO{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: wd})
 	stop()
 	os.Exit(code)
 }
