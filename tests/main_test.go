@@ -41,6 +41,12 @@ type checkResult struct {
 func TestMain(m *testing.M) {
 	flag.Parse()
 	base := strings.TrimRight(firstNonEmpty(*appURLFlag, os.Getenv("APP_URL")), "/")
+	if base == "" && testing.Short() {
+		// go test -short runs no component, and the suite needs a service:
+		// the gate itself never runs with -short (steps.SuiteArgs).
+		fmt.Fprintln(os.Stderr, "integration suite not run: -short, and no APP_URL")
+		os.Exit(0)
+	}
 	if base == "" {
 		// Fail rather than skip: a skipped gate prints "ok" and looks passed.
 		fmt.Fprintln(os.Stderr, strings.Repeat("!", 78))
