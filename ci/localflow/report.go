@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/localworld/loadgen"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
 
@@ -69,9 +70,9 @@ type Report struct {
 	ProdPlan *tf.PlanOutput `json:"prod_plan,omitempty"`
 	// Drift is the drift check's report after the change the flow made
 	// behind Terraform's back.
-	Drift *tf.Drift    `json:"drift,omitempty"`
-	Tests []TestResult `json:"tests,omitempty"`
-	Load  *LoadResult  `json:"prod_load,omitempty"`
+	Drift *tf.Drift       `json:"drift,omitempty"`
+	Tests []TestResult    `json:"tests,omitempty"`
+	Load  *loadgen.Result `json:"prod_load,omitempty"`
 	// ProdRolloutSeconds is how long the production rollout took, from
 	// starting the script to its result (pull, health gate, switch, drain).
 	ProdRolloutSeconds float64 `json:"prod_rollout_seconds,omitempty"`

@@ -21,6 +21,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/attest"
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/hostresult"
+	"github.com/gangway-dev/gangway/ci/localworld/loadgen"
 	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/tfmirror"
 )
@@ -74,7 +75,7 @@ func (f *flow) prepareRedeploy(ctx context.Context) error {
 	if image == "" {
 		return errors.New("--redeploy: test serves nothing in this world; run once with --keep first, then --redeploy")
 	}
-	version, err := getHealth(ctx, f.client, f.appURL("test"))
+	version, err := loadgen.Health(ctx, f.client, f.appURL("test")+"/health")
 	if err != nil {
 		return fmt.Errorf("--redeploy: asking test which version it serves: %w", err)
 	}
@@ -205,13 +206,16 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 	// Records written before the deploy must survive it; a steady request
 	// loop counts failed requests all through it.
 	var markers []string
-	var load *LoadLoop
+	var load *loadgen.Loop
 	if f.report.ProdImageBefore != "" {
 		var err error
 		if markers, err = createRecords(ctx, f.client, url, f.report.Version, 5); err != nil {
 			return "", fmt.Errorf("writing records before the rollout: %w", err)
 		}
-		load = StartLoad(url, f.client.Transport, 4, 10*time.Minute)
+		transport, _ := f.client.Transport.(*http.Transport) // the CA's
+		load = loadgen.Start(loadgen.Options{URL: url + "/health", Workers: 4, Transport: transport, Limit: 10 * time.Minute,
+			// A steady rate, not a flood: about 200 requests per second per worker at most.
+			Pause: 5 * time.Millisecond})
 	}
 	req := deploy.Request{Env: "prod", Image: f.report.TestImage, Revision: f.report.Version}
 	if p := f.prodPlan; p != nil {

@@ -44,11 +44,11 @@ func BenchmarkCutover(b *testing.B) {
 		rollouts = append(rollouts, time.Since(start).Seconds())
 		total, fails := l.Stop()
 		if fails > 0 {
-			b.Errorf("%d failed requests: %q", fails, l.failures[:min(5, len(l.failures))])
+			b.Errorf("%d failed requests: %q", fails, l.result.Errors)
 		}
-		toServe = append(toServe, l.first[versions[next]].Sub(start).Seconds())
+		toServe = append(toServe, l.result.First[versions[next]].Sub(start).Seconds())
 		failed = append(failed, float64(fails))
-		rate = append(rate, float64(total)/l.elapsed.Seconds())
+		rate = append(rate, float64(total)/l.result.Seconds)
 
 		l = startLoad(h.public+"/health", 2, 5*time.Minute)
 		start = time.Now()
@@ -56,7 +56,7 @@ func BenchmarkCutover(b *testing.B) {
 			b.Fatal(err)
 		}
 		l.Stop()
-		rollback = append(rollback, l.first[versions[current]].Sub(start).Seconds())
+		rollback = append(rollback, l.result.First[versions[current]].Sub(start).Seconds())
 
 		start = time.Now()
 		if res, err := h.deploy(b, w.bad, func(p *rollout.Params) { p.HealthTimeout = 10 * time.Second }); err == nil || res.Status != hostresult.StatusRolledBack {

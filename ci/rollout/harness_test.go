@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/hostresult"
+	"github.com/gangway-dev/gangway/ci/localworld/loadgen"
 	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/rollout"
 
@@ -258,104 +258,39 @@ func (h *host) containers(t testing.TB) map[string]string {
 	return m
 }
 
-// load is a steady request loop against the public port.
+// load is a steady request loop against the public port (loadgen's, which
+// the local flow's prod rollout uses too).
 type load struct {
-	stop     chan struct{}
-	done     sync.WaitGroup
-	mu       sync.Mutex
-	total    int
-	failures []string
-	versions map[string]int
-	first    map[string]time.Time // when each version answered first
-	started  time.Time
-	elapsed  time.Duration
+	loop   *loadgen.Loop
+	result loadgen.Result
 }
 
-// startLoad runs workers that GET /health in a loop until Stop, bounded to
-// limit in any case. Even workers keep connections alive (as browsers and
-// proxies do); odd ones open a new connection for every request, so that
-// no failure can hide behind the Go client's retry of an idempotent
-// request on a reused connection.
+// startLoad floods url (a /health URL) with workers until Stop, bounded to
+// limit in any case.
 func startLoad(url string, workers int, limit time.Duration) *load {
-	l := &load{stop: make(chan struct{}), versions: map[string]int{}, first: map[string]time.Time{}, started: time.Now()}
-	deadline := time.Now().Add(limit)
-	for i := range workers {
-		l.done.Add(1)
-		go func() {
-			defer l.done.Done()
-			transport := http.DefaultTransport.(*http.Transport).Clone()
-			transport.DisableKeepAlives = i%2 == 1
-			defer transport.CloseIdleConnections()
-			client := &http.Client{Timeout: 10 * time.Second, Transport: transport}
-			for time.Now().Before(deadline) {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				version, err := get(client, url)
-				l.mu.Lock()
-				l.total++
-				if err != nil {
-					if len(l.failures) < 20 {
-						l.failures = append(l.failures, err.Error())
-					} else {
-						l.failures = append(l.failures, "")
-					}
-				} else {
-					l.versions[version]++
-					if _, ok := l.first[version]; !ok {
-						l.first[version] = time.Now()
-					}
-				}
-				l.mu.Unlock()
-			}
-		}()
-	}
-	return l
-}
-
-func get(client *http.Client, url string) (string, error) {
-	resp, err := client.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %d: %s", resp.StatusCode, body)
-	}
-	var v struct{ Version string }
-	if err := json.Unmarshal(body, &v); err != nil {
-		return "", fmt.Errorf("decoding %q: %w", body, err)
-	}
-	return v.Version, nil
+	return &load{loop: loadgen.Start(loadgen.Options{URL: url, Workers: workers, Limit: limit})}
 }
 
 // Stop ends the loop and returns the count of requests and failures.
 func (l *load) Stop() (total, failed int) {
-	close(l.stop)
-	l.done.Wait()
-	l.elapsed = time.Since(l.started)
-	return l.total, len(l.failures)
+	l.result = l.loop.Stop()
+	return l.result.Requests, l.result.Failed
 }
 
 func (l *load) check(t testing.TB, allowed ...string) {
 	t.Helper()
 	total, failed := l.Stop()
-	t.Logf("load: %d requests in %s (%.0f/s), %d failed, versions %v", total, l.elapsed.Round(time.Millisecond), float64(total)/l.elapsed.Seconds(), failed, l.versions)
+	r := l.result
+	t.Logf("load: %d requests in %.3fs (%.0f/s), %d failed, versions %v", total, r.Seconds, r.Rate, failed, r.Versions)
 	if total == 0 {
 		t.Fatal("the load loop sent no request")
 	}
 	if failed > 0 {
-		t.Errorf("%d of %d requests failed during the rollout; first: %q", failed, total, l.failures[:min(len(l.failures), 5)])
+		t.Errorf("%d of %d requests failed during the rollout: %q", failed, total, r.Errors)
 	}
-	for v := range l.versions {
+	for v := range r.Versions {
 		if !slices.Contains(allowed, v) {
-			t.Errorf("%d responses came from version %q, want only %v", l.versions[v], v, allowed)
+			t.Errorf("%d responses came from version %q, want only %v", r.Versions[v], v, allowed)
 		}
 	}
 }
