@@ -279,7 +279,11 @@ _NEUTRAL = access_control.PermissionResult.NEUTRAL
 
 def _identity_conditions(statement):
     """True, False, or None when a key moto does not know decides."""
-    context = dict(getattr(_request, "context", None) or {})
+    return _conditions_in(statement, dict(getattr(_request, "context", None) or {}))
+
+
+def _conditions_in(statement, context):
+    """True, False, or None when a key the context lacks decides."""
     state = True
     for operator, keys in (statement.get("Condition") or {}).items():
         for key, expected in keys.items():
@@ -290,16 +294,18 @@ def _identity_conditions(statement):
     return state
 
 
+def _concerned(statement, action):
+    """Whether the statement's Action (or NotAction) covers action."""
+    if "NotAction" in statement._statement:
+        return not statement._check_element_matches("NotAction", action)
+    return statement._check_element_matches("Action", action)
+
+
 def _statement_decides(
     self, action, resource="*", principal=None, incoming_condition_values=None
 ):
     st = self._statement
-    concerned = (
-        not self._check_element_matches("NotAction", action)
-        if "NotAction" in st
-        else self._check_element_matches("Action", action)
-    )
-    if not concerned:
+    if not _concerned(self, action):
         return _NEUTRAL
     if "Principal" in st or "NotPrincipal" in st:
         # A trust policy: moto's own check, with conditions as AWS decides
@@ -429,28 +435,15 @@ def _key_policy_decides(req, key, body):
         context["kms:signingalgorithm"] = body["SigningAlgorithm"]
     decision = None
     for st in json.loads(key.policy).get("Statement", []):
-        statement = access_control.IAMPolicyStatement(st)
-        concerned = (
-            not statement._check_element_matches("NotAction", req._action)
-            if "NotAction" in st
-            else statement._check_element_matches("Action", req._action)
-        )
         names = _principals(st)
-        if not concerned or not names:
+        if not _concerned(access_control.IAMPolicyStatement(st), req._action) or not names:
             continue
-        known = True
-        holds = True
-        for operator, keys in (st.get("Condition") or {}).items():
-            for k, expected in keys.items():
-                if k.lower() not in context:
-                    known = False
-                elif not _condition_holds(operator, k, expected, context):
-                    holds = False
+        conditions = _conditions_in(st, context)
         if st.get("Effect") == "Deny":
-            if holds and known and ("*" in names or (role and role in names)):
+            if conditions is True and ("*" in names or (role and role in names)):
                 return "deny"
             continue
-        if not holds:
+        if conditions is False:
             continue
         if "*" in names or (role and role in names):
             decision = "allow"
