@@ -14,6 +14,10 @@ fi
 cd "$root"
 "$lint" run --config "$root/.golangci.yml" ./...
 cd "$root/ci"
-mapfile -t dirs < <(go list -e -f '{{.Dir}}' ./... | grep -v "^$root/ci\$" | sed "s#^$root/ci#.#")
+dirs=()
+while IFS= read -r dir; do
+  [ "$dir" = "$root/ci" ] || dirs+=(".${dir#"$root/ci"}")
+done < <(go list -e -f '{{.Dir}}' ./...)
+[ "${#dirs[@]}" -gt 10 ] || { echo "go list found only ${#dirs[@]} packages in ci/"; exit 1; }
 "$lint" run --config "$root/.golangci.yml" "${dirs[@]}"
 echo "golangci-lint $version: both modules clean"

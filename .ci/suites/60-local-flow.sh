@@ -104,7 +104,8 @@ echo "--- verify-tested refuses the defective digest: $(tail -1 "$out/verify.log
 # which every step used before, are no credentials there.
 moto_test=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["motos"]["test"]["endpoint"])' "$dir/world.json")
 rc=0
-env AWS_ENDPOINT_URL="$moto_test" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
+env -u AWS_SESSION_TOKEN -u AWS_PROFILE -u AWS_ROLE_ARN -u AWS_WEB_IDENTITY_TOKEN_FILE -u AWS_ENDPOINT_URL_STS \
+  AWS_ENDPOINT_URL="$moto_test" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
   TF_STATE_BUCKET=gangway-local-tfstate "$out/pipeline" history --env test >"$out/static-keys.json" 2>"$out/static-keys.log" || rc=$?
 if [ "$rc" -ne 2 ] || ! grep -q InvalidClientTokenId "$out/static-keys.log"; then
   echo "pipeline history with the emulator's static keys exited $rc, want 2 with InvalidClientTokenId:"

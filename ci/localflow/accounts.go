@@ -158,17 +158,22 @@ func (w *world) bootstrapAccounts(ctx context.Context, root, cliConfig string, l
 	start := time.Now()
 	errs := make([]error, len(todo))
 	var wg sync.WaitGroup
+	var inits sync.Mutex // terraform's plugin cache is not safe for concurrent inits
 	for i, env := range todo {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = w.bootstrapAccount(ctx, root, cliConfig, env)
+			errs[i] = w.bootstrapAccount(ctx, root, cliConfig, env, &inits)
 		}()
 	}
 	wg.Wait()
+	hint := ""
+	if w.state.Runs > 0 {
+		hint = " (a world kept by an older version has accounts it cannot bootstrap: remove it with pipeline-local --down)"
+	}
 	for i, env := range todo {
 		if errs[i] != nil {
-			errs[i] = fmt.Errorf("bootstrapping the %s account %s (a world kept by an older version: remove it with pipeline-local --down): %w", env, accountIDs[env], errs[i])
+			errs[i] = fmt.Errorf("bootstrapping the %s account %s%s: %w", env, accountIDs[env], hint, errs[i])
 			continue
 		}
 		m := w.state.Motos[env]
@@ -196,6 +201,14 @@ func (w *world) enforceIAM(ctx context.Context) error {
 	return nil
 }
 
+// passedToBootstrap are the variables of this process the bootstrap's
+// terraform may need (its own AWS settings are the administrator's).
+var passedToBootstrap = []string{
+	"PATH", "HOME", "TMPDIR", "USER", "LANG",
+	"TF_PLUGIN_CACHE_DIR", "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+}
+
 // bootstrapVars are the bootstrap's variables in env's account: its
 // environment, the state bucket, and for prod the test repository it
 // promotes from, in test's account.
@@ -216,7 +229,7 @@ func bootstrapVars(env string) []string {
 // bootstrapAccount applies a copy of terraform/bootstrap (with the
 // administrator role added) in env's account. Its state stays in the copy,
 // as a newcomer's first apply keeps it before moving it to the bucket.
-func (w *world) bootstrapAccount(ctx context.Context, root, cliConfig, env string) error {
+func (w *world) bootstrapAccount(ctx context.Context, root, cliConfig, env string, inits *sync.Mutex) error {
 	dir := filepath.Join(w.dir, "world", "bootstrap-"+env)
 	conf, err := localworld.CopyBootstrap(filepath.Join(root, "terraform"), dir)
 	if err != nil {
@@ -236,13 +249,18 @@ func (w *world) bootstrapAccount(ctx context.Context, root, cliConfig, env strin
 	if err != nil {
 		return err
 	}
-	environ := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1", "AWS_EC2_METADATA_DISABLED=true",
-		"TF_DATA_DIR=" + filepath.Join(conf, ".terraform"),
-		"AWS_ENDPOINT_URL=" + endpoint, "AWS_REGION=" + region, "AWS_DEFAULT_REGION=" + region,
-		"AWS_ACCESS_KEY_ID=" + creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + creds.SecretAccessKey, "AWS_SESSION_TOKEN=" + creds.SessionToken,
+	var environ []string
+	for _, k := range passedToBootstrap {
+		if v := os.Getenv(k); v != "" {
+			environ = append(environ, k+"="+v)
+		}
 	}
+	environ = append(environ,
+		"TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1", "AWS_EC2_METADATA_DISABLED=true",
+		"TF_DATA_DIR="+filepath.Join(conf, ".terraform"),
+		"AWS_ENDPOINT_URL="+endpoint, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region,
+		"AWS_ACCESS_KEY_ID="+creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey, "AWS_SESSION_TOKEN="+creds.SessionToken,
+	)
 	if cliConfig != "" {
 		environ = append(environ, "TF_CLI_CONFIG_FILE="+cliConfig)
 	}
@@ -254,12 +272,18 @@ func (w *world) bootstrapAccount(ctx context.Context, root, cliConfig, env strin
 	run := func(args ...string) error {
 		cmd := exec.CommandContext(ctx, "terraform", append([]string{"-chdir=" + conf}, args...)...)
 		cmd.Env, cmd.Stdout, cmd.Stderr = environ, log, log
+		// Interrupted, terraform writes its state before it exits.
+		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+		cmd.WaitDelay = 30 * time.Second
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("terraform %s of the bootstrap: %w (its output: %s)", args[0], err, log.Name())
+			return fmt.Errorf("terraform %s of the bootstrap: %w (its log: %s)", args[0], err, log.Name())
 		}
 		return nil
 	}
-	if err := run("init", "-no-color", "-input=false"); err != nil {
+	inits.Lock()
+	err = run("init", "-no-color", "-input=false")
+	inits.Unlock()
+	if err != nil {
 		return err
 	}
 	return run(append([]string{"apply", "-no-color", "-input=false", "-auto-approve", "-lock=false"}, bootstrapVars(env)...)...)

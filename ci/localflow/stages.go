@@ -212,7 +212,10 @@ func (f *flow) deployProd(ctx context.Context) (string, error) {
 		if markers, err = createRecords(ctx, f.client, url, f.report.Version, 5); err != nil {
 			return "", fmt.Errorf("writing records before the rollout: %w", err)
 		}
-		transport, _ := f.client.Transport.(*http.Transport) // the CA's
+		transport, ok := f.client.Transport.(*http.Transport)
+		if !ok {
+			return "", fmt.Errorf("the world's client has a %T, not the *http.Transport that trusts its CA", f.client.Transport)
+		}
 		load = loadgen.Start(loadgen.Options{URL: url + "/health", Workers: 4, Transport: transport, Limit: 10 * time.Minute,
 			// A steady rate, not a flood: about 200 requests per second per worker at most.
 			Pause: 5 * time.Millisecond})

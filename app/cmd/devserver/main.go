@@ -139,7 +139,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	select {
 	case err := <-exited:
-		return fmt.Errorf("the service exited: %w", err)
+		return fmt.Errorf("the service exited: %w", unasked(err))
 	case <-ctx.Done():
 	}
 	logf("stopping")
@@ -154,6 +154,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("the service did not stop within 30s of SIGTERM")
 	}
 	return nil
+}
+
+// unasked is the error of a service that exited before it was stopped:
+// Wait's, or one saying it exited 0 (it must run until stopped).
+func unasked(waitErr error) error {
+	if waitErr == nil {
+		return errors.New("exit status 0")
+	}
+	return waitErr
 }
 
 // seedAWS creates the bucket (with one object) and the database secret, in
@@ -194,7 +203,7 @@ func waitHealthy(ctx context.Context, base string, exited <-chan error) error {
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("the service exited before it was healthy: %w", err)
+			return fmt.Errorf("the service exited before it was healthy: %w", unasked(err))
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):

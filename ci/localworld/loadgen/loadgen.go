@@ -29,7 +29,7 @@ type Options struct {
 	// Transport is what each worker's own transport is cloned from (its
 	// TLS settings: the CA to trust); nil is http.DefaultTransport.
 	Transport *http.Transport
-	// Limit bounds the loop in any case.
+	// Limit bounds the loop in any case (0: an hour).
 	Limit time.Duration
 	// Pause is each worker's pause between requests: 0 floods.
 	Pause time.Duration
@@ -67,6 +67,9 @@ const maxErrors = 10
 
 // Start starts a loop; Stop ends it.
 func Start(o Options) *Loop {
+	if o.Limit <= 0 {
+		o.Limit = time.Hour
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.Limit)
 	l := &Loop{cancel: cancel, done: make(chan struct{}), errs: map[string]bool{},
 		result: Result{Versions: map[string]int{}, First: map[string]time.Time{}}}
