@@ -5,7 +5,9 @@
 # already runs these packages' tests; this suite makes sure nginx is there
 # and prints the cutover figures: medians over 3 rounds of seconds to the new
 # version serving, failed requests under load (and the rate), seconds to
-# roll back, seconds to reject a never-healthy version.
+# roll back, seconds to reject a never-healthy version; and the fleet
+# figures: a rollout to one host against two, side by side, with the
+# failed requests through the load balancer in front of both.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,11 +24,11 @@ cd ci
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-go test -count=1 -run '^$' -bench Cutover -benchtime 3x ./rollout >"$log" 2>&1 || status=$?
+go test -count=1 -run '^$' -bench 'Cutover|Fleet' -benchtime 3x ./rollout >"$log" 2>&1 || status=$?
 # The scripts' own logs stay in the file unless the benchmark failed.
 if [ "$status" -ne 0 ]; then
   tail -n 200 "$log"
-  echo "40-rollout: the cutover benchmark failed (exit $status)" >&2
+  echo "40-rollout: the cutover or fleet benchmark failed (exit $status)" >&2
   exit 1
 fi
-grep -E '^(cutover figures over 3|BenchmarkCutover|ok)|wrk during|failed-req' "$log"
+grep -E '^(cutover figures over 3|BenchmarkCutover|BenchmarkFleet|ok)|fleet figures over 3|wrk during|failed-req' "$log"
