@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -104,12 +106,28 @@ func TestRolloutTargetsTheGroup(t *testing.T) {
 		t.Errorf("image parameter after the refused rollout is not none (%v)", err)
 	}
 
+	// A 5xx alarm to watch that does not exist stops the rollout first.
+	code, _, stderr = run(t, env, args("gangway-test", "--alarm", "gangway-test-5xx")...)
+	if code != ExitFailure || !strings.Contains(stderr, "the alarm gangway-test-5xx does not exist") ||
+		!strings.Contains(stderr, "nothing was recorded and no host was touched") || len(sent()) != 0 {
+		t.Errorf("rollout watching a missing alarm: exit %d, %d commands, stderr %q; want a refusal before anything", code, len(sent()), stderr)
+	}
+	if _, err := cloudwatch.NewFromConfig(m.AWSConfig()).PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String("gangway-test-5xx"), Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String("HTTPCode_Target_5XX_Count"),
+		Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(5),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold,
+	}); err != nil {
+		t.Fatal(err)
+	}
+
 	code, _, stderr = run(t, env, args("gangway-test", "--instance-id", hosts[0])...)
 	if code != ExitUsage || !strings.Contains(stderr, "give one") {
 		t.Errorf("--asg with --instance-id: exit %d, stderr %q; want a usage error", code, stderr)
 	}
 
-	code, stdout, stderr = run(t, env, args("gangway-test")...)
+	// The alarm exists and stays quiet: the rollout checks it after each
+	// batch and goes on.
+	code, stdout, stderr = run(t, env, args("gangway-test", "--alarm", "gangway-test-5xx")...)
 	if code != ExitOK {
 		t.Fatalf("rollout to the group: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/gangway-dev/gangway/ci/alarm"
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/fleet"
 	"github.com/gangway-dev/gangway/ci/history"
@@ -45,7 +47,7 @@ type hostFlags struct {
 	env, image                        string
 	aws                               awsFlags
 	to, commit, actor, stateBucket    string
-	asg                               string
+	asg, alarm                        string
 	instanceIDs                       stringList
 	batchSize                         int
 	maxConcurrency, maxErrors         string
@@ -71,6 +73,9 @@ func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, I
 	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket the deploy record is written to (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
 	fs.StringVar(&f.asg, "asg", "", "target the InService instances of this Auto Scaling group (terraform output asg_name) instead of every instance tagged Environment=<env>, App=gangway")
 	fs.Var(&f.instanceIDs, "instance-id", "target this instance id instead of the tagged instances (repeatable; not with --asg)")
+	if mode == hostresult.ModeDeploy {
+		fs.StringVar(&f.alarm, "alarm", "", "CloudWatch alarm to check after each batch (terraform output alarm_5xx_name): its going into ALARM during the rollout fails the batch, and the moved hosts are rolled back")
+	}
 	fs.IntVar(&f.batchSize, "batch-size", 0, "instances per SSM command, 1-50; default half the hosts (1 when there are two or fewer), so the rest keep serving; a failed batch stops the next")
 	fs.StringVar(&f.maxConcurrency, "max-concurrency", "1", "SSM MaxConcurrency within a batch: a number or a percentage")
 	fs.StringVar(&f.maxErrors, "max-errors", "0", "SSM MaxErrors within a batch: a number or a percentage")
@@ -213,6 +218,14 @@ func (f *hostFlags) run(ctx context.Context, sys IO, kind hostresult.Mode) error
 		if script, err = f.script(mode, f.image); err != nil {
 			return err
 		}
+	}
+	if f.alarm != "" {
+		// Checked to exist before anything is written or touched.
+		watch, err := alarm.Start(ctx, cloudwatch.NewFromConfig(sess.cfg), f.alarm)
+		if err != nil {
+			return fmt.Errorf("%w; nothing was recorded and no host was touched", err)
+		}
+		opts = append(opts, ssmrun.WithBatchCheck(watch.Check))
 	}
 	ssmAPI := ssm.NewFromConfig(sess.cfg)
 	runner, err := ssmrun.New(ssmAPI, opts...)

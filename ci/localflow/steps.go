@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/gangway-dev/gangway/ci/alarm"
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/history"
 	"github.com/gangway-dev/gangway/ci/hostresult"
@@ -190,6 +192,16 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 		return ssmrun.Report{}, err
 	}
 	f.ranAs(env, deployRole)
+	opts := []ssmrun.Option{ssmrun.WithTransport(fleet), ssmrun.WithRollbackOnFailure(back)}
+	if out.Alarm5xxName != "" {
+		// As pipeline rollout: the load balancer's 5xx alarm is checked
+		// after each batch (moto's alarms never fire: no metrics here).
+		watch, err := alarm.Start(ctx, cloudwatch.NewFromConfig(deployer), out.Alarm5xxName)
+		if err != nil {
+			return ssmrun.Report{}, fmt.Errorf("%w; nothing was recorded and no host was touched", err)
+		}
+		opts = append(opts, ssmrun.WithBatchCheck(watch.Check))
+	}
 	if err := recordRelease(ctx, deployer, out, image.String(), script); err != nil {
 		return ssmrun.Report{}, fmt.Errorf("%w; no host was touched", err)
 	}
@@ -204,7 +216,7 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 	for _, h := range f.hosts[env] {
 		ids = append(ids, h.ID())
 	}
-	runner, err := ssmrun.New(nil, ssmrun.WithTransport(fleet), ssmrun.WithRollbackOnFailure(back))
+	runner, err := ssmrun.New(nil, opts...)
 	if err != nil {
 		return ssmrun.Report{}, err
 	}

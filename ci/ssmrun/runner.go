@@ -87,6 +87,7 @@ type Runner struct {
 	waitTimeout      time.Duration // 0: derived per batch
 	comment          string
 	rollbackScript   string
+	batchCheck       func(context.Context) error // nil: none
 	log              *slog.Logger
 }
 
@@ -131,6 +132,15 @@ func WithRollbackOnFailure(script string) Option {
 // WithTransport makes Run carry scripts over tr instead of SSM: the local
 // world's simulated hosts.
 func WithTransport(tr Transport) Option { return func(r *Runner) { r.transport = tr } }
+
+// WithBatchCheck has the runner call check after each batch whose hosts
+// all deployed: an error fails that batch as a failed host does (the later
+// batches are not sent, and with WithRollbackOnFailure the moved hosts,
+// this batch's included, are rolled back). pipeline rollout watches the
+// load balancer's 5xx alarm with it (package alarm).
+func WithBatchCheck(check func(context.Context) error) Option {
+	return func(r *Runner) { r.batchCheck = check }
+}
 
 // WithComment sets the command's comment (shown in the console; max 100).
 func WithComment(c string) Option { return func(r *Runner) { r.comment = c } }
@@ -605,6 +615,11 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 		cmdID, invs, waitErr := tr.Invoke(ctx, batch, script)
 		hosts, errs := batchResults(batch, cmdID, invs, waitErr)
 		results = append(results, hosts...)
+		if len(errs) == 0 && r.batchCheck != nil {
+			if err := r.batchCheck(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("batch %d of %d deployed, then: %w", n+1, len(batches), err))
+			}
+		}
 		if len(errs) > 0 {
 			if rest := batches[n+1:]; len(rest) > 0 {
 				var later []string

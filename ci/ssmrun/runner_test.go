@@ -514,3 +514,35 @@ func TestFailedBatchRollsBackMovedHosts(t *testing.T) {
 		}
 	}
 }
+
+// A batch check that fails after a batch deployed fails it as a failed
+// host would: no later batch is sent, and every moved host, that batch's
+// included, is rolled back (the load balancer's 5xx alarm, in pipeline
+// rollout).
+func TestFailedBatchCheckRollsBackMovedHosts(t *testing.T) {
+	t.Parallel()
+	hosts := map[string]*fakeHost{"i-1": healthy(), "i-2": healthy(), "i-3": healthy(), "i-4": healthy()}
+	f, client := newFake(t, hosts)
+	checks := 0
+	firing := errors.New("gangway-test-5xx went into ALARM")
+	check := func(context.Context) error {
+		if checks++; checks == 2 {
+			return firing
+		}
+		return nil
+	}
+	runner := fastRunner(t, client, WithBatches(1, "1", "0"), WithRollbackOnFailure("echo rollback\n"), WithBatchCheck(check))
+	results, err := runner.Run(context.Background(), Targets{Tags: fleetTags}, "echo deploy\n")
+	if !errors.Is(err, firing) || !strings.Contains(err.Error(), "batch 2 of 4 deployed, then") {
+		t.Fatalf("Run = %v, want batch 2 failed by the check", err)
+	}
+	if got := fmt.Sprint(sentIDs(f)); got != "[[i-1] [i-2] [i-1 i-2]]" {
+		t.Errorf("commands went to %s, want two batches, then the rollback of both", got)
+	}
+	want := map[string]string{"i-1": OutcomeRolledBack, "i-2": OutcomeRolledBack, "i-3": OutcomeNotAttempted, "i-4": OutcomeNotAttempted}
+	for _, h := range results {
+		if h.Outcome != want[h.InstanceID] {
+			t.Errorf("%s outcome = %q, want %q", h.InstanceID, h.Outcome, want[h.InstanceID])
+		}
+	}
+}

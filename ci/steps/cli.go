@@ -147,6 +147,9 @@ func RolloutArgs(env string, image imageref.Ref, rec Record, out tf.Outputs) ([]
 		return nil, err
 	}
 	args := append([]string{CLI, "rollout", "--env", env, "--image", image.String()}, fl...)
+	if out.Alarm5xxName != "" {
+		args = append(args, "--alarm", out.Alarm5xxName)
+	}
 	return append(args, rec.args()...), nil
 }
 

@@ -59,6 +59,12 @@ func TestArgs(t *testing.T) {
 			return RolloutArgs("test", img, Record{Actor: "octocat", Commit: "abc"}, testOutputs)
 		},
 			CLI + " rollout --env test --image " + img.String() + " --asg gangway-test --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script --actor octocat --commit abc", ""},
+		{"rollout, with the 5xx alarm", func() ([]string, error) {
+			out := testOutputs
+			out.Alarm5xxName = "gangway-test-5xx"
+			return RolloutArgs("test", img, Record{}, out)
+		},
+			CLI + " rollout --env test --image " + img.String() + " --asg gangway-test --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script --alarm gangway-test-5xx", ""},
 		{"rollout, another env's outputs", func() ([]string, error) { return RolloutArgs("prod", img, Record{}, testOutputs) }, "", `"test"'s, not "prod"'s`},
 		{"rollout, no parameters", func() ([]string, error) { return RolloutArgs("test", img, Record{}, tf.Outputs{Environment: "test"}) }, "", "lack asg_name"},
 		{"rollback", func() ([]string, error) { return RollbackArgs("prod", "", Record{}, prodOutputs) }, CLI + " rollback --env prod --asg gangway-prod", ""},

@@ -1,0 +1,66 @@
+package alarm_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/gangway-dev/gangway/ci/alarm"
+	"github.com/gangway-dev/gangway/ci/localworld"
+)
+
+// Against moto: a missing alarm fails at the start; an alarm that goes
+// into ALARM during the rollout fails the check, and one back to OK
+// passes it.
+func TestWatchFiresOnAlarmDuringTheRollout(t *testing.T) {
+	t.Parallel()
+	localworld.SkipShort(t, "moto_server")
+	m := localworld.MotoT(t)
+	ctx := context.Background()
+	api := cloudwatch.NewFromConfig(m.AWSConfig())
+	if _, err := alarm.Start(ctx, api, "gangway-test-5xx"); err == nil {
+		t.Fatal("Start accepted an alarm that does not exist")
+	}
+	if _, err := api.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String("gangway-test-5xx"), Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String("HTTPCode_Target_5XX_Count"),
+		Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(5),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := alarm.Start(ctx, api, "gangway-test-5xx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Check(ctx); err != nil {
+		t.Errorf("Check of an alarm in INSUFFICIENT_DATA: %v", err)
+	}
+	set := func(state cwtypes.StateValue) {
+		t.Helper()
+		if _, err := api.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("gangway-test-5xx"), StateValue: state, StateReason: aws.String("5 5xx in a minute")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(10 * time.Millisecond)
+	set(cwtypes.StateValueAlarm)
+	if err := w.Check(ctx); !errors.Is(err, alarm.ErrFiring) {
+		t.Errorf("Check after the alarm fired: %v, want ErrFiring", err)
+	}
+	// An alarm already firing when the rollout starts is the old release's.
+	later, err := alarm.Start(ctx, api, "gangway-test-5xx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := later.Check(ctx); err != nil {
+		t.Errorf("Check of an alarm that fired before the watch: %v", err)
+	}
+	set(cwtypes.StateValueOk)
+	if err := w.Check(ctx); err != nil {
+		t.Errorf("Check after the alarm went back to OK: %v", err)
+	}
+}
