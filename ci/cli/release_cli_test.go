@@ -123,4 +123,38 @@ func TestRolloutRecordsReleaseFirst(t *testing.T) {
 	if got, err := release.DecodeScript(get(scriptParam)); err != nil || got != script {
 		t.Errorf("script parameter after the failed rollout is not the one before it (%v)", err)
 	}
+
+	// A plain rollback records what the hosts went back to: a host that
+	// boots later serves it, not the release rolled back from.
+	next := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@sha256:" + strings.Repeat("c", 64)
+	nextServed := `GANGWAY_RESULT {"status":"deployed","mode":"deploy","image":"` + next + `","slot":"blue","message":"serving"}`
+	ok, _ := ssmShim(t, m.Endpoint, map[string]string{"i-0a": nextServed, "i-0b": nextServed})
+	env["AWS_ENDPOINT_URL"] = ok
+	if code, _, stderr := run(t, env, "rollout", "--env", "test", "--image", next,
+		"--image-parameter", imageParam, "--rollout-script-parameter", scriptParam); code != ExitOK {
+		t.Fatalf("rollout of the next release: exit %d, stderr %q", code, stderr)
+	}
+	back := `GANGWAY_RESULT {"status":"deployed","mode":"rollback","image":"` + image + `","slot":"green","message":"back"}`
+	rolledBack, _ := ssmShim(t, m.Endpoint, map[string]string{"i-0a": back, "i-0b": back})
+	env["AWS_ENDPOINT_URL"] = rolledBack
+	if code, _, stderr := run(t, env, "rollback", "--env", "test",
+		"--image-parameter", imageParam, "--rollout-script-parameter", scriptParam); code != ExitOK {
+		t.Fatalf("rollback: exit %d, stderr %q", code, stderr)
+	}
+	if got := get(imageParam); got != image {
+		t.Errorf("image parameter after the rollback = %q, want what the hosts went back to, %q", got, image)
+	}
+	if got, err := release.DecodeScript(get(scriptParam)); err != nil || !strings.Contains(got, "IMAGE='"+image+"'") || !strings.Contains(got, "MODE='deploy'") {
+		t.Errorf("script parameter after the rollback is not the deploy script of %s (%v)", image, err)
+	}
+	// Hosts back on different images leave the parameters as they are.
+	split, _ := ssmShim(t, m.Endpoint, map[string]string{"i-0a": back, "i-0b": nextServed})
+	env["AWS_ENDPOINT_URL"] = split
+	if code, _, stderr := run(t, env, "rollback", "--env", "test",
+		"--image-parameter", imageParam, "--rollout-script-parameter", scriptParam); code != ExitOK || !strings.Contains(stderr, "different images") {
+		t.Errorf("rollback to different images: exit %d, stderr %q; want it to say the release is left", code, stderr)
+	}
+	if got := get(imageParam); got != image {
+		t.Errorf("image parameter after a split rollback = %q, want it left at %q", got, image)
+	}
 }

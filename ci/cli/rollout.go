@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -260,6 +261,11 @@ func (f *hostFlags) run(ctx context.Context, sys IO, kind hostresult.Mode) error
 		}
 		cancel()
 	}
+	if runErr == nil && f.image == "" && f.release.Image != "" {
+		// A plain rollback: the fleet now serves each host's previous
+		// image, which a host that boots later must serve too.
+		runErr = f.recordRolledBack(ctx, sys, ssmAPI, hosts)
+	}
 	out := ssmrun.NewReport(f.env, kind, f.image, hosts, runErr)
 	// The record is written before anything else can fail.
 	recErr := writeRecord(ctx, sys, store, out.Record(kind, history.OriginFrom(sys.Getenv, f.actor, f.commit), started))
@@ -281,10 +287,7 @@ func (f *hostFlags) run(ctx context.Context, sys IO, kind hostresult.Mode) error
 func (f *hostFlags) recordRelease(ctx context.Context, sys IO, api *ssm.Client, script string) (*release.Recorded, error) {
 	switch {
 	case f.image == "":
-		if f.release.Image != "" {
-			sys.Log.Warn("a rollback to each host's previous image records no release: a host that boots later serves what the parameters name", "image_parameter", f.release.Image)
-		}
-		return nil, nil
+		return nil, nil // a plain rollback records what the hosts went back to, after (recordRolledBack)
 	case f.release.Image == "":
 		sys.Log.Warn("no --image-parameter: the release is not recorded, and a host that boots later will not serve it")
 		return nil, nil
@@ -298,6 +301,40 @@ func (f *hostFlags) recordRelease(ctx context.Context, sys IO, api *ssm.Client, 
 	}
 	sys.Log.Info("release recorded for hosts that boot later", "image_parameter", f.release.Image, "rollout_script_parameter", f.release.Script)
 	return &previous, nil
+}
+
+// recordRolledBack records, after a plain rollback, the image the hosts
+// went back to, where a booting host reads it, with the deploy script of
+// that image (what rollback --to would record). Hosts back on different
+// images leave the parameters as they were, and say so.
+func (f *hostFlags) recordRolledBack(ctx context.Context, sys IO, api *ssm.Client, hosts []ssmrun.HostResult) error {
+	var images []string
+	for _, h := range hosts {
+		if h.Result != nil && h.Result.OK() && h.Result.Image != "" && !slices.Contains(images, h.Result.Image) {
+			images = append(images, h.Result.Image)
+		}
+	}
+	if len(images) != 1 {
+		sys.Log.Warn("the hosts went back to different images: the release for hosts that boot later is left as it was", "images", strings.Join(images, ","), "image_parameter", f.release.Image)
+		return nil
+	}
+	script, err := f.script(hostresult.ModeDeploy, images[0])
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := release.Write(rctx, api, f.release, images[0], script); err != nil {
+		return fmt.Errorf("the hosts went back to %s, but recording it for hosts that boot later failed: %w; a host that boots would serve what %s names: run rollback --to %s", images[0], err, f.release.Image, digestOf(images[0]))
+	}
+	sys.Log.Info("release recorded for hosts that boot later: the image the hosts went back to", "image", images[0], "image_parameter", f.release.Image)
+	return nil
+}
+
+// digestOf is the sha256:… part of REPO@sha256:….
+func digestOf(image string) string {
+	_, d, _ := strings.Cut(image, "@")
+	return d
 }
 
 // earlierImage is the image of rollback --to: f.to in the repository that
