@@ -19,14 +19,19 @@ import (
 // when none is.
 type LoadBalancer struct {
 	// URL is the public address: https://127.0.0.1:PORT.
-	URL  string
-	proc *process
+	URL string
+	// HTTPURL is the plain-HTTP listener, http://127.0.0.1:PORT, which
+	// redirects every request to URL (301), as the ALB's port-80 listener
+	// does when the environment has a domain.
+	HTTPURL string
+	proc    *process
 }
 
 // LoadBalancerState is what a later process needs to find it again.
 type LoadBalancerState struct {
-	URL string `json:"url"`
-	PID int    `json:"pid"`
+	URL     string `json:"url"`
+	HTTPURL string `json:"http_url"`
+	PID     int    `json:"pid"`
 }
 
 // Health-check timing of the local target group (AWS's, divided by ten).
@@ -55,6 +60,10 @@ func StartLoadBalancer(ctx context.Context, dir string, ca CA, targets []string)
 	if err != nil {
 		return nil, err
 	}
+	plain, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the load balancer's directory: %w", err)
 	}
@@ -79,6 +88,10 @@ frontend https
     bind 127.0.0.1:%[2]d ssl crt %[3]s alpn h2,http/1.1
     default_backend targets
 
+frontend http
+    bind 127.0.0.1:%[9]d
+    http-request redirect prefix https://127.0.0.1:%[2]d code 301
+
 frontend monitor
     bind 127.0.0.1:%[4]d
     monitor-uri /ready
@@ -88,7 +101,7 @@ backend targets
     http-check send meth GET uri /health ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
     default-server inter %[5]dms fall %[6]d rise %[7]d
-%[8]s`, dir, port, ca.ServerFile, monitor, lbCheckInterval.Milliseconds(), lbUnhealthyThreshold, lbHealthyThreshold, servers.String())
+%[8]s`, dir, port, ca.ServerFile, monitor, lbCheckInterval.Milliseconds(), lbUnhealthyThreshold, lbHealthyThreshold, servers.String(), plain)
 	configPath := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, fmt.Errorf("writing the HAProxy configuration: %w", err)
@@ -98,12 +111,12 @@ backend targets
 	if err != nil {
 		return nil, err
 	}
-	return &LoadBalancer{URL: fmt.Sprintf("https://127.0.0.1:%d", port), proc: proc}, nil
+	return &LoadBalancer{URL: fmt.Sprintf("https://127.0.0.1:%d", port), HTTPURL: fmt.Sprintf("http://127.0.0.1:%d", plain), proc: proc}, nil
 }
 
 // State returns what a later process needs to find it again.
 func (lb *LoadBalancer) State() LoadBalancerState {
-	return LoadBalancerState{URL: lb.URL, PID: lb.proc.pid()}
+	return LoadBalancerState{URL: lb.URL, HTTPURL: lb.HTTPURL, PID: lb.proc.pid()}
 }
 
 // Stop stops HAProxy.

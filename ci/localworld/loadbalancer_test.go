@@ -90,6 +90,18 @@ func TestLoadBalancerServesHealthyTargetsOverTLS(t *testing.T) {
 		t.Errorf("10 requests reached %v, want both targets", seen)
 	}
 
+	// Plain HTTP is redirected to HTTPS, path and query kept, as the ALB's
+	// port-80 listener does.
+	noFollow := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(lb.HTTPURL + "/db/read?limit=5")
+	if err != nil {
+		t.Fatalf("GET over plain HTTP: %v", err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusMovedPermanently || loc != lb.URL+"/db/read?limit=5" {
+		t.Errorf("plain HTTP: status %d, Location %q; want 301 to %s/db/read?limit=5", resp.StatusCode, loc, lb.URL)
+	}
+
 	// A client that trusts only the system's roots refuses the certificate.
 	_, err = http.Get(lb.URL + "/")
 	var unknown x509.UnknownAuthorityError
