@@ -38,7 +38,7 @@ func TestWatchFiresOnAlarmDuringTheRollout(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := w.Check(ctx); err != nil {
-		t.Errorf("Check of an alarm in INSUFFICIENT_DATA: %v", err)
+		t.Errorf("Check of an alarm that does not fire: %v", err)
 	}
 	set := func(state cwtypes.StateValue) {
 		t.Helper()
@@ -62,5 +62,36 @@ func TestWatchFiresOnAlarmDuringTheRollout(t *testing.T) {
 	set(cwtypes.StateValueOk)
 	if err := w.Check(ctx); err != nil {
 		t.Errorf("Check after the alarm went back to OK: %v", err)
+	}
+	// Firing again after the later watch started: that one sees it now.
+	time.Sleep(10 * time.Millisecond)
+	set(cwtypes.StateValueAlarm)
+	if err := later.Check(ctx); !errors.Is(err, alarm.ErrFiring) {
+		t.Errorf("Check of an alarm that fired again during the rollout: %v, want ErrFiring", err)
+	}
+}
+
+// unreadable is a CloudWatch that fails every read after the first.
+type unreadable struct{ calls int }
+
+func (u *unreadable) DescribeAlarms(context.Context, *cloudwatch.DescribeAlarmsInput, ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	if u.calls++; u.calls > 1 {
+		return nil, errors.New("throttled")
+	}
+	return &cloudwatch.DescribeAlarmsOutput{MetricAlarms: []cwtypes.MetricAlarm{{AlarmName: aws.String("a"), StateValue: cwtypes.StateValueOk}}}, nil
+}
+
+// A read that fails during the rollout does not roll back a healthy
+// fleet: the check passes and says why.
+func TestWatchPassesAFailedReadAndSaysSo(t *testing.T) {
+	t.Parallel()
+	w, err := alarm.Start(context.Background(), &unreadable{}, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	w.Warn = func(msg string, _ ...any) { warned = append(warned, msg) }
+	if err := w.Check(context.Background()); err != nil || len(warned) != 1 {
+		t.Errorf("Check with CloudWatch failing: %v, warnings %q; want nil and one warning", err, warned)
 	}
 }

@@ -125,9 +125,18 @@ func TestRolloutTargetsTheGroup(t *testing.T) {
 		t.Errorf("--asg with --instance-id: exit %d, stderr %q; want a usage error", code, stderr)
 	}
 
-	// The alarm exists and stays quiet: the rollout checks it after each
-	// batch and goes on.
+	// The alarm exists, already firing when the rollout starts (the old
+	// release's): the rollout checks it after each batch, says it cannot
+	// judge it, and goes on.
+	if _, err := cloudwatch.NewFromConfig(m.AWSConfig()).SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{
+		AlarmName: aws.String("gangway-test-5xx"), StateValue: cwtypes.StateValueAlarm, StateReason: aws.String("before the rollout"),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, stderr = run(t, env, args("gangway-test", "--alarm", "gangway-test-5xx")...)
+	if !strings.Contains(stderr, "already firing when the rollout started") {
+		t.Errorf("the rollout did not check the alarm after its batches: stderr %q", stderr)
+	}
 	if code != ExitOK {
 		t.Fatalf("rollout to the group: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}

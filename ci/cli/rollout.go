@@ -75,7 +75,7 @@ func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, I
 	fs.StringVar(&f.asg, "asg", "", "target the InService instances of this Auto Scaling group (terraform output asg_name) instead of every instance tagged Environment=<env>, App=gangway")
 	fs.Var(&f.instanceIDs, "instance-id", "target this instance id instead of the tagged instances (repeatable; not with --asg)")
 	if mode == hostresult.ModeDeploy {
-		fs.StringVar(&f.alarm, "alarm", "", "CloudWatch alarm to check after each batch (terraform output alarm_5xx_name): its going into ALARM during the rollout fails the batch, and the moved hosts are rolled back")
+		fs.StringVar(&f.alarm, "alarm", "", "CloudWatch alarm to check after each batch (terraform output alarm_5xx_name): its going into ALARM since the start fails the batch, and the moved hosts are rolled back (its 1-minute period and the metrics' delay mean it mostly sees earlier batches; each host's bake is the first gate)")
 	}
 	fs.IntVar(&f.batchSize, "batch-size", 0, "instances per SSM command, 1-50; default half the hosts (1 when there are two or fewer), so the rest keep serving; a failed batch stops the next")
 	fs.StringVar(&f.maxConcurrency, "max-concurrency", "1", "SSM MaxConcurrency within a batch: a number or a percentage")
@@ -103,17 +103,23 @@ func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, I
 
 // script renders the host script of mode for image.
 func (f *hostFlags) script(mode hostresult.Mode, image string) (string, error) {
-	params := rollout.HostDefaults(mode, image, f.aws.region)
-	params.HealthTimeout, params.Drain = f.healthTimeout, f.drain
-	params.Bake = rollout.DefaultBake(f.env)
+	bake := rollout.DefaultBake(f.env)
 	if f.bake != nil {
-		params.Bake = *f.bake
+		bake = *f.bake
 	}
 	if f.to != "" {
 		// A rollback --to does not bake: switching back would return to
 		// the release it leaves.
-		params.Bake = 0
+		bake = 0
 	}
+	return f.render(mode, image, bake)
+}
+
+// render renders the host script of mode for image with the given bake.
+func (f *hostFlags) render(mode hostresult.Mode, image string, bake time.Duration) (string, error) {
+	params := rollout.HostDefaults(mode, image, f.aws.region)
+	params.HealthTimeout, params.Drain = f.healthTimeout, f.drain
+	params.Bake = bake
 	params.PublicListen = fmt.Sprint(f.publicPort)
 	script, err := rollout.Render(params)
 	if err != nil {
@@ -226,6 +232,7 @@ func (f *hostFlags) run(ctx context.Context, sys IO, kind hostresult.Mode) error
 		if err != nil {
 			return fmt.Errorf("%w; nothing was recorded and no host was touched", err)
 		}
+		watch.Warn = sys.Log.Warn
 		opts = append(opts, ssmrun.WithBatchCheck(watch.Check))
 	}
 	ssmAPI := ssm.NewFromConfig(sess.cfg)
@@ -261,10 +268,14 @@ func (f *hostFlags) run(ctx context.Context, sys IO, kind hostresult.Mode) error
 		}
 		cancel()
 	}
-	if runErr == nil && f.image == "" && f.release.Image != "" {
-		// A plain rollback: the fleet now serves each host's previous
-		// image, which a host that boots later must serve too.
-		runErr = f.recordRolledBack(ctx, sys, ssmAPI, hosts)
+	if f.image == "" && f.release.Image != "" {
+		if runErr == nil {
+			// A plain rollback: the fleet now serves each host's previous
+			// image, which a host that boots later must serve too.
+			runErr = f.recordRolledBack(ctx, sys, ssmAPI, hosts)
+		} else {
+			sys.Log.Warn("the rollback failed: the release for hosts that boot later is left as it was, which names the image rolled back from; after fixing the hosts, run rollback --to", "image_parameter", f.release.Image)
+		}
 	}
 	out := ssmrun.NewReport(f.env, kind, f.image, hosts, runErr)
 	// The record is written before anything else can fail.
@@ -304,9 +315,9 @@ func (f *hostFlags) recordRelease(ctx context.Context, sys IO, api *ssm.Client, 
 }
 
 // recordRolledBack records, after a plain rollback, the image the hosts
-// went back to, where a booting host reads it, with the deploy script of
-// that image (what rollback --to would record). Hosts back on different
-// images leave the parameters as they were, and say so.
+// went back to, where a booting host reads it, with the script rollback
+// --to renders for that image. Hosts back on different images leave the
+// parameters as they were, and say so.
 func (f *hostFlags) recordRolledBack(ctx context.Context, sys IO, api *ssm.Client, hosts []ssmrun.HostResult) error {
 	var images []string
 	for _, h := range hosts {
@@ -314,11 +325,19 @@ func (f *hostFlags) recordRolledBack(ctx context.Context, sys IO, api *ssm.Clien
 			images = append(images, h.Result.Image)
 		}
 	}
-	if len(images) != 1 {
+	switch len(images) {
+	case 0:
+		sys.Log.Warn("no host reported the image it went back to: the release for hosts that boot later is left as it was", "image_parameter", f.release.Image)
+		return nil
+	case 1:
+	default:
 		sys.Log.Warn("the hosts went back to different images: the release for hosts that boot later is left as it was", "images", strings.Join(images, ","), "image_parameter", f.release.Image)
 		return nil
 	}
-	script, err := f.script(hostresult.ModeDeploy, images[0])
+	// What rollback --to renders for that image: a deploy that does not
+	// bake, within the bounds the flags were checked against before any
+	// host was touched.
+	script, err := f.render(hostresult.ModeDeploy, images[0], 0)
 	if err != nil {
 		return err
 	}

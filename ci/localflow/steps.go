@@ -200,6 +200,7 @@ func (s localSteps) Rollout(ctx context.Context, env string, image imageref.Ref,
 		if err != nil {
 			return ssmrun.Report{}, fmt.Errorf("%w; nothing was recorded and no host was touched", err)
 		}
+		watch.Warn = func(msg string, args ...any) { f.logf("warning: %s %v", msg, args) }
 		opts = append(opts, ssmrun.WithBatchCheck(watch.Check))
 	}
 	if err := recordRelease(ctx, deployer, out, image.String(), script); err != nil {

@@ -21,8 +21,9 @@ import (
 // ssmrun's Runner over simhost.Fleet, one host per batch (AutoBatchSize
 // for two hosts), each host baking 2 s after its cutover, under a steady
 // loop of 4 workers through HAProxy over TLS in front of both hosts (the
-// ALB's stand-in). Each round rolls the same change side by side to a
-// fleet of one host and to the fleet of two; medians over b.N rounds of:
+// ALB's stand-in). Each round rolls the same change side by side, under
+// the same load, to a fleet of one host and to the fleet of two; medians
+// over b.N rounds of:
 //   - s-1-host, s-2-hosts: seconds for the whole rollout;
 //   - s-per-batch: the two-host rollout's seconds per batch;
 //   - failed-req: failed requests through the load balancer during the
@@ -105,7 +106,10 @@ func BenchmarkFleet(b *testing.B) {
 	current, next := w.v1, w.v2
 	b.ResetTimer()
 	for range b.N {
-		one = append(one, roll(next, a).Seconds())
+		// Both rollouts under the same load, through the load balancer.
+		var d1 time.Duration
+		through(func() { d1 = roll(next, a) })
+		one = append(one, d1.Seconds())
 		roll(current, a) // back, so that both hosts change in the two-host rollout
 		var d time.Duration
 		r := through(func() { d = roll(next, a, c) })

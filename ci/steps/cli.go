@@ -184,9 +184,8 @@ func RollbackArgs(env, to string, rec Record, out tf.Outputs) ([]string, error) 
 			return nil, err
 		}
 		args = append(args, "--to", to)
-	} else {
-		fl = fl[:2] // a rollback to each host's previous image has no single image to record
 	}
+	// A plain rollback records the image the hosts went back to, after.
 	args = append(args, fl...)
 	return append(args, rec.args()...), nil
 }

@@ -67,7 +67,7 @@ func TestArgs(t *testing.T) {
 			CLI + " rollout --env test --image " + img.String() + " --asg gangway-test --image-parameter /gangway/test/image --rollout-script-parameter /gangway/test/rollout-script --alarm gangway-test-5xx", ""},
 		{"rollout, another env's outputs", func() ([]string, error) { return RolloutArgs("prod", img, Record{}, testOutputs) }, "", `"test"'s, not "prod"'s`},
 		{"rollout, no parameters", func() ([]string, error) { return RolloutArgs("test", img, Record{}, tf.Outputs{Environment: "test"}) }, "", "lack asg_name"},
-		{"rollback", func() ([]string, error) { return RollbackArgs("prod", "", Record{}, prodOutputs) }, CLI + " rollback --env prod --asg gangway-prod", ""},
+		{"rollback", func() ([]string, error) { return RollbackArgs("prod", "", Record{}, prodOutputs) }, CLI + " rollback --env prod --asg gangway-prod --image-parameter /gangway/prod/image --rollout-script-parameter /gangway/prod/rollout-script", ""},
 		{"rollback to", func() ([]string, error) {
 			return RollbackArgs("prod", img.Digest, Record{Actor: "octocat"}, prodOutputs)
 		},
