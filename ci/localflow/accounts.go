@@ -105,29 +105,33 @@ func oidcToken(env string) string {
 	return enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc(claims) + "." + enc([]byte("local"))
 }
 
-// tokenFile writes env's OIDC token where AWS_WEB_IDENTITY_TOKEN_FILE
-// points, as the workflows' credentials action does, and returns its path.
-func (f *flow) tokenFile(env string) (string, error) {
-	path := filepath.Join(f.opts.Dir, "world", "oidc-token-"+env)
-	return path, os.WriteFile(path, []byte(oidcToken(env)), 0o600)
+// writeTokens writes each environment's OIDC token where
+// AWS_WEB_IDENTITY_TOKEN_FILE points, as the workflows' credentials action
+// does, once per run.
+func (f *flow) writeTokens() error {
+	f.tokens = map[string]string{}
+	for _, env := range envname.Known {
+		path := filepath.Join(f.opts.Dir, "world", "oidc-token-"+env)
+		if err := os.WriteFile(path, []byte(oidcToken(env)), 0o600); err != nil {
+			return fmt.Errorf("writing the %s OIDC token: %w", env, err)
+		}
+		f.tokens[env] = path
+	}
+	return nil
 }
 
 // stepEnv is the environment of a step run in env's account under role r:
 // the web identity the workflow's job assumes, and no static keys.
-func (f *flow) stepEnv(env string, r role) (map[string]string, error) {
-	token, err := f.tokenFile(env)
-	if err != nil {
-		return nil, err
-	}
+func (f *flow) stepEnv(env string, r role) map[string]string {
 	return map[string]string{
 		"AWS_ENDPOINT_URL": f.world.state.Motos[env].Endpoint,
 		// Terraform's S3 backend assumes the web identity at STS's own
 		// endpoint unless told.
 		"AWS_ENDPOINT_URL_STS":        f.world.state.Motos[env].Endpoint,
 		"AWS_ROLE_ARN":                roleARN(env, r),
-		"AWS_WEB_IDENTITY_TOKEN_FILE": token,
+		"AWS_WEB_IDENTITY_TOKEN_FILE": f.tokens[env],
 		"AWS_ROLE_SESSION_NAME":       "local-" + env + "-" + string(r),
-	}, nil
+	}
 }
 
 // awsConfig is an AWS configuration for env's account under role r,

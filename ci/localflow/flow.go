@@ -100,6 +100,8 @@ type flow struct {
 	waiting bool
 	// roles are the roles the running stage's steps assumed.
 	roles []string
+	// tokens maps an environment to its OIDC token file (writeTokens).
+	tokens map[string]string
 }
 
 // Run runs the whole flow and returns its report. The error is nil only when
@@ -398,11 +400,7 @@ func (f *flow) skip(names ...string) {
 func (f *flow) step(ctx context.Context, env string, r role, v any, args ...string) error {
 	fmt.Fprintf(f.log, "$ pipeline %s   # as %s\n", strings.Join(args, " "), roleARN(env, r))
 	vars := maps.Clone(f.env)
-	creds, err := f.stepEnv(env, r)
-	if err != nil {
-		return err
-	}
-	maps.Copy(vars, creds)
+	maps.Copy(vars, f.stepEnv(env, r))
 	f.ranAs(env, r)
 	out, err := f.opts.Step(ctx, vars, f.log, args...)
 	if err != nil {

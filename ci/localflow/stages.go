@@ -103,6 +103,9 @@ func (f *flow) openWorld(ctx context.Context) error {
 	if err := w.bootstrapAccounts(ctx, f.opts.Root, cliConfig, f.logf); err != nil {
 		return err
 	}
+	if err := f.writeTokens(); err != nil {
+		return err
+	}
 	for env, states := range w.state.Hosts {
 		for _, hs := range states {
 			f.hosts[env] = append(f.hosts[env], simhost.Attach(hs))
