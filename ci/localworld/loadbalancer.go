@@ -52,18 +52,11 @@ func StartLoadBalancer(ctx context.Context, dir string, ca CA, targets []string)
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("a load balancer needs at least one target")
 	}
-	port, err := FreePort()
+	ports, err := FreePorts(3)
 	if err != nil {
 		return nil, err
 	}
-	monitor, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	plain, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
+	port, monitor, plain := ports[0], ports[1], ports[2]
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the load balancer's directory: %w", err)
 	}
@@ -75,6 +68,8 @@ func StartLoadBalancer(ctx context.Context, dir string, ca CA, targets []string)
 	// port of its own so that it needs no certificate.
 	config := fmt.Sprintf(`global
     pidfile %[1]s/haproxy.pid
+    # a port already taken fails the start instead of being shared
+    noreuseport
     ssl-default-bind-options ssl-min-ver TLSv1.2
 
 defaults

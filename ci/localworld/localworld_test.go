@@ -42,3 +42,19 @@ func TestRegistryServesAPI(t *testing.T) {
 		t.Errorf("catalog status = %d, want %d", got, want)
 	}
 }
+
+// One call's ports are distinct: the load balancer once got its HTTPS
+// port twice, and HAProxy shared it between two frontends.
+func TestFreePortsAreDistinct(t *testing.T) {
+	ports, err := FreePorts(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, p := range ports {
+		if seen[p] {
+			t.Fatalf("port %d returned twice in %v", p, ports)
+		}
+		seen[p] = true
+	}
+}

@@ -49,14 +49,11 @@ type State struct {
 // <name>-blue and <name>-green, and starts its nginx. The env file is
 // created empty (0600) when missing.
 func Start(ctx context.Context, dir, name string) (*Host, error) {
-	var ports [3]int
-	for i := range ports {
-		p, err := localworld.FreePort()
-		if err != nil {
-			return nil, err
-		}
-		ports[i] = p
+	free, err := localworld.FreePorts(3)
+	if err != nil {
+		return nil, err
 	}
+	ports := [3]int(free)
 	h := newHost(State{Dir: dir, Name: name, Ports: ports})
 	prefix := filepath.Join(dir, "nginx")
 	for _, d := range []string{filepath.Join(prefix, "sites"), filepath.Join(prefix, "logs"), filepath.Join(dir, "state")} {
