@@ -2,7 +2,6 @@ package gitlabci
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -110,19 +109,6 @@ type Job struct {
 // Scripts is before_script, script and after_script in the order they run.
 func (j *Job) Scripts() []string {
 	return slices.Concat(j.BeforeScript, j.Script, j.AfterScript)
-}
-
-// Load reads and parses the pipeline at path.
-func Load(path string) (*Pipeline, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	p, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", path, err)
-	}
-	return p, nil
 }
 
 // Top-level keys that are not jobs.

@@ -96,19 +96,6 @@ func Parse(data []byte) (*Workflow, error) {
 	return &w, nil
 }
 
-// Load reads and parses the workflow at path.
-func Load(path string) (*Workflow, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	w, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", path, err)
-	}
-	return w, nil
-}
-
 // EngineVersion reads engineVersion from the dagger.json at path, without
 // its leading "v" (the form dagger-for-github's version input takes).
 func EngineVersion(path string) (string, error) {
