@@ -27,13 +27,19 @@ func FreePort() (int, error) {
 // at a time may repeat, and two servers told the same port share it if they
 // both set SO_REUSEPORT, as HAProxy does by default.
 func FreePorts(n int) ([]int, error) {
+	held := make([]net.Listener, 0, n)
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
 	ports := make([]int, 0, n)
 	for range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("finding a free port: %w", err)
 		}
-		defer l.Close()
+		held = append(held, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
