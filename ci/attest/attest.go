@@ -15,11 +15,11 @@ import (
 	"github.com/gangway-dev/gangway/ci/imageref"
 )
 
-// PayloadType names what the envelope holds; it is signed with it.
-const PayloadType = "application/vnd.gangway.integration-gate.v1+json"
+// payloadType names what the envelope holds; it is signed with it.
+const payloadType = "application/vnd.gangway.integration-gate.v1+json"
 
-// RecordType is a Record's _type.
-const RecordType = "https://gangway.dev/integration-gate/v1"
+// recordType is a Record's _type.
+const recordType = "https://gangway.dev/integration-gate/v1"
 
 // PublicKeyEnv holds the trusted public key (PEM) for `pipeline
 // verify-tested` when no file is given: set from a GitHub environment
@@ -72,7 +72,7 @@ const maxMessage = 4096
 // Sign makes the envelope of rec.
 func Sign(ctx context.Context, s Signer, rec Record) (Envelope, error) {
 	if rec.Type == "" {
-		rec.Type = RecordType
+		rec.Type = recordType
 	}
 	if _, err := imageref.Parse(rec.Image); err != nil {
 		return Envelope{}, err
@@ -84,7 +84,7 @@ func Sign(ctx context.Context, s Signer, rec Record) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, err
 	}
-	msg := pae(PayloadType, payload)
+	msg := pae(payloadType, payload)
 	if len(msg) > maxMessage {
 		return Envelope{}, fmt.Errorf("the gate record of %s is %d bytes, over KMS's %d for a signed message", rec.Image, len(msg), maxMessage)
 	}
@@ -92,7 +92,7 @@ func Sign(ctx context.Context, s Signer, rec Record) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, fmt.Errorf("signing the gate record of %s: %w", rec.Image, err)
 	}
-	return Envelope{PayloadType: PayloadType, Payload: payload, Signatures: []Signature{{KeyID: keyID, Sig: sig}}}, nil
+	return Envelope{PayloadType: payloadType, Payload: payload, Signatures: []Signature{{KeyID: keyID, Sig: sig}}}, nil
 }
 
 // ErrNotAttested is the kind of every refusal of Verify: the image carries
@@ -105,8 +105,8 @@ func Verify(env Envelope, pub *ecdsa.PublicKey, image imageref.Ref, environment 
 	refuse := func(format string, args ...any) (Record, error) {
 		return Record{}, fmt.Errorf("%w: %s: %s", ErrNotAttested, image, fmt.Sprintf(format, args...))
 	}
-	if env.PayloadType != PayloadType {
-		return refuse("the record's payload type is %q, not %q", env.PayloadType, PayloadType)
+	if env.PayloadType != payloadType {
+		return refuse("the record's payload type is %q, not %q", env.PayloadType, payloadType)
 	}
 	digest := sha256.Sum256(pae(env.PayloadType, env.Payload))
 	signed := false
@@ -124,8 +124,8 @@ func Verify(env Envelope, pub *ecdsa.PublicKey, image imageref.Ref, environment 
 		return refuse("the signed payload is not a gate record: %v", err)
 	}
 	switch {
-	case rec.Type != RecordType:
-		return refuse("the signed record is of type %q, not %q", rec.Type, RecordType)
+	case rec.Type != recordType:
+		return refuse("the signed record is of type %q, not %q", rec.Type, recordType)
 	case rec.Image != image.String():
 		return refuse("the signed record is for %s, not this image", rec.Image)
 	case rec.Environment != environment:

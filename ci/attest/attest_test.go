@@ -73,11 +73,11 @@ func TestVerifyRefusesEverythingButTheSignedRecordOfTheImage(t *testing.T) {
 	resign := func(mutate func(*Record)) Envelope {
 		rec := record(image.String())
 		mutate(&rec)
-		rec.Type = RecordType
+		rec.Type = recordType
 		payload, _ := json.Marshal(rec)
-		d := sha256.Sum256(pae(PayloadType, payload))
+		d := sha256.Sum256(pae(payloadType, payload))
 		sig, _ := ecdsa.SignASN1(rand.Reader, key, d[:])
-		return Envelope{PayloadType: PayloadType, Payload: payload, Signatures: []Signature{{Sig: sig}}}
+		return Envelope{PayloadType: payloadType, Payload: payload, Signatures: []Signature{{Sig: sig}}}
 	}
 	tampered := good
 	tampered.Payload = []byte(strings.Replace(string(good.Payload), hex64, strings.Repeat("b", 64), 1))
@@ -97,7 +97,7 @@ func TestVerifyRefusesEverythingButTheSignedRecordOfTheImage(t *testing.T) {
 		{"payload type swapped", wrongType, &key.PublicKey, image, "test", "payload type"},
 		{"another environment", good, &key.PublicKey, image, "prod", `gate in "test", not "prod"`},
 		{"signed but failed", resign(func(r *Record) { r.Result = "failed" }), &key.PublicKey, image, "test", `result is "failed"`},
-		{"no signature", Envelope{PayloadType: PayloadType, Payload: good.Payload}, &key.PublicKey, image, "test", "not signed"},
+		{"no signature", Envelope{PayloadType: payloadType, Payload: good.Payload}, &key.PublicKey, image, "test", "not signed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

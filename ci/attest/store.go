@@ -19,8 +19,8 @@ import (
 	"github.com/gangway-dev/gangway/ci/imageref"
 )
 
-// EnvelopeMediaType is the media type of the layer that holds the envelope.
-const EnvelopeMediaType = types.MediaType("application/vnd.dsse.envelope.v1+json")
+// envelopeMediaType is the media type of the layer that holds the envelope.
+const envelopeMediaType = types.MediaType("application/vnd.dsse.envelope.v1+json")
 
 func pemPublicKey(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
@@ -52,7 +52,7 @@ func Push(env Envelope, image imageref.Ref, opts ...remote.Option) (existed bool
 	if err != nil {
 		return false, err
 	}
-	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: static.NewLayer(data, EnvelopeMediaType)})
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: static.NewLayer(data, envelopeMediaType)})
 	if err != nil {
 		return false, err
 	}
@@ -91,7 +91,7 @@ func Fetch(image imageref.Ref, opts ...remote.Option) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, fmt.Errorf("%w: reading the media type of %s: %w", ErrNotAttested, tag, err)
 	}
-	if mt != EnvelopeMediaType {
+	if mt != envelopeMediaType {
 		return Envelope{}, fmt.Errorf("%w: %s holds %s, not an envelope", ErrNotAttested, tag, mt)
 	}
 	rc, err := layers[0].Uncompressed()

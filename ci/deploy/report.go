@@ -98,9 +98,9 @@ func (r *Report) AttachFile(name string, data []byte) {
 // Names of the files Files returns.
 const (
 	FileResult  = "result.json"
-	FileReport  = "report.json"
+	fileReport  = "report.json"
 	FileSummary = "summary.md"
-	FileTests   = "tests.jsonl"
+	fileTests   = "tests.jsonl"
 	// DirGitHub holds gha.Files: a workflow step appends them to the job.
 	DirGitHub = "github"
 	// FileDotenv is the same outputs as a GitLab dotenv report
@@ -125,11 +125,11 @@ func (r *Report) Files() (map[string][]byte, error) {
 	g := r.GitHub()
 	files := map[string][]byte{
 		FileResult:  append(result, '\n'),
-		FileReport:  append(full, '\n'),
+		fileReport:  append(full, '\n'),
 		FileSummary: []byte(g.Summary),
 	}
 	if r.testStream != nil {
-		files[FileTests] = r.testStream
+		files[fileTests] = r.testStream
 	}
 	gh, err := gha.Files(g)
 	if err != nil {

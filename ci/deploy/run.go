@@ -41,13 +41,13 @@ type ReviewedPlan struct {
 	Commit string
 }
 
-// TestRepository is the last path component of the test environment's
+// testRepository is the last path component of the test environment's
 // repository: prod only promotes images from a repository of that name.
-const TestRepository = "gangway-test"
+const testRepository = "gangway-test"
 
-// CheckRequest refuses, before any step, a request that could put an
+// checkRequest refuses, before any step, a request that could put an
 // untested image in prod or that names no known environment.
-func CheckRequest(req Request) error {
+func checkRequest(req Request) error {
 	if err := envname.Validate(req.Env); err != nil {
 		return err
 	}
@@ -66,8 +66,8 @@ func CheckRequest(req Request) error {
 	if err != nil {
 		return err
 	}
-	if req.Env == "prod" && ref.RepositoryName() != TestRepository {
-		return fmt.Errorf("image %s is not from a %s repository: prod only deploys what test deployed and tested", ref, TestRepository)
+	if req.Env == "prod" && ref.RepositoryName() != testRepository {
+		return fmt.Errorf("image %s is not from a %s repository: prod only deploys what test deployed and tested", ref, testRepository)
 	}
 	return nil
 }
@@ -194,7 +194,7 @@ func (r *run) deploy(ctx context.Context, req Request) error {
 	rep := r.report
 	var image imageref.Ref
 	if err := r.step(StepInput, func() (string, error) {
-		if err := CheckRequest(req); err != nil {
+		if err := checkRequest(req); err != nil {
 			return "", err
 		}
 		if req.Image != "" {

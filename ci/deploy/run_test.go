@@ -243,7 +243,7 @@ func TestGateFailuresKeepTheSuiteReport(t *testing.T) {
 				t.Fatalf("Run = %v, outcome %+v; want the gate to fail with %q", err, rep.Outcome, c.inError)
 			}
 			files := assertFiles(t, rep)
-			if string(files[FileTests]) != string(corpus(t, c.corpus)) {
+			if string(files[fileTests]) != string(corpus(t, c.corpus)) {
 				t.Error("tests.jsonl is not the suite's stream")
 			}
 			if !strings.Contains(string(files[FileSummary]), "Integration tests:") {
@@ -364,7 +364,7 @@ func assertFiles(t *testing.T, rep *Report) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{FileResult, FileReport, FileSummary, DirGitHub + "/summary.md", DirGitHub + "/outputs", DirGitHub + "/commands", FileDotenv} {
+	for _, name := range []string{FileResult, fileReport, FileSummary, DirGitHub + "/summary.md", DirGitHub + "/outputs", DirGitHub + "/commands", FileDotenv} {
 		if _, ok := files[name]; !ok {
 			t.Errorf("files lack %s", name)
 		}

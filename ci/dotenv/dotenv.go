@@ -9,29 +9,29 @@ import (
 	"github.com/gangway-dev/gangway/ci/gha"
 )
 
-// Prefix starts every variable name, so that a report never overrides one
+// prefix starts every variable name, so that a report never overrides one
 // of GitLab's own variables (CI_…) or one the pipeline sets.
-const Prefix = "GANGWAY_"
+const prefix = "GANGWAY_"
 
 // GitLab's limits on one dotenv report: its size in bytes, and the number of
 // variables on the plans with the smallest allowance.
 const (
-	MaxBytes     = 5120
-	MaxVariables = 20
+	maxBytes     = 5120
+	maxVariables = 20
 )
 
 var nameRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 
-// Name is the variable an output becomes: Prefix and the name upper-cased.
-func Name(output string) string { return Prefix + strings.ToUpper(output) }
+// Name is the variable an output becomes: prefix and the name upper-cased.
+func Name(output string) string { return prefix + strings.ToUpper(output) }
 
 // Render writes outs as a dotenv report, one GANGWAY_<NAME>=value line each,
 // in order. It refuses a name GitLab would not accept, a value it would
 // change (a line break, surrounding blanks or quotes), a name given twice,
 // and a report over GitLab's limits.
 func Render(outs []gha.Output) ([]byte, error) {
-	if len(outs) > MaxVariables {
-		return nil, fmt.Errorf("dotenv report: %d variables, GitLab accepts %d", len(outs), MaxVariables)
+	if len(outs) > maxVariables {
+		return nil, fmt.Errorf("dotenv report: %d variables, GitLab accepts %d", len(outs), maxVariables)
 	}
 	var b bytes.Buffer
 	seen := map[string]bool{}
@@ -49,8 +49,8 @@ func Render(outs []gha.Output) ([]byte, error) {
 		}
 		fmt.Fprintf(&b, "%s=%s\n", name, o.Value)
 	}
-	if b.Len() > MaxBytes {
-		return nil, fmt.Errorf("dotenv report: %d bytes, GitLab accepts %d", b.Len(), MaxBytes)
+	if b.Len() > maxBytes {
+		return nil, fmt.Errorf("dotenv report: %d bytes, GitLab accepts %d", b.Len(), maxBytes)
 	}
 	return b.Bytes(), nil
 }

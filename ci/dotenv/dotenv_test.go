@@ -62,7 +62,7 @@ func TestRenderPlanOutputs(t *testing.T) {
 
 func TestRenderRefuses(t *testing.T) {
 	t.Parallel()
-	many := make([]gha.Output, MaxVariables+1)
+	many := make([]gha.Output, maxVariables+1)
 	for i := range many {
 		many[i] = gha.Output{Name: "v" + strings.Repeat("x", i), Value: "1"}
 	}
@@ -78,7 +78,7 @@ func TestRenderRefuses(t *testing.T) {
 		{"bad name", []gha.Output{{Name: "app-url", Value: "x"}}, "variable name"},
 		{"twice", []gha.Output{{Name: "ok", Value: "true"}, {Name: "OK", Value: "false"}}, "twice"},
 		{"too many", many, "variables"},
-		{"too big", []gha.Output{{Name: "x", Value: strings.Repeat("a", MaxBytes)}}, "bytes"},
+		{"too big", []gha.Output{{Name: "x", Value: strings.Repeat("a", maxBytes)}}, "bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

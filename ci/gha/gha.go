@@ -61,15 +61,15 @@ func (r Report) Failed() int {
 // ErrNotInActions is returned by Publish outside GitHub Actions.
 var ErrNotInActions = errors.New("not running in GitHub Actions (GITHUB_ACTIONS is not \"true\"): nothing was written")
 
-// InActions reports whether the process runs as a GitHub Actions step.
-func InActions(getenv func(string) string) bool { return getenv("GITHUB_ACTIONS") == "true" }
+// inActions reports whether the process runs as a GitHub Actions step.
+func inActions(getenv func(string) string) bool { return getenv("GITHUB_ACTIONS") == "true" }
 
 // Publish writes r: masks first (so that nothing after them can leak),
 // then annotations to w, outputs to $GITHUB_OUTPUT and the summary to
 // $GITHUB_STEP_SUMMARY. Outside GitHub Actions it writes nothing and
 // returns ErrNotInActions.
 func Publish(r Report, getenv func(string) string, w io.Writer) (err error) {
-	if !InActions(getenv) {
+	if !inActions(getenv) {
 		return ErrNotInActions
 	}
 	if len(r.Outputs) > 0 && getenv("GITHUB_OUTPUT") == "" {

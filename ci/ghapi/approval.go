@@ -50,9 +50,9 @@ func (c Client) GetEnvironment(ctx context.Context, repo, name string) (Environm
 	return e, err
 }
 
-// AllowWithoutReviewVar is the repository variable that opts a repository
+// allowWithoutReviewVar is the repository variable that opts a repository
 // out of the gate, named for what it does.
-const AllowWithoutReviewVar = "ALLOW_PROD_WITHOUT_REVIEW"
+const allowWithoutReviewVar = "ALLOW_PROD_WITHOUT_REVIEW"
 
 // Gate is what the approval gate found.
 type Gate struct {
@@ -102,20 +102,20 @@ func (c Client) CheckApproval(ctx context.Context, repo, name string, allowWitho
 	}
 	if allowWithoutReview {
 		g.OptedOut = true
-		g.Warnings = append(g.Warnings, fmt.Sprintf("production deploys without a human review: %s is true", AllowWithoutReviewVar))
+		g.Warnings = append(g.Warnings, fmt.Sprintf("production deploys without a human review: %s is true", allowWithoutReviewVar))
 		return g, nil
 	}
 	return g, fmt.Errorf("%w: the environment %q of %s requires no reviewer, so this deploy would reach production with no human approval. "+
 		"Add required reviewers (Settings → Environments → %s; private repositories need GitHub Enterprise for them), "+
 		"or set the repository variable %s=true to deploy without review on purpose",
-		ErrNoReviewer, name, repo, name, AllowWithoutReviewVar)
+		ErrNoReviewer, name, repo, name, allowWithoutReviewVar)
 }
 
 // Summary is the gate's one line for a log or a job summary.
 func (g Gate) Summary() string {
 	switch {
 	case g.OptedOut:
-		return "approval gate: no required reviewer on " + g.Environment + ", opted out by " + AllowWithoutReviewVar
+		return "approval gate: no required reviewer on " + g.Environment + ", opted out by " + allowWithoutReviewVar
 	case len(g.Reviewers) > 0:
 		return "approval gate: " + g.Environment + " requires a review by one of " + strings.Join(g.Reviewers, ", ")
 	}

@@ -13,12 +13,12 @@ import (
 	"time"
 )
 
-// DefaultAPI is GitHub's REST API; GITHUB_API_URL says otherwise on GHES.
-const DefaultAPI = "https://api.github.com"
+// defaultAPI is GitHub's REST API; GITHUB_API_URL says otherwise on GHES.
+const defaultAPI = "https://api.github.com"
 
 // Client calls the GitHub REST API with a token.
 type Client struct {
-	// API is the base URL (DefaultAPI, or a fake in tests).
+	// API is the base URL (defaultAPI, or a fake in tests).
 	API   string
 	Token string
 	HTTP  *http.Client
@@ -40,7 +40,7 @@ func (e *APIError) Error() string {
 func (c Client) do(ctx context.Context, method, path string, body, v any) error {
 	base := c.API
 	if base == "" {
-		base = DefaultAPI
+		base = defaultAPI
 	}
 	var rd io.Reader
 	if body != nil {

@@ -10,31 +10,31 @@ import (
 
 // The jobs of the pipeline, by the role they play in the flow.
 const (
-	JobModule     = "module"
-	JobPreview    = "preview"
-	JobDeployTest = "deploy-test"
-	JobGate       = "integration-tests"
-	JobPlanProd   = "plan-prod"
-	JobDeployProd = "deploy-prod"
+	jobModule     = "module"
+	jobPreview    = "preview"
+	jobDeployTest = "deploy-test"
+	jobGate       = "integration-tests"
+	jobPlanProd   = "plan-prod"
+	jobDeployProd = "deploy-prod"
 )
 
 // The contract between the jobs.
 const (
-	// Audience is the aud every ID token for AWS names (the audience the
+	// audience is the aud every ID token for AWS names (the audience the
 	// IAM OIDC provider lists).
-	Audience = "sts.amazonaws.com"
-	// RunName is the name plan-prod stores its plan under and the only one
+	audience = "sts.amazonaws.com"
+	// runName is the name plan-prod stores its plan under and the only one
 	// deploy-prod applies: this pipeline's.
-	RunName = "gitlab-$CI_PIPELINE_ID"
-	// TestedFile is where a passed gate keeps the digest it tested, named
+	runName = "gitlab-$CI_PIPELINE_ID"
+	// testedFile is where a passed gate keeps the digest it tested, named
 	// for the commit, and where plan-prod reads it for its own commit.
-	TestedFile = ".tested/$CI_COMMIT_SHA"
+	testedFile = ".tested/$CI_COMMIT_SHA"
 	// The variables the reports and plan-prod hand to later jobs.
-	VarImage       = "$GANGWAY_IMAGE"
-	VarAppURL      = "$GANGWAY_APP_URL"
-	VarTestedImage = "$GANGWAY_TESTED_IMAGE"
-	VarPlanDigest  = "$GANGWAY_BUNDLE_SHA256"
-	Commit         = "$CI_COMMIT_SHA"
+	varImage       = "$GANGWAY_IMAGE"
+	varAppURL      = "$GANGWAY_APP_URL"
+	varTestedImage = "$GANGWAY_TESTED_IMAGE"
+	varPlanDigest  = "$GANGWAY_BUNDLE_SHA256"
+	commit         = "$CI_COMMIT_SHA"
 )
 
 // Conditions of rules: the pipeline kinds.
@@ -51,25 +51,25 @@ const (
 // ARN): develop's jobs only test's deploy role, main's only prod's roles,
 // merge requests only the read-only plan and preview roles.
 var roles = map[string][]string{
-	"$AWS_PLAN_ROLE_ARN":     {JobPreview},
-	"$PROD_PREVIEW_ROLE_ARN": {JobPreview},
-	"$TEST_DEPLOY_ROLE_ARN":  {JobDeployTest, JobGate},
-	"$PROD_PLAN_ROLE_ARN":    {JobPlanProd},
-	"$PROD_DEPLOY_ROLE_ARN":  {JobDeployProd},
+	"$AWS_PLAN_ROLE_ARN":     {jobPreview},
+	"$PROD_PREVIEW_ROLE_ARN": {jobPreview},
+	"$TEST_DEPLOY_ROLE_ARN":  {jobDeployTest, jobGate},
+	"$PROD_PLAN_ROLE_ARN":    {jobPlanProd},
+	"$PROD_DEPLOY_ROLE_ARN":  {jobDeployProd},
 }
 
 // groups are the jobs that change (or lock) an environment, with the
 // resource group that keeps them one at a time.
 var groups = map[string]string{
-	JobDeployTest: "deploy-test",
-	JobGate:       "deploy-test",
-	JobPlanProd:   "deploy-prod",
-	JobDeployProd: "deploy-prod",
+	jobDeployTest: "deploy-test",
+	jobGate:       "deploy-test",
+	jobPlanProd:   "deploy-prod",
+	jobDeployProd: "deploy-prod",
 }
 
-// Check returns the violations of every gate; daggerVersion is dagger.json's
+// check returns the violations of every gate; daggerVersion is dagger.json's
 // engineVersion without its "v".
-func Check(p *Pipeline, daggerVersion string) []string {
+func check(p *Pipeline, daggerVersion string) []string {
 	var v []string
 	for _, u := range p.Unsupported {
 		v = append(v, "unsupported: "+u)
@@ -92,33 +92,33 @@ func Check(p *Pipeline, daggerVersion string) []string {
 		calls[name] = cs
 		v = append(v, checkJob(j, cs, daggerVersion)...)
 	}
-	for _, name := range []string{JobModule, JobPreview, JobDeployTest, JobGate, JobPlanProd, JobDeployProd} {
+	for _, name := range []string{jobModule, jobPreview, jobDeployTest, jobGate, jobPlanProd, jobDeployProd} {
 		if p.Jobs[name] == nil {
 			v = append(v, fmt.Sprintf("the pipeline has no job %s", name))
 		}
 	}
-	if j := p.Jobs[JobModule]; j != nil {
+	if j := p.Jobs[jobModule]; j != nil {
 		v = append(v, checkModule(j)...)
 	}
-	if j := p.Jobs[JobPreview]; j != nil {
-		v = append(v, checkPreview(j, calls[JobPreview])...)
+	if j := p.Jobs[jobPreview]; j != nil {
+		v = append(v, checkPreview(j, calls[jobPreview])...)
 	}
-	if j := p.Jobs[JobDeployTest]; j != nil {
-		v = append(v, checkDeployTest(j, calls[JobDeployTest])...)
+	if j := p.Jobs[jobDeployTest]; j != nil {
+		v = append(v, checkDeployTest(j, calls[jobDeployTest])...)
 	}
-	if j := p.Jobs[JobGate]; j != nil {
-		v = append(v, checkGate(j, calls[JobGate])...)
+	if j := p.Jobs[jobGate]; j != nil {
+		v = append(v, checkGate(j, calls[jobGate])...)
 	}
-	if j := p.Jobs[JobPlanProd]; j != nil {
-		v = append(v, checkPlanProd(j, calls[JobPlanProd])...)
+	if j := p.Jobs[jobPlanProd]; j != nil {
+		v = append(v, checkPlanProd(j, calls[jobPlanProd])...)
 	}
-	if j := p.Jobs[JobDeployProd]; j != nil {
-		v = append(v, checkDeployProd(j, calls[JobDeployProd], p.Jobs[JobPlanProd] != nil)...)
+	if j := p.Jobs[jobDeployProd]; j != nil {
+		v = append(v, checkDeployProd(j, calls[jobDeployProd], p.Jobs[jobPlanProd] != nil)...)
 	}
 	// Whatever runs in main's pipelines or under a prod role is prod's.
 	for _, name := range names {
 		j := p.Jobs[name]
-		if e := j.Environment; e != nil && e.Name == "production" && name != JobDeployProd {
+		if e := j.Environment; e != nil && e.Name == "production" && name != jobDeployProd {
 			v = append(v, fmt.Sprintf("job %s uses the environment production: only deploy-prod deploys there", name))
 		}
 		prod := slices.ContainsFunc(j.Rules, func(r Rule) bool { return r.When != "never" && strings.Contains(r.If, condMain) })
@@ -209,8 +209,8 @@ func checkJob(j *Job, calls []Call, daggerVersion string) []string {
 		tok := strings.TrimPrefix(c.Ctor["aws-web-identity-token"], "env://")
 		if it, ok := j.IDTokens[tok]; !ok || !strings.HasPrefix(c.Ctor["aws-web-identity-token"], "env://") {
 			v = append(v, fmt.Sprintf("job %s assumes %s without one of its own ID tokens (--aws-web-identity-token env://NAME, NAME in id_tokens)", name, role))
-		} else if fmt.Sprint(it.Aud) != Audience {
-			v = append(v, fmt.Sprintf("job %s: ID token %s has aud %v, want %s (what the IAM OIDC provider accepts)", name, tok, it.Aud, Audience))
+		} else if fmt.Sprint(it.Aud) != audience {
+			v = append(v, fmt.Sprintf("job %s: ID token %s has aud %v, want %s (what the IAM OIDC provider accepts)", name, tok, it.Aud, audience))
 		}
 	}
 	switch {
@@ -417,7 +417,7 @@ func checkArtifactsHoldNoPlan(j *Job, calls []Call) []string {
 // before it passed: no allow_failure, no when: always or on_failure.
 func checkNoSkip(j *Job) []string {
 	var v []string
-	manualOK := j.Name == JobDeployProd
+	manualOK := j.Name == jobDeployProd
 	bad := func(when string) bool {
 		switch when {
 		case "", "on_success", "never":
@@ -551,7 +551,7 @@ func checkDeployTest(j *Job, calls []Call) []string {
 		if f.Flags["skip-integration-tests"] != "true" {
 			v = append(v, "job deploy-test must pass --skip-integration-tests: the gate is its own job, integration-tests")
 		}
-		if f.Flags["revision"] != Commit {
+		if f.Flags["revision"] != commit {
 			v = append(v, "job deploy-test must build the commit it runs (--revision \"$CI_COMMIT_SHA\")")
 		}
 		if c.Ctor["aws-role-arn"] != "$TEST_DEPLOY_ROLE_ARN" {
@@ -586,14 +586,14 @@ func needOf(j *Job, job string) *Need {
 
 func checkGate(j *Job, calls []Call) []string {
 	v := runsOnly(j, "pushes to develop", condPush, condDevelop)
-	if n := needOf(j, JobDeployTest); n == nil || n.Project != "" || n.Optional || n.Artifacts != nil && !*n.Artifacts {
+	if n := needOf(j, jobDeployTest); n == nil || n.Project != "" || n.Optional || n.Artifacts != nil && !*n.Artifacts {
 		v = append(v, "job integration-tests must need deploy-test (and its dotenv report): it tests what that deploy rolled out")
 	}
 	c, f := findFn(calls, "integration-test")
 	if c == nil {
 		return append(v, "job integration-tests does not run integration-test against the deployed service")
 	}
-	if f.Flags["url"] != VarAppURL || f.Flags["image"] != VarImage || f.Flags["revision"] != Commit {
+	if f.Flags["url"] != varAppURL || f.Flags["image"] != varImage || f.Flags["revision"] != commit {
 		v = append(v, `job integration-tests must test --url "$GANGWAY_APP_URL" with --image "$GANGWAY_IMAGE" --revision "$CI_COMMIT_SHA": a passed gate signs the record prod requires for exactly that digest`)
 	}
 	if c.Ctor["aws-role-arn"] != "$TEST_DEPLOY_ROLE_ARN" {
@@ -602,12 +602,12 @@ func checkGate(j *Job, calls []Call) []string {
 	lines := j.Scripts()
 	verdict, _ := findFn(calls, "verdict")
 	record := slices.IndexFunc(lines, func(s string) bool {
-		return strings.Contains(s, `> "`+TestedFile+`"`) && strings.Contains(s, VarImage)
+		return strings.Contains(s, `> "`+testedFile+`"`) && strings.Contains(s, varImage)
 	})
-	check := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, "grep -Eq") && strings.Contains(s, VarImage) })
+	check := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, "grep -Eq") && strings.Contains(s, varImage) })
 	switch {
 	case record < 0:
-		v = append(v, fmt.Sprintf("job integration-tests must keep the tested digest in %s for plan-prod", TestedFile))
+		v = append(v, fmt.Sprintf("job integration-tests must keep the tested digest in %s for plan-prod", testedFile))
 	case verdict == nil || record < verdict.Line:
 		v = append(v, "job integration-tests keeps the tested digest before the verdict on the tests")
 	case check < 0 || check > record || check < verdict.Line:
@@ -622,7 +622,7 @@ func checkGate(j *Job, calls []Call) []string {
 func checkPlanProd(j *Job, calls []Call) []string {
 	v := runsOnly(j, "pushes to main", condPush, condMain)
 	gate := slices.IndexFunc(j.Needs, func(n Need) bool {
-		return n.Job == JobGate && n.Project == "$CI_PROJECT_PATH" && n.Ref == "develop" && n.Artifacts != nil && *n.Artifacts
+		return n.Job == jobGate && n.Project == "$CI_PROJECT_PATH" && n.Ref == "develop" && n.Artifacts != nil && *n.Artifacts
 	})
 	if gate < 0 {
 		v = append(v, "job plan-prod must need integration-tests of develop (needs: project: $CI_PROJECT_PATH, ref: develop, artifacts: true): prod takes only a digest the gate passed")
@@ -632,13 +632,13 @@ func checkPlanProd(j *Job, calls []Call) []string {
 	}
 	lines := j.Scripts()
 	read := slices.IndexFunc(lines, func(s string) bool {
-		return strings.HasPrefix(s, "GANGWAY_TESTED_IMAGE=$(cat \""+TestedFile+"\")")
+		return strings.HasPrefix(s, "GANGWAY_TESTED_IMAGE=$(cat \""+testedFile+"\")")
 	})
-	check := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, "grep -Eq") && strings.Contains(s, VarTestedImage) })
+	check := slices.IndexFunc(lines, func(s string) bool { return strings.Contains(s, "grep -Eq") && strings.Contains(s, varTestedImage) })
 	c, f := findFn(calls, "plan")
 	switch {
 	case read < 0:
-		v = append(v, fmt.Sprintf("job plan-prod must take the tested digest of its own commit (GANGWAY_TESTED_IMAGE=$(cat %q))", TestedFile))
+		v = append(v, fmt.Sprintf("job plan-prod must take the tested digest of its own commit (GANGWAY_TESTED_IMAGE=$(cat %q))", testedFile))
 	case check < read:
 		v = append(v, "job plan-prod must check the tested digest (grep -Eq) after reading it")
 	case c != nil && check > c.Line:
@@ -647,8 +647,8 @@ func checkPlanProd(j *Job, calls []Call) []string {
 	if c == nil || f.Flags["env"] != "prod" {
 		return append(v, "job plan-prod does not plan prod")
 	}
-	if f.Flags["store-as"] != RunName || f.Flags["commit"] != Commit || f.Flags["no-lock"] != "" {
-		v = append(v, fmt.Sprintf(`job plan-prod must store its plan for this pipeline (--store-as %q) from this commit (--commit %q), with the state lock`, RunName, Commit))
+	if f.Flags["store-as"] != runName || f.Flags["commit"] != commit || f.Flags["no-lock"] != "" {
+		v = append(v, fmt.Sprintf(`job plan-prod must store its plan for this pipeline (--store-as %q) from this commit (--commit %q), with the state lock`, runName, commit))
 	}
 	if c.Ctor["aws-role-arn"] != "$PROD_PLAN_ROLE_ARN" {
 		v = append(v, fmt.Sprintf("job plan-prod must plan under the read-only prod plan role ($PROD_PLAN_ROLE_ARN), not %s", c.Ctor["aws-role-arn"]))
@@ -659,7 +659,7 @@ func checkPlanProd(j *Job, calls []Call) []string {
 		v = append(v, fmt.Sprintf("job plan-prod must hand the plan's digest on as a dotenv report (%s)", env))
 	}
 	if !slices.ContainsFunc(lines, func(s string) bool {
-		return strings.Contains(s, "GANGWAY_TESTED_IMAGE=%s") && strings.Contains(s, VarTestedImage) && strings.HasSuffix(s, ">> "+env)
+		return strings.Contains(s, "GANGWAY_TESTED_IMAGE=%s") && strings.Contains(s, varTestedImage) && strings.HasSuffix(s, ">> "+env)
 	}) {
 		v = append(v, fmt.Sprintf("job plan-prod must hand the tested digest on in %s (GANGWAY_TESTED_IMAGE)", env))
 	}
@@ -674,7 +674,7 @@ func checkDeployProd(j *Job, calls []Call, havePlan bool) []string {
 	if !havePlan {
 		v = append(v, "deploy-prod applies a plan no job made: the pipeline has no plan-prod")
 	}
-	if n := needOf(j, JobPlanProd); n == nil || n.Project != "" || n.Optional || n.Artifacts != nil && !*n.Artifacts {
+	if n := needOf(j, jobPlanProd); n == nil || n.Project != "" || n.Optional || n.Artifacts != nil && !*n.Artifacts {
 		v = append(v, "job deploy-prod must need plan-prod (and its dotenv report): an apply without a reviewed plan")
 	}
 	// Each rule that runs it decides its when, or leaves the job's.
@@ -701,7 +701,7 @@ func checkDeployProd(j *Job, calls []Call, havePlan bool) []string {
 	if c == nil || f.Flags["env"] != "prod" {
 		return append(v, "job deploy-prod does not deploy prod")
 	}
-	for flag, want := range map[string]string{"image": VarTestedImage, "plan-run": RunName, "plan-digest": VarPlanDigest, "commit": Commit} {
+	for flag, want := range map[string]string{"image": varTestedImage, "plan-run": runName, "plan-digest": varPlanDigest, "commit": commit} {
 		if got := f.Flags[flag]; got != want {
 			v = append(v, fmt.Sprintf(`job deploy-prod must pass --%s %q, has %q: exactly what plan-prod made and the approver saw`, flag, want, got))
 		}
@@ -731,9 +731,9 @@ func checkNoBuild(j *Job, calls []Call) []string {
 	return v
 }
 
-// ImagePatterns returns the patterns the pipeline's scripts check image
+// imagePatterns returns the patterns the pipeline's scripts check image
 // references with (grep -Eq '…'), which must be imageref.Pattern.
-func ImagePatterns(p *Pipeline) []string {
+func imagePatterns(p *Pipeline) []string {
 	re := regexp.MustCompile(`grep -Eq '([^']*sha256[^']*)'`)
 	var out []string
 	for _, j := range p.Jobs {

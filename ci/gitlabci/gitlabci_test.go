@@ -20,7 +20,7 @@ func realPipeline(t *testing.T) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(root, Path))
+	data, err := os.ReadFile(filepath.Join(root, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,11 +33,11 @@ func realPipeline(t *testing.T) (string, string) {
 
 func violations(t *testing.T, text, version string) []string {
 	t.Helper()
-	p, err := Parse([]byte(text))
+	p, err := parse([]byte(text))
 	if err != nil {
 		t.Fatalf("parsing the pipeline: %v", err)
 	}
-	return Check(p, version)
+	return check(p, version)
 }
 
 func TestPipelineKeepsEveryGate(t *testing.T) {
@@ -46,7 +46,7 @@ func TestPipelineKeepsEveryGate(t *testing.T) {
 	for _, v := range violations(t, text, version) {
 		t.Error(v)
 	}
-	p, err := Parse([]byte(text))
+	p, err := parse([]byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,11 +181,11 @@ func TestEachMutationIsCaught(t *testing.T) {
 func TestImageChecksUseTheOneParser(t *testing.T) {
 	t.Parallel()
 	text, _ := realPipeline(t)
-	p, err := Parse([]byte(text))
+	p, err := parse([]byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	patterns := ImagePatterns(p)
+	patterns := imagePatterns(p)
 	if len(patterns) < 2 {
 		t.Fatalf("found %d image checks, want the gate's and plan-prod's", len(patterns))
 	}
@@ -208,7 +208,7 @@ func TestImageChecksUseTheOneParser(t *testing.T) {
 
 func TestParseResolvesExtendsAndDefault(t *testing.T) {
 	t.Parallel()
-	p, err := Parse([]byte(`
+	p, err := parse([]byte(`
 default:
   image: base:1.0.0
   interruptible: true
@@ -245,11 +245,11 @@ job:
 		t.Errorf("image %v, interruptible %v: want the job's image and default's interruptible", j.Image, j.Interruptible)
 	}
 	for _, bad := range []string{"a:\n  extends: b\nb:\n  extends: a\n", "a:\n  extends: .missing\n"} {
-		if _, err := Parse([]byte(bad)); err == nil {
+		if _, err := parse([]byte(bad)); err == nil {
 			t.Errorf("Parse(%q) succeeded", bad)
 		}
 	}
-	p, err = Parse([]byte("job:\n  script: !reference [.x, script]\n"))
+	p, err = parse([]byte("job:\n  script: !reference [.x, script]\n"))
 	if err != nil || len(p.Unsupported) == 0 {
 		t.Errorf("!reference: unsupported = %v, err = %v", p.Unsupported, err)
 	}

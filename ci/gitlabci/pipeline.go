@@ -9,8 +9,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Path is where the pipeline lives, relative to the repository root.
-const Path = "ci/gitlab/.gitlab-ci.yml"
+// path is where the pipeline lives, relative to the repository root.
+const path = "ci/gitlab/.gitlab-ci.yml"
 
 // Pipeline is the part of a .gitlab-ci.yml the gates look at, with every
 // job resolved (extends and default merged in).
@@ -120,8 +120,8 @@ var reserved = map[string]bool{
 // Keys default: passes to a job that lacks them (GitLab's list).
 var defaultKeys = []string{"after_script", "artifacts", "before_script", "cache", "hooks", "id_tokens", "image", "interruptible", "retry", "services", "tags", "timeout"}
 
-// Parse reads a pipeline's contents and resolves its jobs.
-func Parse(data []byte) (*Pipeline, error) {
+// parse reads a pipeline's contents and resolves its jobs.
+func parse(data []byte) (*Pipeline, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, err

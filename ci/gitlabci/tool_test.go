@@ -60,10 +60,10 @@ func tool(t *testing.T) string {
 func runTool(t *testing.T, bin, text string, args ...string) (string, string, error) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(Path)), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(path)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, Path), []byte(text), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, path), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	git := func(args ...string) {
@@ -81,7 +81,7 @@ func runTool(t *testing.T, bin, text string, args ...string) (string, string, er
 	git("remote", "add", "origin", remoteURL)
 	git("update-ref", "refs/remotes/origin/main", "HEAD")
 	git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
-	cmd := exec.Command(bin, append([]string{"--file", Path}, args...)...)
+	cmd := exec.Command(bin, append([]string{"--file", path}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+dir, "NO_COLOR=1", "FORCE_COLOR=0")
 	var stdout, stderr bytes.Buffer
@@ -98,13 +98,13 @@ var pipelineKinds = []struct {
 	jobs map[string]string
 }{
 	{"merge request to develop", []string{"CI_PIPELINE_SOURCE=merge_request_event", "CI_COMMIT_BRANCH=", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=develop", "CI_MERGE_REQUEST_SOURCE_PROJECT_PATH=" + projectPath},
-		map[string]string{JobModule: "on_success", JobPreview: "on_success"}},
+		map[string]string{jobModule: "on_success", jobPreview: "on_success"}},
 	{"merge request from a fork", []string{"CI_PIPELINE_SOURCE=merge_request_event", "CI_COMMIT_BRANCH=", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=develop", "CI_MERGE_REQUEST_SOURCE_PROJECT_PATH=someone/fork"},
-		map[string]string{JobModule: "on_success"}},
+		map[string]string{jobModule: "on_success"}},
 	{"push to develop", []string{"CI_PIPELINE_SOURCE=push", "CI_COMMIT_BRANCH=develop"},
-		map[string]string{JobDeployTest: "on_success", JobGate: "on_success"}},
+		map[string]string{jobDeployTest: "on_success", jobGate: "on_success"}},
 	{"push to main", []string{"CI_PIPELINE_SOURCE=push", "CI_COMMIT_BRANCH=main"},
-		map[string]string{JobPlanProd: "on_success", JobDeployProd: "manual"}},
+		map[string]string{jobPlanProd: "on_success", jobDeployProd: "manual"}},
 	{"push to a feature branch", []string{"CI_PIPELINE_SOURCE=push", "CI_COMMIT_BRANCH=feature"}, map[string]string{}},
 }
 
@@ -191,11 +191,11 @@ func TestToolExpansionMatches(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gitlab-ci-local --preview: %v\n%s", err, stderr)
 	}
-	ours, err := Parse([]byte(text))
+	ours, err := parse([]byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, err := Parse([]byte(stdout))
+	theirs, err := parse([]byte(stdout))
 	if err != nil {
 		t.Fatalf("parsing the tool's expansion: %v\n%s", err, stdout)
 	}
@@ -218,7 +218,7 @@ func TestToolExpansionMatches(t *testing.T) {
 			}
 		}
 	}
-	for _, v := range Check(theirs, version) {
+	for _, v := range check(theirs, version) {
 		t.Errorf("on the tool's expansion: %s", v)
 	}
 }

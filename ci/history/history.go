@@ -55,9 +55,9 @@ func key(r Record) string {
 	return Prefix(r.Env) + r.Started.UTC().Format("20060102T150405.000Z") + "-" + r.Kind + ".json"
 }
 
-// Actor is who runs this step, from the environment of the CI system that
+// actorFromEnv is who runs this step, from the environment of the CI system that
 // runs it, else the local user.
-func Actor(getenv func(string) string) string {
+func actorFromEnv(getenv func(string) string) string {
 	for _, k := range []string{"GITHUB_ACTOR", "GITLAB_USER_LOGIN", "USER", "LOGNAME"} {
 		if v := getenv(k); v != "" {
 			if k == "USER" || k == "LOGNAME" {
@@ -84,7 +84,7 @@ type Origin struct {
 func OriginFrom(getenv func(string) string, actor, commit string) Origin {
 	o := Origin{Actor: actor, Commit: commit}
 	if o.Actor == "" {
-		o.Actor = Actor(getenv)
+		o.Actor = actorFromEnv(getenv)
 	}
 	for _, v := range []string{getenv("GITHUB_SHA"), getenv("CI_COMMIT_SHA")} {
 		if o.Commit == "" {

@@ -24,7 +24,7 @@ func TestActor(t *testing.T) {
 		{map[string]string{"USER": "ana"}, "ana (local)"},
 		{map[string]string{}, "unknown"},
 	} {
-		if got := Actor(func(k string) string { return c.env[k] }); got != c.want {
+		if got := actorFromEnv(func(k string) string { return c.env[k] }); got != c.want {
 			t.Errorf("Actor(%v) = %q, want %q", c.env, got, c.want)
 		}
 	}

@@ -1,6 +1,6 @@
 // Package hostresult is the contract between the host's rollout script and
 // whatever carries its output back (SSM in package ssmrun, bash on this
-// machine in the local world): the script's last line is Prefix followed by
+// machine in the local world): the script's last line is prefix followed by
 // a Result in JSON, and Parse reads it. Package rollout writes that line;
 // transport reads it here, so neither imports the other.
 package hostresult
@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// Prefix starts the script's last output line.
-const Prefix = "GANGWAY_RESULT "
+// prefix starts the script's last output line.
+const prefix = "GANGWAY_RESULT "
 
 // Mode says what a run of the script does; a Result echoes it.
 type Mode string
@@ -62,14 +62,14 @@ var ErrNoResult = errors.New("no GANGWAY_RESULT line in the output")
 // because the line is always the script's last. An error wraps ErrNoResult
 // when there is none or when it is cut short.
 func Parse(output string) (Result, error) {
-	i := strings.LastIndex(output, Prefix)
+	i := strings.LastIndex(output, prefix)
 	if i < 0 {
 		return Result{}, ErrNoResult
 	}
 	if i > 0 && output[i-1] != '\n' {
 		return Result{}, fmt.Errorf("%w: the marker is not at the start of a line", ErrNoResult)
 	}
-	line, _, _ := strings.Cut(output[i+len(Prefix):], "\n")
+	line, _, _ := strings.Cut(output[i+len(prefix):], "\n")
 	var r Result
 	if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &r); err != nil {
 		return Result{}, fmt.Errorf("%w: the line is incomplete or malformed (%w): %q", ErrNoResult, err, line)

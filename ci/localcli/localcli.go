@@ -26,8 +26,8 @@ import (
 	"github.com/gangway-dev/gangway/ci/reporoot"
 )
 
-// Summary is the command's one-line description.
-const Summary = "run the whole flow on this machine: preview, test deploy, integration gate, approval, prod deploy"
+// summary is the command's one-line description.
+const summary = "run the whole flow on this machine: preview, test deploy, integration gate, approval, prod deploy"
 
 // Main parses args (the flags after the command name), runs the local flow
 // and returns the exit code, with cli's conventions: the JSON result on
@@ -39,7 +39,7 @@ func Main(ctx context.Context, args []string, stdin *os.File, sys cli.IO) int {
 	fs := flag.NewFlagSet("pipeline-local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "pipeline-local: %s\n\nFlags:\n", Summary)
+		fmt.Fprintf(stderr, "pipeline-local: %s\n\nFlags:\n", summary)
 		fs.PrintDefaults()
 	}
 	var o options

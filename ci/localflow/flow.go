@@ -115,7 +115,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	f := &flow{
 		opts:    opts,
-		report:  &Report{Started: time.Now(), Seams: Seams},
+		report:  &Report{Started: time.Now(), Seams: seams},
 		hosts:   map[string][]*simhost.Host{},
 		console: progress.New(opts.Console, opts.Terminal && !opts.Verbose),
 		logDir:  filepath.Join(opts.Dir, "logs", time.Now().Format("20060102-150405")),

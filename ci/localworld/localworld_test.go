@@ -22,7 +22,7 @@ func TestMotoAnswers(t *testing.T) {
 
 func TestPostgresAcceptsConnections(t *testing.T) {
 	t.Parallel()
-	p := PostgresT(t)
+	p := postgresT(t)
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port))
 	if err != nil {
 		t.Fatalf("dialing postgres: %v", err)

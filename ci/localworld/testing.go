@@ -48,8 +48,8 @@ func MotoT(t testing.TB) *Moto {
 	return m
 }
 
-// PostgresT starts a PostgreSQL cluster for the test and stops it at cleanup.
-func PostgresT(t testing.TB) *Postgres {
+// postgresT starts a PostgreSQL cluster for the test and stops it at cleanup.
+func postgresT(t testing.TB) *Postgres {
 	t.Helper()
 	SkipShort(t, "PostgreSQL")
 	p, err := StartPostgres(context.Background(), t.TempDir())

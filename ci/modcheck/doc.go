@@ -11,6 +11,6 @@
 // that does not exist) fails the check.
 //
 // It never touches code it did not write: each file it generates starts with
-// Marker, and a file without it (real output of `dagger develop`) is left
+// marker, and a file without it (real output of `dagger develop`) is left
 // alone. When real generated code is present the module is vetted against it.
 package modcheck

@@ -60,7 +60,7 @@ func Lint(m *Module) []Problem {
 		for _, fname := range sortedKeys(o.Functions) {
 			fn := o.Functions[fname]
 			where := oname + "." + fn.GoName
-			if GraphQLName(fn.GoName) == "id" {
+			if graphQLName(fn.GoName) == "id" {
 				add(where, "the name %q is reserved by the engine (every object has an id)", fn.GoName)
 			}
 			lintFunction(where, fn, add)
@@ -119,7 +119,7 @@ func lintFunction(where string, fn *Function, add func(string, string, ...any)) 
 		if a.Type.Kind == KindInvalid {
 			add(aw, "type %s: %s", a.Type.Name, a.Type.Why)
 		}
-		if GraphQLName(a.GoName) == "id" {
+		if graphQLName(a.GoName) == "id" {
 			add(aw, "the name %q is reserved by the engine", a.GoName)
 		}
 		if digitSplit.MatchString(a.CLIName) {

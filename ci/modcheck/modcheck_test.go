@@ -155,7 +155,7 @@ func TestRefusesToOverwriteRealCode(t *testing.T) {
 	}{
 		{"real entry point", map[string]string{rootFile: realRoot}},
 		{"real API package", map[string]string{internalFile: realInternal}},
-		{"real API package beside a stand-in", map[string]string{internalFile: realInternal, rootFile: Marker + "\npackage main\n"}},
+		{"real API package beside a stand-in", map[string]string{internalFile: realInternal, rootFile: marker + "\npackage main\n"}},
 		{"foreign file in the API package", map[string]string{internalDir + "/extra.go": "package dagger\n"}},
 	}
 	for _, c := range cases {
@@ -165,7 +165,7 @@ func TestRefusesToOverwriteRealCode(t *testing.T) {
 			for p, data := range c.files {
 				write(t, filepath.Join(dir, p), data)
 			}
-			err := Generate(dir, upstream)
+			err := generate(dir, upstream)
 			if !errors.Is(err, ErrNotOurs) {
 				t.Fatalf("Generate error = %v, want ErrNotOurs", err)
 			}
@@ -174,11 +174,11 @@ func TestRefusesToOverwriteRealCode(t *testing.T) {
 					t.Errorf("%s was changed:\n%s", p, got)
 				}
 			}
-			if err := Clean(dir); err != nil {
+			if err := clean(dir); err != nil {
 				t.Fatal(err)
 			}
 			for p := range c.files {
-				if !strings.HasPrefix(c.files[p], Marker) && !exists(filepath.Join(dir, p)) {
+				if !strings.HasPrefix(c.files[p], marker) && !exists(filepath.Join(dir, p)) {
 					t.Errorf("Clean removed %s, which modcheck did not write", p)
 				}
 			}
@@ -190,15 +190,15 @@ func TestWriteOwnedRefusesUnmarkedFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "dagger.gen.go")
 	write(t, path, "package main // hand-written\n")
-	if err := writeOwned(path, []byte(Marker+"\n")); !errors.Is(err, ErrNotOurs) {
+	if err := writeOwned(path, []byte(marker+"\n")); !errors.Is(err, ErrNotOurs) {
 		t.Fatalf("writeOwned over an unmarked file: error = %v, want ErrNotOurs", err)
 	}
 	if got := read(t, path); got != "package main // hand-written\n" {
 		t.Errorf("file changed to %q", got)
 	}
 	// Its own earlier output is overwritten.
-	write(t, path, Marker+"\nold\n")
-	if err := writeOwned(path, []byte(Marker+"\nnew\n")); err != nil {
+	write(t, path, marker+"\nold\n")
+	if err := writeOwned(path, []byte(marker+"\nnew\n")); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, path); !strings.HasSuffix(got, "new\n") {
@@ -228,12 +228,12 @@ func TestAliasPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := AliasPackage(upstream)
+	src, err := aliasPackage(upstream)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(src)
-	if !strings.HasPrefix(s, Marker+"\n") {
+	if !strings.HasPrefix(s, marker+"\n") {
 		t.Error("alias package does not start with the marker")
 	}
 	for _, want := range []string{

@@ -22,11 +22,11 @@ func init() {
 	strcase.ConfigureAcronym("LLM", "LLM")
 }
 
-// GraphQLName is the engine's name for a Go function, argument or field.
-func GraphQLName(goName string) string { return strcase.ToLowerCamel(goName) }
+// graphQLName is the engine's name for a Go function, argument or field.
+func graphQLName(goName string) string { return strcase.ToLowerCamel(goName) }
 
 // CLIName is how `dagger call` spells a function, argument or field.
-func CLIName(goName string) string { return strcase.ToKebab(GraphQLName(goName)) }
+func CLIName(goName string) string { return strcase.ToKebab(graphQLName(goName)) }
 
 // TypeKind classifies a Go type as the engine sees it.
 type TypeKind int

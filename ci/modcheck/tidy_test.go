@@ -78,10 +78,10 @@ func TestTidyKeepsTheSDK(t *testing.T) {
 	if after := tidy(t, copyModule(t, "")); after != string(before) {
 		t.Errorf("go mod tidy changes ci/go.mod:\n%s\nwant it unchanged:\n%s", after, before)
 	}
-	if after := tidy(t, copyModule(t, "tools.go")); strings.Contains(after, Upstream+" ") {
-		t.Errorf("without tools.go, tidy still keeps %s: the test cannot fail", Upstream)
+	if after := tidy(t, copyModule(t, "tools.go")); strings.Contains(after, upstream+" ") {
+		t.Errorf("without tools.go, tidy still keeps %s: the test cannot fail", upstream)
 	}
-	if !bytes.Contains(before, []byte(Upstream+" v")) {
-		t.Errorf("ci/go.mod does not require %s", Upstream)
+	if !bytes.Contains(before, []byte(upstream+" v")) {
+		t.Errorf("ci/go.mod does not require %s", upstream)
 	}
 }

@@ -10,17 +10,17 @@ import (
 	"golang.org/x/mod/semver"
 )
 
-// EngineGoCeiling is the newest `go` line the engine's Go SDK codegen
+// engineGoCeiling is the newest `go` line the engine's Go SDK codegen
 // accepts in the module's go.mod: it refuses a go.mod newer than the Go it
 // was built with ("existing go.mod has unsupported version",
 // cmd/codegen/generator/go/generate_module.go). Engine v0.21.9 was built
 // from the backport-0.21 branch of August 2026 with golang:1.26-alpine,
 // when 1.26.6 was the newest patch; the module's go line stays at or below
 // it, and the toolchain line asks for the patched release instead.
-const EngineGoCeiling = "1.26.6"
+const engineGoCeiling = "1.26.6"
 
-// GoFiles are the files that name the Go release the project builds with.
-var GoFiles = struct{ RootMod, ModuleMod, ModuleMain, Containerfile string }{
+// goFiles are the files that name the Go release the project builds with.
+var goFiles = struct{ RootMod, ModuleMod, ModuleMain, Containerfile string }{
 	RootMod: "go.mod", ModuleMod: "ci/go.mod", ModuleMain: "ci/main.go", Containerfile: "app/Containerfile",
 }
 
@@ -32,13 +32,13 @@ var (
 // CheckGoVersions holds the Go release in one place: both go.mod files'
 // toolchain lines, the module's golang image and the Containerfile's build
 // stage name the same patch release, and the module's go line stays within
-// what the engine's codegen accepts. files maps the GoFiles paths to their
+// what the engine's codegen accepts. files maps the goFiles paths to their
 // content.
 func CheckGoVersions(files map[string][]byte) []string {
 	var problems []string
 	toolchain := map[string]string{}
 	var moduleGo string
-	for _, p := range []string{GoFiles.RootMod, GoFiles.ModuleMod} {
+	for _, p := range []string{goFiles.RootMod, goFiles.ModuleMod} {
 		f, err := modfile.Parse(p, files[p], nil)
 		switch {
 		case err != nil:
@@ -49,22 +49,22 @@ func CheckGoVersions(files map[string][]byte) []string {
 			continue
 		}
 		toolchain[p] = f.Toolchain.Name
-		if p == GoFiles.ModuleMod && f.Go != nil {
+		if p == goFiles.ModuleMod && f.Go != nil {
 			moduleGo = f.Go.Version
 		}
 	}
-	want := toolchain[GoFiles.RootMod]
-	if got := toolchain[GoFiles.ModuleMod]; want != "" && got != "" && got != want {
-		problems = append(problems, fmt.Sprintf("%s asks for %s, %s for %s: build both modules with one release", GoFiles.ModuleMod, got, GoFiles.RootMod, want))
+	want := toolchain[goFiles.RootMod]
+	if got := toolchain[goFiles.ModuleMod]; want != "" && got != "" && got != want {
+		problems = append(problems, fmt.Sprintf("%s asks for %s, %s for %s: build both modules with one release", goFiles.ModuleMod, got, goFiles.RootMod, want))
 	}
-	if moduleGo != "" && semver.Compare("v"+moduleGo, "v"+EngineGoCeiling) > 0 {
-		problems = append(problems, fmt.Sprintf("%s says go %s: engine v0.21.9's codegen refuses a go line newer than %s; raise the toolchain line instead", GoFiles.ModuleMod, moduleGo, EngineGoCeiling))
+	if moduleGo != "" && semver.Compare("v"+moduleGo, "v"+engineGoCeiling) > 0 {
+		problems = append(problems, fmt.Sprintf("%s says go %s: engine v0.21.9's codegen refuses a go line newer than %s; raise the toolchain line instead", goFiles.ModuleMod, moduleGo, engineGoCeiling))
 	}
 	for _, c := range []struct {
 		path string
 		re   *regexp.Regexp
 		what string
-	}{{GoFiles.ModuleMain, goImageRE, "the module's goImage"}, {GoFiles.Containerfile, containerfileRE, "the Containerfile's GO_IMAGE"}} {
+	}{{goFiles.ModuleMain, goImageRE, "the module's goImage"}, {goFiles.Containerfile, containerfileRE, "the Containerfile's GO_IMAGE"}} {
 		m := c.re.FindSubmatch(files[c.path])
 		switch {
 		case m == nil:
@@ -76,10 +76,10 @@ func CheckGoVersions(files map[string][]byte) []string {
 	return problems
 }
 
-// ReadGoFiles reads the GoFiles under root.
+// ReadGoFiles reads the goFiles under root.
 func ReadGoFiles(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for _, p := range []string{GoFiles.RootMod, GoFiles.ModuleMod, GoFiles.ModuleMain, GoFiles.Containerfile} {
+	for _, p := range []string{goFiles.RootMod, goFiles.ModuleMod, goFiles.ModuleMain, goFiles.Containerfile} {
 		data, err := os.ReadFile(filepath.Join(root, p))
 		if err != nil {
 			return nil, err

@@ -19,11 +19,11 @@ func TestGoVersionsAgree(t *testing.T) {
 	for _, c := range []struct {
 		name, file, old, new, want string
 	}{
-		{"root toolchain behind", GoFiles.RootMod, "toolchain go1.26.11", "toolchain go1.26.10", "one release"},
-		{"no toolchain line", GoFiles.ModuleMod, "toolchain go1.26.11", "", "no toolchain line"},
-		{"module go line past the engine", GoFiles.ModuleMod, "go 1.26.1\n", "go 1.26.11\n", "codegen refuses"},
-		{"module image behind", GoFiles.ModuleMain, "golang:1.26.11-bookworm", "golang:1.26.8-bookworm", "goImage is golang:1.26.8"},
-		{"recipe image behind", GoFiles.Containerfile, "golang:1.26.11-bookworm", "golang:1.26.8-bookworm", "GO_IMAGE is golang:1.26.8"},
+		{"root toolchain behind", goFiles.RootMod, "toolchain go1.26.11", "toolchain go1.26.10", "one release"},
+		{"no toolchain line", goFiles.ModuleMod, "toolchain go1.26.11", "", "no toolchain line"},
+		{"module go line past the engine", goFiles.ModuleMod, "go 1.26.1\n", "go 1.26.11\n", "codegen refuses"},
+		{"module image behind", goFiles.ModuleMain, "golang:1.26.11-bookworm", "golang:1.26.8-bookworm", "goImage is golang:1.26.8"},
+		{"recipe image behind", goFiles.Containerfile, "golang:1.26.11-bookworm", "golang:1.26.8-bookworm", "GO_IMAGE is golang:1.26.8"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			broken := maps.Clone(files)

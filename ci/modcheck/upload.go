@@ -48,10 +48,10 @@ func (m *Module) ContextArgs() []ContextArg {
 	return out
 }
 
-// ContextRoot is the directory a "/" defaultPath resolves to: the nearest
+// contextRoot is the directory a "/" defaultPath resolves to: the nearest
 // directory above configDir (dagger.json's) that holds .git, or configDir
 // itself when there is none (core/schema/modulesource.go in v0.21).
-func ContextRoot(configDir string) (string, error) {
+func contextRoot(configDir string) (string, error) {
 	dir, err := filepath.Abs(configDir)
 	if err != nil {
 		return "", err
@@ -107,13 +107,13 @@ func enginePatterns(ignore []string) []string {
 	return out
 }
 
-// Upload lists the files (slash paths relative to the uploaded directory)
+// upload lists the files (slash paths relative to the uploaded directory)
 // that the engine uploads for arg from the tree on disk: every file under
 // the argument's directory that the +ignore patterns keep, matched with
 // moby/patternmatcher's MatchesUsingParentResults while walking depth
 // first, as the engine's filesystem sync does.
-func Upload(configDir string, arg ContextArg) ([]string, error) {
-	root, err := ContextRoot(configDir)
+func upload(configDir string, arg ContextArg) ([]string, error) {
+	root, err := contextRoot(configDir)
 	if err != nil {
 		return nil, err
 	}
@@ -156,8 +156,8 @@ func Upload(configDir string, arg ContextArg) ([]string, error) {
 	return files, nil
 }
 
-// Materialize copies files from src into dst, keeping modes.
-func Materialize(src string, files []string, dst string) error {
+// materialize copies files from src into dst, keeping modes.
+func materialize(src string, files []string, dst string) error {
 	for _, f := range files {
 		from, to := filepath.Join(src, filepath.FromSlash(f)), filepath.Join(dst, filepath.FromSlash(f))
 		fi, err := os.Lstat(from)
@@ -188,12 +188,12 @@ func Materialize(src string, files []string, dst string) error {
 	return nil
 }
 
-// ProveUpload builds, vets and compiles the tests of both Go modules
+// proveUpload builds, vets and compiles the tests of both Go modules
 // inside an uploaded tree (dir), offline (GOPROXY=off: only what the upload
 // holds and the module cache already has), with modcheck's stand-ins for
 // the module's generated code, and returns the test binaries it compiled.
 // The error carries the go command's output.
-func ProveUpload(ctx context.Context, dir, moduleSource string) ([]string, error) {
+func proveUpload(ctx context.Context, dir, moduleSource string) ([]string, error) {
 	goCmd := func(where string, args ...string) error {
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir = where
@@ -214,7 +214,7 @@ func ProveUpload(ctx context.Context, dir, moduleSource string) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	if err := Generate(modDir, upstream); err != nil {
+	if err := generate(modDir, upstream); err != nil {
 		return nil, err
 	}
 	bin, err := os.MkdirTemp("", "modcheck-tests-")
@@ -272,9 +272,9 @@ type UploadProof struct {
 // refuses it when it holds a file that git ignores (a local world, a
 // binary, a plan: what would bust the engine's cache and leak local state),
 // materialises it in a temporary directory and proves it builds there
-// (ProveUpload).
+// (proveUpload).
 func ProveUploadOf(ctx context.Context, root, moduleSource string, arg ContextArg) (UploadProof, error) {
-	files, err := Upload(root, arg)
+	files, err := upload(root, arg)
 	if err != nil {
 		return UploadProof{}, err
 	}
@@ -292,10 +292,10 @@ func ProveUploadOf(ctx context.Context, root, moduleSource string, arg ContextAr
 		return UploadProof{}, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := Materialize(dir, files, tmp); err != nil {
+	if err := materialize(dir, files, tmp); err != nil {
 		return UploadProof{}, err
 	}
-	tests, err := ProveUpload(ctx, tmp, moduleSource)
+	tests, err := proveUpload(ctx, tmp, moduleSource)
 	if err != nil {
 		return UploadProof{}, err
 	}
@@ -303,7 +303,7 @@ func ProveUploadOf(ctx context.Context, root, moduleSource string, arg ContextAr
 }
 
 func mustContextRoot(configDir string) string {
-	root, err := ContextRoot(configDir)
+	root, err := contextRoot(configDir)
 	if err != nil {
 		return configDir
 	}

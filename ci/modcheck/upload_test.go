@@ -21,7 +21,7 @@ func tree(t *testing.T, files ...string) string {
 	return root
 }
 
-// TestUploadMatchesTheEngine holds Upload to the engine's own answers
+// TestUploadMatchesTheEngine holds upload to the engine's own answers
 // (Dagger's TestIgnore and TestContextDirectory cases, and the order
 // subtleties of patternmatcher's parent results).
 func TestUploadMatchesTheEngine(t *testing.T) {
@@ -43,7 +43,7 @@ func TestUploadMatchesTheEngine(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Upload(root, ContextArg{Name: "source", DefaultPath: "/", Ignore: c.ignore})
+			got, err := upload(root, ContextArg{Name: "source", DefaultPath: "/", Ignore: c.ignore})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func TestUploadLeavesOutWhatGitIgnores(t *testing.T) {
 		"ci/dagger.gen.go", "ci/internal/dagger", "ci/internal/querybuilder", "ci/internal/telemetry",
 		"**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan",
 	}}} {
-		got, err := Upload(root, arg)
+		got, err := upload(root, arg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,8 +46,8 @@ func Key(env, run string) (string, error) {
 
 var runRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
-// KMSKey is env's plans key, as the bootstrap names it.
-func KMSKey(env string) string { return "alias/gangway-" + env + "-plans" }
+// kmsKey is env's plans key, as the bootstrap names it.
+func kmsKey(env string) string { return "alias/gangway-" + env + "-plans" }
 
 // Pack bundles a plan made by `pipeline plan` (the file, its binding beside
 // it) with its description, and returns the bundle and its hex SHA-256.
@@ -174,7 +174,7 @@ func (s Store) Put(ctx context.Context, env, key string, data []byte, sha string
 		Body:                 bytes.NewReader(data),
 		ExpectedBucketOwner:  owner(s.Owner),
 		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms,
-		SSEKMSKeyId:          aws.String(KMSKey(env)),
+		SSEKMSKeyId:          aws.String(kmsKey(env)),
 		Metadata:             map[string]string{"sha256": sha},
 	})
 	if err != nil {

@@ -189,7 +189,7 @@ func TestStoreAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kmsAPI.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(KMSKey("prod")), TargetKeyId: k.KeyMetadata.KeyId}); err != nil {
+	if _, err := kmsAPI.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(kmsKey("prod")), TargetKeyId: k.KeyMetadata.KeyId}); err != nil {
 		t.Fatal(err)
 	}
 	s3api := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })

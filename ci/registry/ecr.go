@@ -64,9 +64,9 @@ func ECRLogin(ctx context.Context, api ECRAPI) (Auth, error) {
 
 var ecrHostRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$`)
 
-// ECRRegistryID returns the account id of an ECR registry host, or "" for
+// ecrRegistryID returns the account id of an ECR registry host, or "" for
 // any other host (the ECR API then uses the caller's default registry).
-func ECRRegistryID(host string) string {
+func ecrRegistryID(host string) string {
 	if m := ecrHostRE.FindStringSubmatch(host); m != nil {
 		return m[1]
 	}
@@ -74,4 +74,4 @@ func ECRRegistryID(host string) string {
 }
 
 // IsECRHost reports whether host is an ECR private registry.
-func IsECRHost(host string) bool { return ECRRegistryID(host) != "" }
+func IsECRHost(host string) bool { return ecrRegistryID(host) != "" }

@@ -210,7 +210,7 @@ func getManifest(ctx context.Context, api ECRAPI, ref imageref.Ref) (string, str
 }
 
 func registryID(ref imageref.Ref) *string {
-	if id := ECRRegistryID(ref.Registry); id != "" {
+	if id := ecrRegistryID(ref.Registry); id != "" {
 		return aws.String(id)
 	}
 	return nil

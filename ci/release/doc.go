@@ -7,6 +7,6 @@
 // the Auto Scaling group adds during or after the rollout serves the new
 // release, not "none" or the one before.
 //
-// Building the requests (PutInputs, EncodeScript) is pure and separate
+// Building the requests (putInputs, encodeScript) is pure and separate
 // from sending them (Write).
 package release

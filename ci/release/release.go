@@ -24,8 +24,8 @@ var _ API = (*ssm.Client)(nil)
 
 // Parameter value limits of SSM Parameter Store, in bytes.
 const (
-	StandardLimit = 4096
-	AdvancedLimit = 8192
+	standardLimit = 4096
+	advancedLimit = 8192
 )
 
 // NothingReleased is the image parameter's value before the first
@@ -50,10 +50,10 @@ func (p Parameters) Check() error {
 	return nil
 }
 
-// EncodeScript is the script as boot.sh expects it: the standard base64
+// encodeScript is the script as boot.sh expects it: the standard base64
 // (one line, no wrapping) of its gzip; boot.sh undoes it with
 // `base64 -d | gunzip`. It is pure.
-func EncodeScript(script string) (string, error) {
+func encodeScript(script string) (string, error) {
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if err != nil {
@@ -68,7 +68,7 @@ func EncodeScript(script string) (string, error) {
 	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
 }
 
-// DecodeScript undoes EncodeScript, as boot.sh does.
+// DecodeScript undoes encodeScript, as boot.sh does.
 func DecodeScript(value string) (string, error) {
 	raw, err := base64.StdEncoding.DecodeString(value)
 	if err != nil {
@@ -85,24 +85,24 @@ func DecodeScript(value string) (string, error) {
 	return string(script), nil
 }
 
-// PutInputs builds the two PutParameter requests that record image and
+// putInputs builds the two PutParameter requests that record image and
 // its rendered script in p, in the order Write sends them: the script
 // first, then the image, so that the image a booting host reads always
 // has its script in place (before the first release the image is "none",
 // which a booting host treats as nothing released yet). It is pure.
-func PutInputs(p Parameters, image, script string) ([]*ssm.PutParameterInput, error) {
+func putInputs(p Parameters, image, script string) ([]*ssm.PutParameterInput, error) {
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	if image == "" || script == "" {
 		return nil, errors.New("a release needs an image and its rollout script")
 	}
-	encoded, err := EncodeScript(script)
+	encoded, err := encodeScript(script)
 	if err != nil {
 		return nil, fmt.Errorf("compressing the rollout script: %w", err)
 	}
-	if len(encoded) > AdvancedLimit {
-		return nil, fmt.Errorf("the encoded rollout script is %d bytes, more than an SSM parameter holds (%d, advanced tier)", len(encoded), AdvancedLimit)
+	if len(encoded) > advancedLimit {
+		return nil, fmt.Errorf("the encoded rollout script is %d bytes, more than an SSM parameter holds (%d, advanced tier)", len(encoded), advancedLimit)
 	}
 	in := []*ssm.PutParameterInput{
 		put(p.Script, encoded),
@@ -125,17 +125,17 @@ func put(name, value string) *ssm.PutParameterInput {
 		Type:      types.ParameterTypeString,
 		Overwrite: aws.Bool(true),
 	}
-	if len(value) > StandardLimit {
+	if len(value) > standardLimit {
 		in.Tier = types.ParameterTierAdvanced
 	}
 	return in
 }
 
-// Write records image and its rendered script in p (PutInputs' requests,
+// Write records image and its rendered script in p (putInputs' requests,
 // in order). An error says which parameter was not written; the caller
 // must not touch a host after one.
 func Write(ctx context.Context, api API, p Parameters, image, script string) error {
-	inputs, err := PutInputs(p, image, script)
+	inputs, err := putInputs(p, image, script)
 	if err != nil {
 		return err
 	}

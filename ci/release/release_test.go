@@ -33,7 +33,7 @@ func hostScript(t *testing.T) string {
 func TestPutInputs(t *testing.T) {
 	t.Parallel()
 	script := hostScript(t)
-	in, err := PutInputs(params, image, script)
+	in, err := putInputs(params, image, script)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +58,8 @@ func TestPutInputs(t *testing.T) {
 		}
 	}
 	// The encoded script is over 4 KB: advanced tier, said so explicitly.
-	if n := len(aws.ToString(s.Value)); n <= StandardLimit || s.Tier != types.ParameterTierAdvanced {
-		t.Errorf("script value %d bytes with tier %q; want over %d bytes and Advanced", n, s.Tier, StandardLimit)
+	if n := len(aws.ToString(s.Value)); n <= standardLimit || s.Tier != types.ParameterTierAdvanced {
+		t.Errorf("script value %d bytes with tier %q; want over %d bytes and Advanced", n, s.Tier, standardLimit)
 	}
 	if i.Tier != "" {
 		t.Errorf("image tier = %q, want none (the parameter keeps its own)", i.Tier)
@@ -86,8 +86,8 @@ func TestPutInputsRefuses(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := PutInputs(c.p, c.image, c.script); err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("PutInputs = %v, want an error mentioning %q", err, c.want)
+			if _, err := putInputs(c.p, c.image, c.script); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("putInputs = %v, want an error mentioning %q", err, c.want)
 			}
 		})
 	}
@@ -189,13 +189,13 @@ func TestTheHostScriptFits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		encoded, err := EncodeScript(script)
+		encoded, err := encodeScript(script)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(encoded) > AdvancedLimit-headroom {
-			t.Errorf("%s: the encoded script is %d bytes; keep it under %d (the parameter holds %d)", mode, len(encoded), AdvancedLimit-headroom, AdvancedLimit)
+		if len(encoded) > advancedLimit-headroom {
+			t.Errorf("%s: the encoded script is %d bytes; keep it under %d (the parameter holds %d)", mode, len(encoded), advancedLimit-headroom, advancedLimit)
 		}
-		t.Logf("%s: script %d bytes, encoded %d of %d", mode, len(script), len(encoded), AdvancedLimit)
+		t.Logf("%s: script %d bytes, encoded %d of %d", mode, len(script), len(encoded), advancedLimit)
 	}
 }

@@ -140,14 +140,14 @@ func DefaultBake(env string) time.Duration {
 	return 10 * time.Second
 }
 
-// BakeMax5xx 5xx answers from nginx during a bake fail the new version:
+// bakeMax5xx 5xx answers from nginx during a bake fail the new version:
 // the count at which the load balancer's 5xx alarm fires in a minute
 // (terraform var alarm_5xx_threshold).
-const BakeMax5xx = 5
+const bakeMax5xx = 5
 
-// ValidImageRef reports whether ref is REPO@sha256:<64 hex> with a registry
+// validImageRef reports whether ref is REPO@sha256:<64 hex> with a registry
 // host (imageref's rule, which every step shares).
-func ValidImageRef(ref string) bool {
+func validImageRef(ref string) bool {
 	_, err := imageref.Parse(ref)
 	return err == nil
 }
@@ -167,7 +167,7 @@ func (p Params) Validate() error {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch p.Mode {
 	case hostresult.ModeDeploy:
-		if !ValidImageRef(p.Image) {
+		if !validImageRef(p.Image) {
 			bad("image %q must be REPO@sha256:<64 hex digits> (pull by digest, never by tag)", p.Image)
 		}
 	case hostresult.ModeRollback:

@@ -24,9 +24,9 @@ type Var struct {
 	Value string
 }
 
-// LogTailBytes is how much of its log the script prints before the result
+// logTailBytes is how much of its log the script prints before the result
 // line: well under SSM's 24,000-character stdout cut.
-const LogTailBytes = 16000
+const logTailBytes = 16000
 
 // Vars builds the script's variables from p. It is pure: the same Params
 // always give the same assignments, in a fixed order.
@@ -66,12 +66,12 @@ func Vars(p Params) ([]Var, error) {
 		{"SWITCH_TIMEOUT", secs(p.SwitchTimeout)},
 		{"DRAIN_SECONDS", secs(p.Drain)},
 		{"BAKE_SECONDS", secs(p.Bake)},
-		{"BAKE_MAX_5XX", fmt.Sprint(BakeMax5xx)},
+		{"BAKE_MAX_5XX", fmt.Sprint(bakeMax5xx)},
 		{"FAILED_LOG", quote(strings.TrimSuffix(p.StateDir, "/") + "/failed-requests.log")},
 		{"ACCESS_LOG", quote(p.NginxAccessLog)},
 		{"STOP_TIMEOUT", secs(p.StopTimeout)},
 		{"LOCK_TIMEOUT", secs(p.LockTimeout)},
-		{"LOG_TAIL_BYTES", fmt.Sprint(LogTailBytes)},
+		{"LOG_TAIL_BYTES", fmt.Sprint(logTailBytes)},
 	}, nil
 }
 

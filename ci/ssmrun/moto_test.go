@@ -152,7 +152,7 @@ func TestMotoHappyPath(t *testing.T) {
 		BaseEndpoint: aws.String(motoWithInstanceInformation(t, m.Endpoint)),
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 	})
-	r, err := New(client, WithPolling(10*time.Millisecond, 50*time.Millisecond), WithExecutionTimeout(900*time.Second), WithComment("gangway moto test"))
+	r, err := New(client, withPolling(10*time.Millisecond, 50*time.Millisecond), WithExecutionTimeout(900*time.Second), WithComment("gangway moto test"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ var _ API = (*ssm.Client)(nil)
 const (
 	MaxInstanceIDsPerCall = 50    // SendCommand InstanceIds, DescribeInstanceInformation InstanceIds filter
 	StdoutLimit           = 24000 // characters of stdout GetCommandInvocation returns
-	StderrLimit           = 8000  // characters of stderr
+	stderrLimit           = 8000  // characters of stderr
 	tailChars             = 3000  // how much output an error shows
 	scriptDelimiter       = "GANGWAY_SCRIPT_EOF"
 )
@@ -105,23 +105,23 @@ func WithExecutionTimeout(d time.Duration) Option {
 }
 
 // WithBatches sets the fleet batching: size instances per SendCommand (at
-// most 50; default 0, AutoBatchSize of the targets), each with SSM's
+// most 50; default 0, autoBatchSize of the targets), each with SSM's
 // MaxConcurrency (default "1": one host at a time) and MaxErrors (default
 // "0": stop at the first error).
 func WithBatches(size int, maxConcurrency, maxErrors string) Option {
 	return func(r *Runner) { r.batchSize, r.maxConcurrency, r.maxErrors = size, maxConcurrency, maxErrors }
 }
 
-// WithPolling sets the wait backoff: first delay, growing by half up to max.
+// withPolling sets the wait backoff: first delay, growing by half up to max.
 // Default 1s to 10s.
-func WithPolling(initial, max time.Duration) Option {
+func withPolling(initial, max time.Duration) Option {
 	return func(r *Runner) { r.pollInitial, r.pollMax = initial, max }
 }
 
-// WithWaitTimeout bounds the wait for one batch. Default: the delivery
+// withWaitTimeout bounds the wait for one batch. Default: the delivery
 // timeout plus the execution timeout for each wave of MaxConcurrency hosts,
 // plus a minute.
-func WithWaitTimeout(d time.Duration) Option { return func(r *Runner) { r.waitTimeout = d } }
+func withWaitTimeout(d time.Duration) Option { return func(r *Runner) { r.waitTimeout = d } }
 
 // WithRollbackOnFailure makes Run roll back, with script, every host it
 // had deployed when a later batch fails.
@@ -211,11 +211,11 @@ func (r *Runner) validate() error {
 	return nil
 }
 
-// AutoBatchSize is the batch size for n hosts that keeps capacity: at
+// autoBatchSize is the batch size for n hosts that keeps capacity: at
 // most half of them at a time (1 when there are two or fewer, 25 of 50),
 // so that at least half the fleet serves the old release while a batch
 // switches, and at most 50 (SSM's limit a call).
-func AutoBatchSize(n int) int {
+func autoBatchSize(n int) int {
 	return min(max(1, n/2), MaxInstanceIDsPerCall)
 }
 
@@ -227,11 +227,11 @@ func validRate(s string, min int) bool {
 	return !strings.HasSuffix(s, "%") || (n >= 1 && n <= 100)
 }
 
-// Commands wraps script for AWS-RunShellScript. The agent runs its commands
+// commands wraps script for AWS-RunShellScript. The agent runs its commands
 // with sh, which may ignore a shebang: a quoted here-document hands the
 // script to bash unchanged (no expansion), and bash's exit status becomes
 // the command's. It is pure.
-func Commands(script string) ([]string, error) {
+func commands(script string) ([]string, error) {
 	for _, line := range strings.Split(script, "\n") {
 		if strings.TrimSpace(line) == scriptDelimiter {
 			return nil, fmt.Errorf("the script contains the line %q, which would end the here-document", scriptDelimiter)
@@ -248,7 +248,7 @@ func (r *Runner) SendInput(instanceIDs []string, script string) (*ssm.SendComman
 	if len(instanceIDs) == 0 || len(instanceIDs) > MaxInstanceIDsPerCall {
 		return nil, fmt.Errorf("a command takes 1..%d instance ids, got %d", MaxInstanceIDsPerCall, len(instanceIDs))
 	}
-	commands, err := Commands(script)
+	commands, err := commands(script)
 	if err != nil {
 		return nil, err
 	}
@@ -548,9 +548,9 @@ func outcome(h HostResult) string {
 	}
 }
 
-// Outcome reads the script's result from a finished invocation. The error
+// invocationOutcome reads the script's result from a finished invocation. The error
 // is an *InvocationError unless the status is Success and the result OK.
-func Outcome(inv Invocation) (*hostresult.Result, error) {
+func invocationOutcome(inv Invocation) (*hostresult.Result, error) {
 	kind, _ := classify(inv.Status, inv.StatusDetails)
 	e := &InvocationError{
 		InstanceID: inv.InstanceID, CommandID: inv.CommandID,
@@ -587,7 +587,7 @@ func tail(s string) string {
 }
 
 // Run pre-flights targets, then sends script in batches of the batch size
-// (AutoBatchSize of the targets unless set) and waits for each batch. It
+// (autoBatchSize of the targets unless set) and waits for each batch. It
 // stops at the first batch with a failure: the following batches are not
 // sent. The results cover every target, in order, those of the batches
 // never sent as OutcomeNotAttempted; the error joins each failure.
@@ -606,7 +606,7 @@ func (r *Runner) Run(ctx context.Context, t Targets, script string) ([]HostResul
 	}
 	size := r.batchSize
 	if size == 0 {
-		size = AutoBatchSize(len(ids))
+		size = autoBatchSize(len(ids))
 	}
 	batches := slices.Collect(slices.Chunk(ids, size))
 	var results []HostResult
@@ -694,7 +694,7 @@ func batchResults(batch []string, cmdID string, invs []Invocation, waitErr error
 	seen := map[string]bool{}
 	for _, inv := range invs {
 		seen[inv.InstanceID] = true
-		res, err := Outcome(inv)
+		res, err := invocationOutcome(inv)
 		hr := HostResult{InstanceID: inv.InstanceID, CommandID: inv.CommandID, Status: inv.Status, Result: res}
 		if err != nil {
 			hr.Error = err.Error()

@@ -22,7 +22,7 @@ var fleetTags = map[string]string{"Environment": "test", "App": "gangway"}
 
 func fastRunner(t *testing.T, api API, opts ...Option) *Runner {
 	t.Helper()
-	r, err := New(api, append([]Option{WithPolling(time.Millisecond, 5*time.Millisecond), WithWaitTimeout(5 * time.Second)}, opts...)...)
+	r, err := New(api, append([]Option{withPolling(time.Millisecond, 5*time.Millisecond), withWaitTimeout(5 * time.Second)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestNewRejects(t *testing.T) {
 		"concurrency zero":     WithBatches(10, "0", "0"),
 		"errors not a number":  WithBatches(10, "1", "some"),
 		"percentage over 100":  WithBatches(10, "150%", "0"),
-		"backoff max below it": WithPolling(time.Second, time.Millisecond),
+		"backoff max below it": withPolling(time.Second, time.Millisecond),
 	}
 	for name, opt := range cases {
 		if _, err := New(nil, opt); err == nil {
@@ -101,7 +101,7 @@ func TestCommandsRunUnderSh(t *testing.T) {
 	t.Parallel()
 	// If sh expanded the here-document, $x would be empty: it is set by bash.
 	script := "set -euo pipefail\nx=set-by-bash\narr=(a 'b c')\necho \"${#arr[@]} ${arr[1]} $x\"\nexit 3\n"
-	cmds, err := Commands(script)
+	cmds, err := commands(script)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestCommandsRunUnderSh(t *testing.T) {
 	if got, want := string(out), "2 b c set-by-bash\n"; got != want {
 		t.Errorf("output = %q, want %q", got, want)
 	}
-	if _, err := Commands("echo\nGANGWAY_SCRIPT_EOF\n"); err == nil {
+	if _, err := commands("echo\nGANGWAY_SCRIPT_EOF\n"); err == nil {
 		t.Error("Commands accepted a script containing the delimiter")
 	}
 }
@@ -280,7 +280,7 @@ func TestWaitDeadline(t *testing.T) {
 	h.never = true
 	_, client := newFake(t, map[string]*fakeHost{"i-a": h})
 	start := time.Now()
-	_, err := fastRunner(t, client, WithWaitTimeout(200*time.Millisecond)).Run(context.Background(), Targets{InstanceIDs: []string{"i-a"}}, "echo\n")
+	_, err := fastRunner(t, client, withWaitTimeout(200*time.Millisecond)).Run(context.Background(), Targets{InstanceIDs: []string{"i-a"}}, "echo\n")
 	if !errors.Is(err, ErrWaitTimeout) || !strings.Contains(err.Error(), "i-a") {
 		t.Errorf("Run = %v, want ErrWaitTimeout naming i-a", err)
 	}
@@ -348,8 +348,8 @@ func TestFailedBatchStopsTheFleet(t *testing.T) {
 func TestAutoBatchSize(t *testing.T) {
 	t.Parallel()
 	for n, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 10: 5, 100: 50, 1000: 50} {
-		if got := AutoBatchSize(n); got != want {
-			t.Errorf("AutoBatchSize(%d) = %d, want %d", n, got, want)
+		if got := autoBatchSize(n); got != want {
+			t.Errorf("autoBatchSize(%d) = %d, want %d", n, got, want)
 		}
 	}
 }
@@ -456,7 +456,7 @@ func TestMaxErrorsSkipsTheRest(t *testing.T) {
 	hosts["i-2"].pending, hosts["i-3"].pending = true, true
 	_, client := newFake(t, hosts)
 	start := time.Now()
-	results, err := fastRunner(t, client, WithWaitTimeout(time.Minute), WithBatches(3, "1", "0")).Run(context.Background(), Targets{Tags: fleetTags}, "echo\n")
+	results, err := fastRunner(t, client, withWaitTimeout(time.Minute), WithBatches(3, "1", "0")).Run(context.Background(), Targets{Tags: fleetTags}, "echo\n")
 	if !errors.Is(err, ErrFailed) || !errors.Is(err, ErrSkipped) {
 		t.Fatalf("Run = %v, want ErrFailed for i-1 and ErrSkipped for the others", err)
 	}

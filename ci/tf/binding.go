@@ -84,8 +84,8 @@ func (b Binding) CheckTarget(env string, backend Backend) error {
 	if b.Env != env {
 		return &RefusedError{Reason: fmt.Sprintf("the plan was made for environment %q, not %q", b.Env, env)}
 	}
-	if b.Bucket != backend.Bucket || b.Key != StateKey(env) {
-		return &RefusedError{Reason: fmt.Sprintf("the plan was made against state s3://%s/%s, not s3://%s/%s", b.Bucket, b.Key, backend.Bucket, StateKey(env))}
+	if b.Bucket != backend.Bucket || b.Key != stateKey(env) {
+		return &RefusedError{Reason: fmt.Sprintf("the plan was made against state s3://%s/%s, not s3://%s/%s", b.Bucket, b.Key, backend.Bucket, stateKey(env))}
 	}
 	return nil
 }

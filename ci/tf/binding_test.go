@@ -43,7 +43,7 @@ func TestBindingCheckState(t *testing.T) {
 
 func TestBindingCheckTarget(t *testing.T) {
 	t.Parallel()
-	b := Binding{Env: "test", Bucket: "state", Key: StateKey("test")}
+	b := Binding{Env: "test", Bucket: "state", Key: stateKey("test")}
 	if err := b.CheckTarget("test", Backend{Bucket: "state"}); err != nil {
 		t.Errorf("CheckTarget same: %v", err)
 	}

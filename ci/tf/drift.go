@@ -57,7 +57,7 @@ func (r *Runner) Drift(ctx context.Context) (*Drift, error) {
 		return nil, fmt.Errorf("reading the state to compare with: %w", err)
 	}
 	if !st.Exists {
-		return nil, fmt.Errorf("the %s environment has no state in s3://%s/%s: nothing to compare with (never applied, or the wrong bucket)", r.cfg.Env, r.cfg.Backend.Bucket, StateKey(r.cfg.Env))
+		return nil, fmt.Errorf("the %s environment has no state in s3://%s/%s: nothing to compare with (never applied, or the wrong bucket)", r.cfg.Env, r.cfg.Backend.Bucket, stateKey(r.cfg.Env))
 	}
 	dir, err := os.MkdirTemp("", "gangway-drift-")
 	if err != nil {
@@ -72,13 +72,13 @@ func (r *Runner) Drift(ctx context.Context) (*Drift, error) {
 	if err != nil {
 		return nil, ctxErr(ctx, r.wrap("terraform show (refresh-only plan)", err))
 	}
-	d := SummarizeDrift(shown)
+	d := summarizeDrift(shown)
 	d.Env, d.State = r.cfg.Env, st
 	return &d, nil
 }
 
-// SummarizeDrift reads a refresh-only plan's resource drift.
-func SummarizeDrift(p *tfjson.Plan) Drift {
+// summarizeDrift reads a refresh-only plan's resource drift.
+func summarizeDrift(p *tfjson.Plan) Drift {
 	d := Drift{Resources: []DriftResource{}}
 	for _, rc := range p.ResourceDrift {
 		if rc == nil || rc.Change == nil || rc.Change.Actions.NoOp() {

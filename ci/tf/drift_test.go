@@ -36,7 +36,7 @@ func TestSummarizeDrift(t *testing.T) {
 	if err := json.Unmarshal([]byte(plan), &p); err != nil {
 		t.Fatal(err)
 	}
-	d := SummarizeDrift(&p)
+	d := summarizeDrift(&p)
 	if !d.Drifted || len(d.Resources) != 3 {
 		t.Fatalf("drift = %+v, want the group, the database's password and the parameter (the release the pipeline records in aws_ssm_parameter.image is its own work)", d)
 	}

@@ -20,7 +20,7 @@ import (
 func backendConfig(b Backend, env string) []string {
 	out := []string{
 		"bucket=" + b.Bucket,
-		"key=" + StateKey(env),
+		"key=" + stateKey(env),
 		"region=" + b.Region,
 		"encrypt=true",
 		"use_lockfile=true",

@@ -233,7 +233,7 @@ func TestApplyRefusesForeignPlan(t *testing.T) {
 
 	// The state object replaced by another state (another lineage) at the
 	// same serial.
-	key := StateKey("test")
+	key := stateKey("test")
 	obj, err := w.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &w.bucket, Key: &key})
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestHeldLockWaitsThenNamesHolder(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	// Another process's lock, as terraform writes it with use_lockfile.
-	lockKey := StateKey("test") + ".tflock"
+	lockKey := stateKey("test") + ".tflock"
 	lock := `{"ID":"6a1e6a51-0c8e-4b55-9d0f-2f36e8e1f0aa","Operation":"OperationTypeApply","Info":"","Who":"bob@ci-runner-3","Version":"1.11.4","Created":"2026-11-26T19:00:00Z","Path":"gangway-state/gangway/test/terraform.tfstate"}`
 	if _, err := w.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.bucket, Key: &lockKey, Body: strings.NewReader(lock)}); err != nil {
 		t.Fatal(err)

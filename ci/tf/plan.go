@@ -76,7 +76,7 @@ func (r *Runner) Plan(ctx context.Context, out string) (*PlanResult, error) {
 	b := Binding{
 		Env:        r.cfg.Env,
 		Bucket:     r.cfg.Backend.Bucket,
-		Key:        StateKey(r.cfg.Env),
+		Key:        stateKey(r.cfg.Env),
 		State:      before,
 		PlanSHA256: sum,
 		CreatedAt:  time.Now().UTC().Truncate(time.Second),

@@ -71,7 +71,7 @@ func (r *Runner) PullState(ctx context.Context) (State, error) {
 // readStateObject reads the state object of the default workspace (the only
 // one the pipeline uses) from S3. No object means no state.
 func (r *Runner) readStateObject(ctx context.Context) (State, error) {
-	key := StateKey(r.cfg.Env)
+	key := stateKey(r.cfg.Env)
 	in := &s3.GetObjectInput{Bucket: &r.cfg.Backend.Bucket, Key: &key}
 	if r.cfg.StateOwner != "" {
 		in.ExpectedBucketOwner = &r.cfg.StateOwner

@@ -26,8 +26,8 @@ type Backend struct {
 	PathStyle bool
 }
 
-// StateKey returns the state object key of env: gangway/<env>/terraform.tfstate.
-func StateKey(env string) string { return "gangway/" + env + "/terraform.tfstate" }
+// stateKey returns the state object key of env: gangway/<env>/terraform.tfstate.
+func stateKey(env string) string { return "gangway/" + env + "/terraform.tfstate" }
 
 // Config is one environment's Terraform working setup.
 type Config struct {

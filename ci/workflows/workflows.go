@@ -86,8 +86,8 @@ type Step struct {
 	Env  map[string]string `yaml:"env"`
 }
 
-// Parse reads a workflow file's contents.
-func Parse(data []byte) (*Workflow, error) {
+// parse reads a workflow file's contents.
+func parse(data []byte) (*Workflow, error) {
 	var w Workflow
 	if err := yaml.Unmarshal(data, &w); err != nil {
 		return nil, err
@@ -112,9 +112,9 @@ func EngineVersion(path string) (string, error) {
 	return strings.TrimPrefix(cfg.EngineVersion, "v"), nil
 }
 
-// TestedArtifact is the artifact that carries the tested digest from
+// testedArtifact is the artifact that carries the tested digest from
 // test.yml to prod.yml.
-const TestedArtifact = "tested-image"
+const testedArtifact = "tested-image"
 
 var (
 	// A full commit SHA, never a tag or a branch (both can be moved to
@@ -126,9 +126,9 @@ var (
 	grepRe = regexp.MustCompile(`grep -Eq '([^']*sha256[^']*)'`)
 )
 
-// ImagePatterns returns the patterns the workflow's scripts check image
+// imagePatterns returns the patterns the workflow's scripts check image
 // references with (grep -Eq '…'), which must be imageref.Pattern.
-func ImagePatterns(w *Workflow) []string {
+func imagePatterns(w *Workflow) []string {
 	var out []string
 	for _, j := range w.Jobs {
 		for _, s := range j.Steps {
@@ -144,8 +144,8 @@ func ImagePatterns(w *Workflow) []string {
 // credentials: GitHub's own, which need no trust beyond the runner's.
 func firstParty(a string) bool { return strings.HasPrefix(a, "actions/") }
 
-// CheckCommon returns the violations of the gates every workflow keeps.
-func CheckCommon(w *Workflow, daggerVersion string) []string {
+// checkCommon returns the violations of the gates every workflow keeps.
+func checkCommon(w *Workflow, daggerVersion string) []string {
 	var v []string
 	if _, ok := w.On["pull_request_target"]; ok {
 		v = append(v, "trigger pull_request_target is forbidden: it runs with secrets on untrusted code")
@@ -258,8 +258,8 @@ func checkReports(name string, j Job) []string {
 	return v
 }
 
-// CheckTest returns the violations of test.yml's gates.
-func CheckTest(w *Workflow) []string {
+// checkTest returns the violations of test.yml's gates.
+func checkTest(w *Workflow) []string {
 	var v []string
 	if _, ok := w.On["pull_request"]; !ok {
 		v = append(v, "test.yml must run on pull_request (the module check and the preview)")
@@ -335,8 +335,8 @@ func CheckTest(w *Workflow) []string {
 		up := findUses(it, "actions/upload-artifact")
 		verdict := findRun(it, "call verdict")
 		switch {
-		case up < 0 || fmt.Sprint(it.Steps[up].With["name"]) != TestedArtifact:
-			v = append(v, fmt.Sprintf("integration-tests must publish the tested digest as artifact %q", TestedArtifact))
+		case up < 0 || fmt.Sprint(it.Steps[up].With["name"]) != testedArtifact:
+			v = append(v, fmt.Sprintf("integration-tests must publish the tested digest as artifact %q", testedArtifact))
 		case verdict < 0 || verdict > up:
 			v = append(v, "integration-tests publishes the digest before the verdict on the tests")
 		}
@@ -344,9 +344,9 @@ func CheckTest(w *Workflow) []string {
 	return v
 }
 
-// CheckProd returns the violations of prod.yml's gates; testName is the
+// checkProd returns the violations of prod.yml's gates; testName is the
 // name of the test workflow that workflow_run must follow.
-func CheckProd(w *Workflow, testName string) []string {
+func checkProd(w *Workflow, testName string) []string {
 	var v []string
 	wr, ok := w.On["workflow_run"]
 	if !ok || !slices.Equal(wr.Workflows, []string{testName}) || !slices.Equal(wr.Types, []string{"completed"}) {
@@ -412,8 +412,8 @@ func checkProdPlan(j Job) []string {
 		v = append(v, "prod must download the tested digest from the test run")
 	default:
 		s := j.Steps[dl]
-		if fmt.Sprint(s.With["name"]) != TestedArtifact {
-			v = append(v, fmt.Sprintf("prod downloads artifact %v, want %q", s.With["name"], TestedArtifact))
+		if fmt.Sprint(s.With["name"]) != testedArtifact {
+			v = append(v, fmt.Sprintf("prod downloads artifact %v, want %q", s.With["name"], testedArtifact))
 		}
 		if !strings.Contains(fmt.Sprint(s.With["run-id"]), "github.event.workflow_run.id") {
 			v = append(v, "prod must download the artifact of the triggering run (run-id: workflow_run.id)")
@@ -492,8 +492,8 @@ func checkProdDeploy(j Job) []string {
 	return v
 }
 
-// CheckDrift returns the violations of drift.yml's gates.
-func CheckDrift(w *Workflow) []string {
+// checkDrift returns the violations of drift.yml's gates.
+func checkDrift(w *Workflow) []string {
 	var v []string
 	if s, ok := w.On["schedule"]; !ok || len(s.Crons) == 0 {
 		v = append(v, "drift.yml must run on a schedule (a cron entry)")

@@ -40,25 +40,25 @@ func readFiles(t *testing.T) files {
 // violations runs every gate on the two workflow texts.
 func violations(t *testing.T, f files) []string {
 	t.Helper()
-	test, err := Parse([]byte(f.test))
+	test, err := parse([]byte(f.test))
 	if err != nil {
 		t.Fatalf("test.yml: %v", err)
 	}
-	prod, err := Parse([]byte(f.prod))
+	prod, err := parse([]byte(f.prod))
 	if err != nil {
 		t.Fatalf("prod.yml: %v", err)
 	}
-	drift, err := Parse([]byte(f.drift))
+	drift, err := parse([]byte(f.drift))
 	if err != nil {
 		t.Fatalf("drift.yml: %v", err)
 	}
 	var v []string
-	v = append(v, CheckCommon(test, f.daggerVersion)...)
-	v = append(v, CheckTest(test)...)
-	v = append(v, CheckCommon(prod, f.daggerVersion)...)
-	v = append(v, CheckProd(prod, test.Name)...)
-	v = append(v, CheckCommon(drift, f.daggerVersion)...)
-	v = append(v, CheckDrift(drift)...)
+	v = append(v, checkCommon(test, f.daggerVersion)...)
+	v = append(v, checkTest(test)...)
+	v = append(v, checkCommon(prod, f.daggerVersion)...)
+	v = append(v, checkProd(prod, test.Name)...)
+	v = append(v, checkCommon(drift, f.daggerVersion)...)
+	v = append(v, checkDrift(drift)...)
 	return v
 }
 
@@ -244,11 +244,11 @@ func TestImageChecksUseTheOneParser(t *testing.T) {
 	f := readFiles(t)
 	n := 0
 	for name, text := range map[string]string{"test.yml": f.test, "prod.yml": f.prod, "drift.yml": f.drift} {
-		w, err := Parse([]byte(text))
+		w, err := parse([]byte(text))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range ImagePatterns(w) {
+		for _, p := range imagePatterns(w) {
 			n++
 			if p != imageref.Pattern {
 				t.Errorf("%s checks images with\n  %s\nnot imageref.Pattern\n  %s", name, p, imageref.Pattern)
@@ -260,7 +260,7 @@ func TestImageChecksUseTheOneParser(t *testing.T) {
 	}
 	for _, c := range reftest.Cases() {
 		if strings.Contains(c.Ref, "\n") {
-			continue // printf '%s' | grep reads lines; Parse refuses these
+			continue // printf '%s' | grep reads lines; parse refuses these
 		}
 		cmd := exec.Command("grep", "-Eq", imageref.Pattern)
 		cmd.Stdin = strings.NewReader(c.Ref)

@@ -24,10 +24,10 @@ func need(t testing.TB, format string, args ...any) {
 	localworld.Need(t, "terraform", fmt.Errorf("%w: "+format, append([]any{localworld.ErrMissing}, args...)...))
 }
 
-// Mirror returns the provider mirror directory as ci/tfmirror finds it
+// mirror returns the provider mirror directory as ci/tfmirror finds it
 // ($TF_PROVIDER_MIRROR, else the first known directory that holds
 // hashicorp/aws), or "" when there is none.
-func Mirror() string {
+func mirror() string {
 	return tfmirror.Dir(os.Getenv)
 }
 
@@ -39,7 +39,7 @@ func CLIConfig(t testing.TB) string {
 	if _, err := exec.LookPath("terraform"); err != nil {
 		need(t, "terraform is not installed: %v", err)
 	}
-	mirror := Mirror()
+	mirror := mirror()
 	if mirror == "" {
 		need(t, "no hashicorp/aws provider mirror in %s (set %s)", strings.Join(tfmirror.Candidates(), ", "), tfmirror.EnvVar)
 	}
