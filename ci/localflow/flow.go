@@ -2,24 +2,17 @@ package localflow
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/gangway-dev/gangway/ci/deploy"
-	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/progress"
-	"github.com/gangway-dev/gangway/ci/testjson"
 	"github.com/gangway-dev/gangway/ci/tf"
 )
 
@@ -73,9 +66,37 @@ const (
 	ResultFailed           = "failed"
 )
 
+// work is what each stage does. flow orders the stages, records them and
+// keeps the report; the local world does the work (localWork), and the
+// tests of that ordering use a fake that answers in microseconds.
+type work interface {
+	preflight() error
+	startWorld(context.Context) (string, error)
+	reopenWorld(context.Context) (string, error)
+	preview(context.Context) (string, error)
+	deployTest(context.Context) (string, error)
+	integrationTests(context.Context) (string, error)
+	storeProdPlan(context.Context) (string, error)
+	approve(context.Context) (string, error)
+	deployProd(context.Context) (string, error)
+	checkDrift(context.Context) (string, error)
+	// opened reports whether a world was opened: a run stopped for the
+	// approval keeps it, to be continued.
+	opened() bool
+	// finish keeps the world (--keep, or waiting) or stops it.
+	finish()
+}
+
+// localWork is the stages' work in the local world: the methods of flow in
+// stages.go, drift.go and steps.go.
+type localWork struct{ *flow }
+
+func (w localWork) opened() bool { return w.world != nil }
+
 // flow is one run in progress.
 type flow struct {
 	opts   Options
+	work   work
 	report *Report
 	world  *world
 	env    map[string]string // what every pipeline step sees
@@ -105,8 +126,19 @@ type flow struct {
 }
 
 // Run runs the whole flow and returns its report. The error is nil only when
-// production was deployed; the report says how far the flow got either way.
+// every stage passed (production deployed and the drift check shown
+// working); the report says how far the flow got either way.
 func Run(ctx context.Context, opts Options) (*Report, error) {
+	f, err := newFlow(opts)
+	if err != nil {
+		return nil, err
+	}
+	f.work = localWork{f}
+	return f.execute(ctx)
+}
+
+// newFlow prepares a run: its report, console and log directory.
+func newFlow(opts Options) (*flow, error) {
 	if opts.Dir == "" {
 		opts.Dir = filepath.Join(opts.Root, ".local")
 	}
@@ -118,7 +150,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		report:  &Report{Started: time.Now(), Seams: seams},
 		hosts:   map[string][]*simhost.Host{},
 		console: progress.New(opts.Console, opts.Terminal && !opts.Verbose),
-		logDir:  filepath.Join(opts.Dir, "logs", time.Now().Format("20060102-150405")),
+		logDir:  filepath.Join(opts.Dir, "logs", time.Now().Format("20060102-150405.000")),
 	}
 	f.log = f.console.Writer()
 	if !opts.Verbose {
@@ -127,6 +159,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := os.MkdirAll(f.logDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the log directory: %w", err)
 	}
+	return f, nil
+}
+
+// execute runs the flow, or continues the one waiting for the approval,
+// and writes the report.
+func (f *flow) execute(ctx context.Context) (*Report, error) {
+	opts := f.opts
 	f.console.Printf("logs: %s (one file per stage; --verbose shows them here)", f.logDir)
 	var err error
 	switch p, perr := readPending(opts.Dir); {
@@ -151,7 +190,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		err = f.run(ctx)
 	}
-	if errors.Is(err, ErrApprovalRequired) && f.world != nil {
+	if errors.Is(err, ErrApprovalRequired) && f.work.opened() {
 		f.waiting = true
 		if perr := writePending(opts.Dir, pending{Since: time.Now(), Report: f.report, Commit: f.commit}); perr != nil {
 			f.console.Printf("could not record the run waiting for approval: %v", perr)
@@ -171,58 +210,27 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			f.console.Printf("report: %s", opts.ReportPath)
 		}
 	}
-	f.finish()
+	f.work.finish()
 	return f.report, err
 }
 
 func (f *flow) run(ctx context.Context) error {
-	if err := preflight(f.opts.Root); err != nil {
+	if err := f.work.preflight(); err != nil {
 		return err
 	}
-	if err := f.stage(ctx, "world", f.startWorld); err != nil {
+	if err := f.stage(ctx, "world", f.work.startWorld); err != nil {
 		return err
 	}
-	s := localSteps{f: f}
 	// The pull request's preview (test.yml, job preview), under test's
 	// plan role.
-	if err := f.stage(ctx, "preview", func(ctx context.Context) (string, error) {
-		plan, err := localSteps{f: f, role: planRole}.Plan(ctx, "test")
-		if err != nil {
-			return "", err
-		}
-		f.logf("%s", plan.Summary.Markdown("test"))
-		return plan.Summary.Headline(), nil
-	}); err != nil {
+	if err := f.stage(ctx, "preview", f.work.preview); err != nil {
 		return err
 	}
 	// test.yml on develop: job deploy, then job integration-tests.
-	if err := f.stage(ctx, "deploy-test", func(ctx context.Context) (string, error) {
-		rep, err := deploy.Run(ctx, s, deploy.Request{Env: "test", Image: f.redeployImage, Revision: f.report.Version, SkipIntegrationTests: true})
-		f.report.TestDeploy = rep
-		f.report.TestImage = rep.Image
-		if ref, perr := imageref.Parse(rep.Image); perr == nil {
-			f.report.Digest = ref.Digest
-		}
-		return deployDetail(rep), err
-	}); err != nil {
+	if err := f.stage(ctx, "deploy-test", f.work.deployTest); err != nil {
 		return err
 	}
-	if err := f.stage(ctx, "integration-tests", func(ctx context.Context) (string, error) {
-		rep, err := deploy.Gate(ctx, s, deploy.GateRequest{AppURL: f.appURL("test"), Image: f.report.TestImage, Revision: f.report.Version})
-		f.report.Gate = rep
-		f.report.Tests = testResults(rep.Tests)
-		for _, t := range f.report.Tests {
-			mark := "✅"
-			if t.Result != "pass" {
-				mark = "❌"
-			}
-			f.logf("  %s %s (%.2fs)", mark, t.Name, t.Seconds)
-		}
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%d checks passed against %s; gate record signed", len(rep.Tests.Passed()), f.appURL("test")), nil
-	}); err != nil {
+	if err := f.stage(ctx, "integration-tests", f.work.integrationTests); err != nil {
 		f.report.Result = ResultGateFailed
 		f.report.Reason = "integration tests failed on test: " + err.Error()
 		f.skip("approval", "deploy-prod")
@@ -231,16 +239,7 @@ func (f *flow) run(ctx context.Context) error {
 	// prod.yml: the plan job (its summary and the digest are what the
 	// reviewer approves), the approval, then the deploy job, which applies
 	// exactly that plan and promotes the tested digest.
-	if err := f.stage(ctx, "prod-plan", func(ctx context.Context) (string, error) {
-		plan, err := s.StorePlan(ctx, "prod", fmt.Sprintf("local-run%d", f.world.state.Runs), f.commit)
-		if err != nil {
-			return "", err
-		}
-		f.prodPlan = &plan
-		f.report.ProdPlan = &plan
-		f.logf("%s\nTo deploy: %s (tested and attested on test)", plan.Summary.Markdown("prod"), f.report.TestImage)
-		return fmt.Sprintf("%s; stored, sha256 %s", plan.Summary.Headline(), plan.BundleSHA256[:12]), nil
-	}); err != nil {
+	if err := f.stage(ctx, "prod-plan", f.work.storeProdPlan); err != nil {
 		f.skip("approval", "deploy-prod")
 		return err
 	}
@@ -251,22 +250,22 @@ func (f *flow) run(ctx context.Context) error {
 // the deploy of exactly the reviewed plan and the tested digest; then the
 // daily drift check of drift.yml.
 func (f *flow) toProduction(ctx context.Context) error {
-	if err := f.stage(ctx, "approval", f.approve); err != nil {
+	if err := f.stage(ctx, "approval", f.work.approve); err != nil {
 		f.skip("deploy-prod")
 		return err
 	}
-	if err := f.stage(ctx, "deploy-prod", f.deployProd); err != nil {
+	if err := f.stage(ctx, "deploy-prod", f.work.deployProd); err != nil {
 		return err
 	}
 	f.report.Result = ResultDeployed
 	// drift.yml, daily: a change made behind Terraform's back is reported.
-	return f.stage(ctx, "drift", f.checkDrift)
+	return f.stage(ctx, "drift", f.work.checkDrift)
 }
 
 // resume continues a run that stopped for the approval, in the world it
 // kept: the same report, plan and digest, from the approval on.
 func (f *flow) resume(ctx context.Context, p *pending) error {
-	if err := preflight(f.opts.Root); err != nil {
+	if err := f.work.preflight(); err != nil {
 		return err
 	}
 	f.report = p.Report
@@ -284,48 +283,13 @@ func (f *flow) resume(ctx context.Context, p *pending) error {
 	if err := removePending(f.opts.Dir); err != nil {
 		return err
 	}
-	if err := f.stage(ctx, "world", func(ctx context.Context) (string, error) {
-		if err := f.openWorld(ctx); err != nil {
-			return "", err
-		}
-		if f.world.state.Runs == 0 {
-			return "", errors.New("the world that waited for the approval is gone (a new one was started): run again for a fresh run")
-		}
-		if err := f.trustAttestationKey(ctx); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("reused the world that waited for approval (test serves %s)", shortDigest(f.servingImage("test"))), nil
-	}); err != nil {
+	if err := f.stage(ctx, "world", f.work.reopenWorld); err != nil {
 		return err
 	}
 	if f.prodPlan == nil {
 		return errors.New("the run waiting for approval recorded no prod plan: start a fresh run")
 	}
 	return f.toProduction(ctx)
-}
-
-// deployDetail is a stage's one-line detail from a deploy report.
-func deployDetail(rep *deploy.Report) string {
-	for _, st := range rep.Steps {
-		if st.Name == deploy.StepRollout && st.Result == deploy.Passed {
-			return fmt.Sprintf("deployed %s, rollout %.1fs", shortDigest(rep.Image), st.Seconds)
-		}
-	}
-	return ""
-}
-
-// testResults lists the suite's leaf tests for the report.
-func testResults(r *testjson.Report) []TestResult {
-	if r == nil {
-		return nil
-	}
-	var out []TestResult
-	for _, t := range r.Tests {
-		if t.Leaf {
-			out = append(out, TestResult{Name: t.Name, Result: t.Result, Seconds: t.Seconds})
-		}
-	}
-	return out
 }
 
 // stage runs fn as the named stage and records its timing and result. Its
@@ -395,37 +359,6 @@ func (f *flow) skip(names ...string) {
 	}
 }
 
-// step runs a pipeline CLI subcommand in env's emulated account under its
-// role r, and decodes its JSON result into v (when v is not nil).
-func (f *flow) step(ctx context.Context, env string, r role, v any, args ...string) error {
-	fmt.Fprintf(f.log, "$ pipeline %s   # as %s\n", strings.Join(args, " "), roleARN(env, r))
-	vars := maps.Clone(f.env)
-	maps.Copy(vars, f.stepEnv(env, r))
-	f.ranAs(env, r)
-	out, err := f.opts.Step(ctx, vars, f.log, args...)
-	if err != nil {
-		// Some steps print their report and fail (drift found): keep it.
-		if v != nil && len(out) > 0 {
-			_ = json.Unmarshal(out, v)
-		}
-		return fmt.Errorf("pipeline %s: %w", args[0], err)
-	}
-	if v == nil {
-		return nil
-	}
-	if err := json.Unmarshal(out, v); err != nil {
-		return fmt.Errorf("pipeline %s printed no JSON result: %w", args[0], err)
-	}
-	return nil
-}
-
-// ranAs records that a step of the running stage ran under env's role r.
-func (f *flow) ranAs(env string, r role) {
-	if arn := roleARN(env, r); !slices.Contains(f.roles, arn) {
-		f.roles = append(f.roles, arn)
-	}
-}
-
 // defect is the bug this run builds into its release, if any.
 func (f *flow) defect() *defect {
 	switch {
@@ -433,37 +366,6 @@ func (f *flow) defect() *defect {
 		return &gateDefect
 	case f.opts.BreakLate:
 		return &lateDefect
-	}
-	return nil
-}
-
-// preflight says exactly what is missing before anything starts.
-func preflight(root string) error {
-	var missing []string
-	for _, p := range []struct{ program, install string }{
-		{"terraform", "install terraform 1.11 (with the hashicorp/aws provider reachable or mirrored)"},
-		{"moto_server", "pip install 'moto[server]==5.2.1'"},
-		{"initdb", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
-		{"pg_ctl", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
-		{"docker-registry", "apt-get install docker-registry"},
-		{"podman", "apt-get install podman runc (and see .ci/setup for containers.conf)"},
-		{"slirp4netns", "apt-get install slirp4netns (the app containers' network)"},
-		{"nginx", "apt-get install nginx-light"},
-		{"go", "install Go 1.26"},
-		{"flock", "apt-get install util-linux"},
-		{"curl", "apt-get install curl"},
-	} {
-		if _, err := exec.LookPath(p.program); err != nil {
-			missing = append(missing, fmt.Sprintf("%s (%s)", p.program, p.install))
-		}
-	}
-	for _, d := range []string{"app", "tests", "terraform"} {
-		if fi, err := os.Stat(filepath.Join(root, d)); err != nil || !fi.IsDir() {
-			missing = append(missing, fmt.Sprintf("%s/ under %s (run from a checkout of the repository)", d, root))
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("the local flow needs:\n  - %s\n(bash .ci/setup installs all of them on Debian)", strings.Join(missing, "\n  - "))
 	}
 	return nil
 }

@@ -21,8 +21,10 @@ import (
 	"github.com/gangway-dev/gangway/ci/attest"
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/hostresult"
+	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld/loadgen"
 	"github.com/gangway-dev/gangway/ci/localworld/simhost"
+	"github.com/gangway-dev/gangway/ci/testjson"
 	"github.com/gangway-dev/gangway/ci/tfmirror"
 )
 
@@ -182,7 +184,7 @@ func (f *flow) localRepo(ecrURL string) string {
 
 // approve is the production environment's required reviewer: it
 // approves the stored plan and the digest together.
-func (f *flow) approve(ctx context.Context) (string, error) {
+func (f *flow) approve(context.Context) (string, error) {
 	a := Approver{Approved: f.opts.Approve, In: f.opts.Stdin, Out: f.console.Writer()}
 	what := f.report.TestImage
 	if p := f.prodPlan; p != nil {
@@ -413,6 +415,130 @@ func getJSON(ctx context.Context, client *http.Client, url string, want int, v a
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	return nil
+}
+
+// preview is the pull request's preview (test.yml, job preview): test's
+// plan, under its plan role.
+func (f *flow) preview(ctx context.Context) (string, error) {
+	plan, err := localSteps{f: f, role: planRole}.Plan(ctx, "test")
+	if err != nil {
+		return "", err
+	}
+	f.logf("%s", plan.Summary.Markdown("test"))
+	return plan.Summary.Headline(), nil
+}
+
+// deployTest is test.yml's deploy job on develop.
+func (f *flow) deployTest(ctx context.Context) (string, error) {
+	rep, err := deploy.Run(ctx, localSteps{f: f}, deploy.Request{Env: "test", Image: f.redeployImage, Revision: f.report.Version, SkipIntegrationTests: true})
+	f.report.TestDeploy = rep
+	f.report.TestImage = rep.Image
+	if ref, perr := imageref.Parse(rep.Image); perr == nil {
+		f.report.Digest = ref.Digest
+	}
+	return deployDetail(rep), err
+}
+
+// integrationTests is test.yml's integration-tests job: the suite against
+// test, and the gate record signed when it passes.
+func (f *flow) integrationTests(ctx context.Context) (string, error) {
+	rep, err := deploy.Gate(ctx, localSteps{f: f}, deploy.GateRequest{AppURL: f.appURL("test"), Image: f.report.TestImage, Revision: f.report.Version})
+	f.report.Gate = rep
+	f.report.Tests = testResults(rep.Tests)
+	for _, t := range f.report.Tests {
+		mark := "✅"
+		if t.Result != "pass" {
+			mark = "❌"
+		}
+		f.logf("  %s %s (%.2fs)", mark, t.Name, t.Seconds)
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d checks passed against %s; gate record signed", len(rep.Tests.Passed()), f.appURL("test")), nil
+}
+
+// storeProdPlan is prod.yml's plan job: prod's plan, stored for the
+// reviewer, who approves it with the digest.
+func (f *flow) storeProdPlan(ctx context.Context) (string, error) {
+	plan, err := localSteps{f: f}.StorePlan(ctx, "prod", fmt.Sprintf("local-run%d", f.world.state.Runs), f.commit)
+	if err != nil {
+		return "", err
+	}
+	f.prodPlan = &plan
+	f.report.ProdPlan = &plan
+	f.logf("%s\nTo deploy: %s (tested and attested on test)", plan.Summary.Markdown("prod"), f.report.TestImage)
+	return fmt.Sprintf("%s; stored, sha256 %s", plan.Summary.Headline(), plan.BundleSHA256[:12]), nil
+}
+
+// reopenWorld opens the world a run kept while it waited for the approval.
+func (f *flow) reopenWorld(ctx context.Context) (string, error) {
+	if err := f.openWorld(ctx); err != nil {
+		return "", err
+	}
+	if f.world.state.Runs == 0 {
+		return "", errors.New("the world that waited for the approval is gone (a new one was started): run again for a fresh run")
+	}
+	if err := f.trustAttestationKey(ctx); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("reused the world that waited for approval (test serves %s)", shortDigest(f.servingImage("test"))), nil
+}
+
+// deployDetail is a stage's one-line detail from a deploy report.
+func deployDetail(rep *deploy.Report) string {
+	for _, st := range rep.Steps {
+		if st.Name == deploy.StepRollout && st.Result == deploy.Passed {
+			return fmt.Sprintf("deployed %s, rollout %.1fs", shortDigest(rep.Image), st.Seconds)
+		}
+	}
+	return ""
+}
+
+// testResults lists the suite's leaf tests for the report.
+func testResults(r *testjson.Report) []TestResult {
+	if r == nil {
+		return nil
+	}
+	var out []TestResult
+	for _, t := range r.Tests {
+		if t.Leaf {
+			out = append(out, TestResult{Name: t.Name, Result: t.Result, Seconds: t.Seconds})
+		}
+	}
+	return out
+}
+
+// preflight says exactly what is missing before anything starts.
+func (f *flow) preflight() error {
+	root := f.opts.Root
+	var missing []string
+	for _, p := range []struct{ program, install string }{
+		{"terraform", "install terraform 1.11 (with the hashicorp/aws provider reachable or mirrored)"},
+		{"moto_server", "pip install 'moto[server]==5.2.1'"},
+		{"initdb", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
+		{"pg_ctl", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
+		{"docker-registry", "apt-get install docker-registry"},
+		{"podman", "apt-get install podman runc (and see .ci/setup for containers.conf)"},
+		{"slirp4netns", "apt-get install slirp4netns (the app containers' network)"},
+		{"nginx", "apt-get install nginx-light"},
+		{"go", "install Go 1.26"},
+		{"flock", "apt-get install util-linux"},
+		{"curl", "apt-get install curl"},
+	} {
+		if _, err := exec.LookPath(p.program); err != nil {
+			missing = append(missing, fmt.Sprintf("%s (%s)", p.program, p.install))
+		}
+	}
+	for _, d := range []string{"app", "tests", "terraform"} {
+		if fi, err := os.Stat(filepath.Join(root, d)); err != nil || !fi.IsDir() {
+			missing = append(missing, fmt.Sprintf("%s/ under %s (run from a checkout of the repository)", d, root))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the local flow needs:\n  - %s\n(bash .ci/setup installs all of them on Debian)", strings.Join(missing, "\n  - "))
 	}
 	return nil
 }

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -318,4 +320,35 @@ func (f *flow) provision(ctx context.Context, env string, o tf.Outputs) error {
 		}
 	}
 	return nil
+}
+
+// step runs a pipeline CLI subcommand in env's emulated account under its
+// role r, and decodes its JSON result into v (when v is not nil).
+func (f *flow) step(ctx context.Context, env string, r role, v any, args ...string) error {
+	fmt.Fprintf(f.log, "$ pipeline %s   # as %s\n", strings.Join(args, " "), roleARN(env, r))
+	vars := maps.Clone(f.env)
+	maps.Copy(vars, f.stepEnv(env, r))
+	f.ranAs(env, r)
+	out, err := f.opts.Step(ctx, vars, f.log, args...)
+	if err != nil {
+		// Some steps print their report and fail (drift found): keep it.
+		if v != nil && len(out) > 0 {
+			_ = json.Unmarshal(out, v)
+		}
+		return fmt.Errorf("pipeline %s: %w", args[0], err)
+	}
+	if v == nil {
+		return nil
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		return fmt.Errorf("pipeline %s printed no JSON result: %w", args[0], err)
+	}
+	return nil
+}
+
+// ranAs records that a step of the running stage ran under env's role r.
+func (f *flow) ranAs(env string, r role) {
+	if arn := roleARN(env, r); !slices.Contains(f.roles, arn) {
+		f.roles = append(f.roles, arn)
+	}
 }
