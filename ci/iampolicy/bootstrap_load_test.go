@@ -9,11 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/iampolicy"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
@@ -233,39 +230,20 @@ func planLayout(ctx context.Context, dir string, environ []string, endpoint stri
 	return rawFromPlan(js, spec)
 }
 
+// motoAccountCredentials assumes a role in account on moto, as the
+// pipeline's own code does (awsenv.AssumeWebIdentity), and returns the
+// session as terraform's environment. Enforcement is off, so the role
+// need not exist.
 func motoAccountCredentials(ctx context.Context, endpoint, account string) ([]string, error) {
-	form := url.Values{
-		"Action":           {"AssumeRoleWithWebIdentity"},
-		"Version":          {"2011-06-15"},
-		"RoleArn":          {"arn:aws:iam::" + account + ":role/bootstrap-admin"},
-		"RoleSessionName":  {"bootstrap"},
-		"WebIdentityToken": {"unused"},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
+	s := awsenv.Settings{Region: "us-east-1", Endpoint: endpoint}
+	cfg, err := awsenv.AssumeWebIdentity(ctx, s, "arn:aws:iam::"+account+":role/bootstrap-admin", []byte("unused"))
 	if err != nil {
 		return nil, fmt.Errorf("assuming a role in account %s on moto: %w", account, err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var out struct {
-		Credentials struct {
-			AccessKeyID     string `xml:"AccessKeyId"`
-			SecretAccessKey string `xml:"SecretAccessKey"`
-			SessionToken    string `xml:"SessionToken"`
-		} `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("assuming a role in account %s on moto: %w", account, err)
 	}
-	if err := xml.Unmarshal(body, &out); err != nil {
-		return nil, fmt.Errorf("assuming a role in account %s on moto: %s %s: %w", account, resp.Status, body, err)
-	}
-	if out.Credentials.AccessKeyID == "" {
-		return nil, fmt.Errorf("assuming a role in account %s on moto: %s %s: no credentials", account, resp.Status, body)
-	}
-	c := out.Credentials
 	return []string{"AWS_ACCESS_KEY_ID=" + c.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey, "AWS_SESSION_TOKEN=" + c.SessionToken}, nil
 }
 
