@@ -40,14 +40,25 @@ type IO struct {
 	Log *slog.Logger
 }
 
-// command is one subcommand. run parses its own flags from fs (already
-// populated by setup) and does the work.
+// command is one subcommand.
 type command struct {
 	name    string
 	summary string // one line, shown by --help
-	setup   func(fs *flag.FlagSet) func(ctx context.Context, sys IO) error
-	// args allows positional arguments after the flags (run reads fs.Args()).
-	args bool
+	// flags makes the command's flags afresh, so no Main call sees another's.
+	flags func() commandFlags
+}
+
+// commandFlags is a subcommand's flags and its work: register declares the
+// flags, run does the work once they are parsed.
+type commandFlags interface {
+	register(fs *flag.FlagSet)
+	run(ctx context.Context, sys IO) error
+}
+
+// positional is flags that take arguments after them, set by Main before
+// run; Main refuses arguments to a command whose flags are not positional.
+type positional interface {
+	setArgs(args []string)
 }
 
 // commands lists every subcommand. Keep it sorted by pipeline order.
@@ -105,7 +116,8 @@ func Main(ctx context.Context, args []string, sys IO) int {
 		}
 		fs := flag.NewFlagSet("pipeline "+c.name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		run := c.setup(fs)
+		f := c.flags()
+		f.register(fs)
 		fs.Usage = func() {
 			fmt.Fprintf(stderr, "pipeline %s: %s\n\nFlags:\n", c.name, c.summary)
 			fs.PrintDefaults()
@@ -116,11 +128,13 @@ func Main(ctx context.Context, args []string, sys IO) int {
 			}
 			return ExitUsage
 		}
-		if fs.NArg() > 0 && !c.args {
+		if p, ok := f.(positional); ok {
+			p.setArgs(fs.Args())
+		} else if fs.NArg() > 0 {
 			fmt.Fprintf(stderr, "pipeline %s: unexpected arguments: %s\n", c.name, strings.Join(fs.Args(), " "))
 			return ExitUsage
 		}
-		if err := run(ctx, sys); err != nil {
+		if err := f.run(ctx, sys); err != nil {
 			fmt.Fprintf(stderr, "pipeline %s: %v\n", c.name, err)
 			var ue *UsageError
 			if errors.As(err, &ue) {

@@ -19,33 +19,41 @@ func driftCommand() command {
 	return command{
 		name:    "drift",
 		summary: "compare the live environment with its state (refresh-only plan) and report each drifted resource and attribute",
-		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
-			var f tfFlags
-			f.register(fs)
-			md := fs.String("summary-md", "", "also write the Markdown report to this file")
-			return func(ctx context.Context, sys IO) error {
-				r, _, err := f.runner(ctx, sys)
-				if err != nil {
-					return err
-				}
-				d, err := r.Drift(ctx)
-				if err != nil {
-					return tfFailure(sys, f.env, err)
-				}
-				if *md != "" {
-					if err := os.WriteFile(*md, []byte(d.Markdown()), 0o644); err != nil {
-						return fmt.Errorf("writing the Markdown report: %w", err)
-					}
-				}
-				if err := writeJSON(sys.Stdout, d); err != nil {
-					return err
-				}
-				if d.Drifted {
-					return driftFound{n: len(d.Resources)}
-				}
-				sys.Log.Info("no drift", "env", f.env, "state", d.State.String())
-				return nil
-			}
-		},
+		flags:   func() commandFlags { return &driftFlags{} },
 	}
+}
+
+// driftFlags are drift's flags.
+type driftFlags struct {
+	tfFlags
+	md string
+}
+
+func (f *driftFlags) register(fs *flag.FlagSet) {
+	f.tfFlags.register(fs)
+	fs.StringVar(&f.md, "summary-md", "", "also write the Markdown report to this file")
+}
+
+func (f *driftFlags) run(ctx context.Context, sys IO) error {
+	r, _, err := f.runner(ctx, sys)
+	if err != nil {
+		return err
+	}
+	d, err := r.Drift(ctx)
+	if err != nil {
+		return tfFailure(sys, f.env, err)
+	}
+	if f.md != "" {
+		if err := os.WriteFile(f.md, []byte(d.Markdown()), 0o644); err != nil {
+			return fmt.Errorf("writing the Markdown report: %w", err)
+		}
+	}
+	if err := writeJSON(sys.Stdout, d); err != nil {
+		return err
+	}
+	if d.Drifted {
+		return driftFound{n: len(d.Resources)}
+	}
+	sys.Log.Info("no drift", "env", f.env, "state", d.State.String())
+	return nil
 }

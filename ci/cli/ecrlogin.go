@@ -19,43 +19,52 @@ func ecrLoginCommand() command {
 	return command{
 		name:    "ecr-login",
 		summary: "ECR push credentials: the password goes only to --password-file (0600), masked in GitHub Actions",
-		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
-			var a awsFlags
-			a.register(fs)
-			env := fs.String("env", "", "environment whose repository is pushed to: "+fmt.Sprint(envname.Known))
-			pwFile := fs.String("password-file", "", "file to write the registry password to (created 0600)")
-			return func(ctx context.Context, sys IO) error {
-				if err := envname.Validate(*env); err != nil {
-					return &UsageError{Err: err}
-				}
-				if *pwFile == "" {
-					return usagef("--password-file is required: the password is never printed")
-				}
-				sess, err := connectAWS(ctx, sys, a)
-				if err != nil {
-					return err
-				}
-				auth, err := registry.ECRLogin(ctx, ecr.NewFromConfig(sess.cfg))
-				if err != nil {
-					return err
-				}
-				// Masked before it exists anywhere a step could print it.
-				if err := gha.Publish(gha.Report{Masks: []string{auth.Password}}, sys.Getenv, sys.Stderr); err != nil && !errors.Is(err, gha.ErrNotInActions) {
-					return err
-				}
-				if err := writeSecretFile(*pwFile, auth.Password); err != nil {
-					return err
-				}
-				sys.Log.Info("ECR login written", "registry", auth.Registry, "password_file", *pwFile)
-				return writeJSON(sys.Stdout, map[string]string{
-					"registry":   auth.Registry,
-					"username":   auth.Username,
-					"repository": auth.Registry + "/" + registry.RepositoryName(*env),
-					"expires_at": auth.ExpiresAt.UTC().Format(time.RFC3339),
-				})
-			}
-		},
+		flags:   func() commandFlags { return &ecrLoginFlags{} },
 	}
+}
+
+// ecrLoginFlags are ecr-login's flags.
+type ecrLoginFlags struct {
+	aws    awsFlags
+	env    string
+	pwFile string
+}
+
+func (f *ecrLoginFlags) register(fs *flag.FlagSet) {
+	f.aws.register(fs)
+	fs.StringVar(&f.env, "env", "", "environment whose repository is pushed to: "+fmt.Sprint(envname.Known))
+	fs.StringVar(&f.pwFile, "password-file", "", "file to write the registry password to (created 0600)")
+}
+
+func (f *ecrLoginFlags) run(ctx context.Context, sys IO) error {
+	if err := envname.Validate(f.env); err != nil {
+		return &UsageError{Err: err}
+	}
+	if f.pwFile == "" {
+		return usagef("--password-file is required: the password is never printed")
+	}
+	sess, err := connectAWS(ctx, sys, f.aws)
+	if err != nil {
+		return err
+	}
+	auth, err := registry.ECRLogin(ctx, ecr.NewFromConfig(sess.cfg))
+	if err != nil {
+		return err
+	}
+	// Masked before it exists anywhere a step could print it.
+	if err := gha.Publish(gha.Report{Masks: []string{auth.Password}}, sys.Getenv, sys.Stderr); err != nil && !errors.Is(err, gha.ErrNotInActions) {
+		return err
+	}
+	if err := writeSecretFile(f.pwFile, auth.Password); err != nil {
+		return err
+	}
+	sys.Log.Info("ECR login written", "registry", auth.Registry, "password_file", f.pwFile)
+	return writeJSON(sys.Stdout, map[string]string{
+		"registry":   auth.Registry,
+		"username":   auth.Username,
+		"repository": auth.Registry + "/" + registry.RepositoryName(f.env),
+		"expires_at": auth.ExpiresAt.UTC().Format(time.RFC3339),
+	})
 }
 
 // writeSecretFile writes secret to path readable by its owner only, even

@@ -1,24 +1,24 @@
 package cli
 
-import (
-	"context"
-	"flag"
-)
+import "context"
 
 func outputsCommand() command {
 	return command{
 		name:    "outputs",
 		summary: "the environment's terraform outputs contract as JSON",
-		setup: func(fs *flag.FlagSet) func(context.Context, IO) error {
-			var f tfFlags
-			f.register(fs)
-			return func(ctx context.Context, sys IO) error {
-				outs, _, err := f.outputs(ctx, sys)
-				if err != nil {
-					return err
-				}
-				return writeJSON(sys.Stdout, outs)
-			}
-		},
+		flags:   func() commandFlags { return &outputsFlags{} },
 	}
+}
+
+// outputsFlags are outputs' flags: tfFlags alone (its register).
+type outputsFlags struct {
+	tfFlags
+}
+
+func (f *outputsFlags) run(ctx context.Context, sys IO) error {
+	outs, _, err := f.outputs(ctx, sys)
+	if err != nil {
+		return err
+	}
+	return writeJSON(sys.Stdout, outs)
 }

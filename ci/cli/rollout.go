@@ -33,7 +33,7 @@ func rolloutCommand() command {
 	return command{
 		name:    "rollout",
 		summary: "roll an image digest out to the environment's hosts over SSM, health-gated, zero downtime",
-		setup:   func(fs *flag.FlagSet) func(context.Context, IO) error { return hostCommand(fs, hostresult.ModeDeploy) },
+		flags:   func() commandFlags { return &hostFlags{mode: hostresult.ModeDeploy} },
 	}
 }
 
@@ -45,6 +45,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // hostFlags are rollout's and rollback's flags.
 type hostFlags struct {
+	mode                              hostresult.Mode // which of the two: set by the command, not a flag
 	env, image                        string
 	aws                               awsFlags
 	to, commit, actor, stateBucket    string
@@ -60,10 +61,11 @@ type hostFlags struct {
 	release                           release.Parameters
 }
 
-func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, IO) error {
-	var f hostFlags
+// register declares the flags of f.mode: --image, --alarm and --bake are
+// rollout's, --to is rollback's.
+func (f *hostFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.env, "env", "", "environment: test or prod (required)")
-	if mode == hostresult.ModeDeploy {
+	if f.mode == hostresult.ModeDeploy {
 		fs.StringVar(&f.image, "image", "", "image to deploy, REPO@sha256:<64 hex> (required)")
 	} else {
 		fs.StringVar(&f.to, "to", "", "roll back to this earlier digest, sha256:<64 hex>, still in the environment's ECR repository (pipeline history lists them); default: each host's previous image")
@@ -74,7 +76,7 @@ func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, I
 	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket the deploy record is written to (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
 	fs.StringVar(&f.asg, "asg", "", "target the InService instances of this Auto Scaling group (terraform output asg_name) instead of every instance tagged Environment=<env>, App=gangway")
 	fs.Var(&f.instanceIDs, "instance-id", "target this instance id instead of the tagged instances (repeatable; not with --asg)")
-	if mode == hostresult.ModeDeploy {
+	if f.mode == hostresult.ModeDeploy {
 		fs.StringVar(&f.alarm, "alarm", "", "CloudWatch alarm to check after each batch (terraform output alarm_5xx_name): its going into ALARM since the start fails the batch, and the moved hosts are rolled back (its 1-minute period and the metrics' delay mean it mostly sees earlier batches; each host's bake is the first gate)")
 	}
 	fs.IntVar(&f.batchSize, "batch-size", 0, "instances per SSM command, 1-50; default half the hosts (1 when there are two or fewer), so the rest keep serving; a failed batch stops the next")
@@ -84,7 +86,7 @@ func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, I
 	fs.DurationVar(&f.executionTimeout, "execution-timeout", 15*time.Minute, "how long the script may run on one host")
 	fs.DurationVar(&f.healthTimeout, "health-timeout", 90*time.Second, "how long the new version has to answer /health and /db/status")
 	fs.DurationVar(&f.drain, "drain", 5*time.Second, "how long the old version keeps running after traffic moved")
-	if mode == hostresult.ModeDeploy {
+	if f.mode == hostresult.ModeDeploy {
 		fs.Func("bake", "how long each host watches the new version after its cutover, the old one kept running, and switches back by itself if it fails (default 60s in prod, 10s in test; 0 skips)", func(s string) error {
 			d, err := time.ParseDuration(s)
 			if err != nil {
@@ -98,7 +100,6 @@ func hostCommand(fs *flag.FlagSet, mode hostresult.Mode) func(context.Context, I
 	fs.StringVar(&f.release.Image, "image-parameter", "", "SSM parameter that records the image for hosts that boot later (terraform output image_parameter); written before any host is touched")
 	fs.StringVar(&f.release.Script, "rollout-script-parameter", "", "SSM parameter that records the rollout script for hosts that boot later (terraform output rollout_script_parameter); written with --image-parameter")
 	fs.BoolVar(&f.printScript, "print-script", false, "print the host script to stdout and exit, without calling AWS")
-	return func(ctx context.Context, sys IO) error { return f.run(ctx, sys, mode) }
 }
 
 // script renders the host script of mode for image.
@@ -132,10 +133,11 @@ func (f *hostFlags) render(mode hostresult.Mode, image string, bake time.Duratio
 	return script, nil
 }
 
-// run is rollout (mode deploy) or rollback (mode rollback). A rollback
+// run is rollout (f.mode deploy) or rollback (f.mode rollback). A rollback
 // --to DIGEST is a deploy of that earlier image: the same script, the same
 // health gate, recorded as a rollback.
-func (f *hostFlags) run(ctx context.Context, sys IO, kind hostresult.Mode) error {
+func (f *hostFlags) run(ctx context.Context, sys IO) error {
+	kind := f.mode
 	if err := envname.Validate(f.env); err != nil {
 		return &UsageError{Err: err}
 	}
