@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -137,7 +138,18 @@ func (f *flow) stepEnv(env string, r role) map[string]string {
 // awsConfig is an AWS configuration for env's account under role r,
 // assumed with a web identity.
 func (f *flow) awsConfig(ctx context.Context, env string, r role) (aws.Config, error) {
+	if r == administrator {
+		f.usedAsWorld(env)
+	}
 	return assume(ctx, f.world.state.Motos[env].Endpoint, env, r)
+}
+
+// usedAsWorld records that the world itself used env's administrator in the
+// running stage.
+func (f *flow) usedAsWorld(env string) {
+	if arn := roleARN(env, administrator); !slices.Contains(f.worldRoles, arn) {
+		f.worldRoles = append(f.worldRoles, arn)
+	}
 }
 
 func assume(ctx context.Context, endpoint, env string, r role) (aws.Config, error) {

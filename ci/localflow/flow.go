@@ -119,8 +119,9 @@ type flow struct {
 	// waiting is set when the run stopped for the approval: the world is
 	// kept with test deployed, and the next run continues from there.
 	waiting bool
-	// roles are the roles the running stage's steps assumed.
-	roles []string
+	// roles are the roles the running stage's steps assumed; worldRoles
+	// the administrator sessions the world itself used in it.
+	roles, worldRoles []string
 	// tokens maps an environment to its OIDC token file (writeTokens).
 	tokens map[string]string
 }
@@ -312,9 +313,9 @@ func (f *flow) stage(ctx context.Context, name string, fn func(context.Context) 
 		start = f.console.StartPlain
 	}
 	line := start(name)
-	f.roles = nil
+	f.roles, f.worldRoles = nil, nil
 	detail, err := fn(ctx)
-	s.Roles = f.roles
+	s.Roles, s.WorldRoles = f.roles, f.worldRoles
 	s.Finished = time.Now()
 	s.Seconds = s.Finished.Sub(s.Started).Seconds()
 	s.Result, s.Detail = Passed, detail

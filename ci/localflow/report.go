@@ -33,6 +33,12 @@ type Stage struct {
 	// Roles are the roles the stage's pipeline steps ran under, each
 	// assumed with a web identity in its environment's account.
 	Roles []string `json:"roles,omitempty"`
+	// WorldRoles are the administrator sessions the local world itself
+	// used in the stage, playing a part that is AWS's or a person's on AWS:
+	// bootstrapping an account, handing prod the attestation key, RDS
+	// reading the database secret, the hand that makes drift. No pipeline
+	// step runs under them.
+	WorldRoles []string `json:"world_roles,omitempty"`
 }
 
 // Report is what a run of the flow did, written as JSON by --report.

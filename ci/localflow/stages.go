@@ -19,6 +19,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/attest"
 	"github.com/gangway-dev/gangway/ci/deploy"
+	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld/loadgen"
@@ -100,6 +101,11 @@ func (f *flow) openWorld(ctx context.Context) error {
 	w.state.Kept = false // until this run ends normally with --keep
 	if err := w.save(); err != nil {
 		return err
+	}
+	for _, env := range envname.Known {
+		if w.state.Motos[env].Account == "" { // to be bootstrapped, as the administrator
+			f.usedAsWorld(env)
+		}
 	}
 	if err := w.bootstrapAccounts(ctx, f.opts.Root, cliConfig, f.logf); err != nil {
 		return err
