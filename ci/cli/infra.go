@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -157,17 +158,16 @@ func (s *awsSession) s3() *s3.Client {
 }
 
 // passedToTerraform are the variables terraform and its AWS provider may
-// need from our environment; nothing else is passed.
-var passedToTerraform = []string{
-	"PATH", "HOME", "TMPDIR", "USER", "LANG",
-	"TF_CLI_CONFIG_FILE", "TF_PLUGIN_CACHE_DIR", "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "CHECKPOINT_DISABLE",
+// need from our environment: the host's, and the pipeline's AWS settings;
+// nothing else is passed.
+var passedToTerraform = slices.Concat(tf.HostVars, []string{
+	"TF_CLI_CONFIG_FILE", "CHECKPOINT_DISABLE",
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
 	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
 	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_EC2_METADATA_DISABLED", "AWS_CA_BUNDLE",
 	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS",
-	"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-}
+})
 
 // terraformEnviron is terraform's whole environment.
 func terraformEnviron(getenv func(string) string, s awsenv.Settings) []string {

@@ -8,9 +8,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
 )
@@ -238,4 +240,27 @@ func decode(t *testing.T, s string) map[string]any {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, s)
 	}
 	return m
+}
+
+// Terraform gets the host's variables and the pipeline's AWS settings, and
+// nothing else of the process: no token or password it happens to hold.
+func TestTerraformEnvironPassesOnlyWhatItNeeds(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{
+		"PATH": "/usr/bin", "TF_PLUGIN_CACHE_DIR": "/cache", "AWS_ROLE_ARN": "arn:aws:iam::1:role/r",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": "/t", "GITHUB_TOKEN": "ghs_secret", "DB_PASSWORD": "secret",
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "secret", "TF_VAR_db_password": "secret",
+	}
+	env := terraformEnviron(func(k string) string { return vars[k] }, awsenv.Settings{Region: "eu-west-1"})
+	for _, want := range []string{"PATH=/usr/bin", "TF_PLUGIN_CACHE_DIR=/cache", "AWS_ROLE_ARN=arn:aws:iam::1:role/r",
+		"AWS_WEB_IDENTITY_TOKEN_FILE=/t", "AWS_REGION=eu-west-1", "CHECKPOINT_DISABLE=1"} {
+		if !slices.Contains(env, want) {
+			t.Errorf("terraform's environment lacks %s: %v", want, env)
+		}
+	}
+	for _, kv := range env {
+		if strings.Contains(kv, "secret") {
+			t.Errorf("terraform's environment carries %s", kv)
+		}
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/ci/tf"
 )
 
 // accountIDs are the emulated accounts: test and prod in separate accounts.
@@ -217,14 +218,6 @@ func (w *world) enforceIAM(ctx context.Context) error {
 	return nil
 }
 
-// passedToBootstrap are the variables of this process the bootstrap's
-// terraform may need (its own AWS settings are the administrator's).
-var passedToBootstrap = []string{
-	"PATH", "HOME", "TMPDIR", "USER", "LANG",
-	"TF_PLUGIN_CACHE_DIR", "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE",
-	"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-}
-
 // bootstrapVars are the bootstrap's variables in env's account: its
 // environment, the state bucket, and for prod the test repository it
 // promotes from, in test's account.
@@ -266,7 +259,7 @@ func (w *world) bootstrapAccount(ctx context.Context, root, cliConfig, env strin
 		return err
 	}
 	var environ []string
-	for _, k := range passedToBootstrap {
+	for _, k := range tf.HostVars { // its AWS settings are the administrator's
 		if v := os.Getenv(k); v != "" {
 			environ = append(environ, k+"="+v)
 		}

@@ -74,3 +74,13 @@ func Bootstrap(ctx context.Context, client *s3.Client, bucket, region string) (*
 	}
 	return res, nil
 }
+
+// HostVars are the variables of the calling process that terraform needs
+// from its host whatever account it works in: where programs, home and
+// temporary files are, the plugin cache, and TLS and proxy settings. Its
+// credentials and AWS settings are each caller's own, never inherited.
+var HostVars = []string{
+	"PATH", "HOME", "TMPDIR", "USER", "LANG",
+	"TF_PLUGIN_CACHE_DIR", "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+}
