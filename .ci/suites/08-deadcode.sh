@@ -5,13 +5,17 @@
 # The Dagger module's own package (ci/*.go) cannot be loaded here: its entry
 # point is Dagger's generated code, which calls the module's functions by
 # name at run time. So in ci/ a function is also reached when the module's
-# sources name it (pkg.Func, or .Method( for a method); suite 50 vets those
-# sources against stand-ins for the generated code.
+# sources name it (pkg.Func, or .Method( for a method: a method is taken as
+# used when the module calls any method of that name, which can hide a dead
+# one); suite 50 vets those sources against stand-ins for the generated
+# code. The module's own package is not analysed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 version=v0.52.0
-deadcode=$(go env GOPATH)/bin/deadcode
-stamp=$(go env GOPATH)/bin/.deadcode-version
+bin=$(go env GOBIN)
+bin=${bin:-$(go env GOPATH)/bin}
+deadcode=$bin/deadcode
+stamp=$bin/.deadcode-version
 if [ ! -x "$deadcode" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$version" ]; then
   echo "08-deadcode: installing deadcode $version"
   (cd /tmp && go install "golang.org/x/tools/cmd/deadcode@$version")

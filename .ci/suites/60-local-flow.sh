@@ -176,9 +176,10 @@ for name in ("first", "changed", "resumed", "redeploy"):
     # environment's account, never as an administrator.
     expect(roles(rep) == {k: v for k, v in want_roles.items() if k in stages(rep)}, f"{name}: roles {roles(rep)}")
     # The world's own administrator sessions are recorded, and only where
-    # the world plays AWS's or a person's part (accounts, RDS, drift).
+    # the world plays AWS's or a person's part (accounts and the attestation
+    # key, RDS, drift); every run opens a world and checks drift.
     world = {s["name"]: s["world_roles"] for s in rep["stages"] if s.get("world_roles")}
-    expect(set(world) <= {"world", "deploy-test", "deploy-prod", "drift"} and "drift" in world
+    expect(set(world) <= {"world", "deploy-test", "deploy-prod", "drift"} and {"world", "drift"} <= set(world)
            and all(a.endswith(":role/local-administrator") for v in world.values() for a in v), f"{name}: world roles {world}")
 
 c = r["changed"]

@@ -1,7 +1,7 @@
 // Package hostresult is the contract between the host's rollout script and
 // whatever carries its output back (SSM in package ssmrun, bash on this
-// machine in the local world): the script's last line is prefix followed by
-// a Result in JSON, and Parse reads it. Package rollout writes that line;
+// machine in the local world): the script's last line is "GANGWAY_RESULT "
+// followed by a Result in JSON, and Parse reads it. Package rollout writes that line;
 // transport reads it here, so neither imports the other.
 package hostresult
 

@@ -88,7 +88,7 @@ type work interface {
 }
 
 // localWork is the stages' work in the local world: the methods of flow in
-// stages.go, drift.go and steps.go.
+// stages.go and drift.go.
 type localWork struct{ *flow }
 
 func (w localWork) opened() bool { return w.world != nil }
@@ -134,11 +134,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.work = localWork{f}
 	return f.execute(ctx)
 }
 
-// newFlow prepares a run: its report, console and log directory.
+// newFlow prepares a run in the local world: its report, console and log
+// directory.
 func newFlow(opts Options) (*flow, error) {
 	if opts.Dir == "" {
 		opts.Dir = filepath.Join(opts.Root, ".local")
@@ -151,15 +151,22 @@ func newFlow(opts Options) (*flow, error) {
 		report:  &Report{Started: time.Now(), Seams: seams},
 		hosts:   map[string][]*simhost.Host{},
 		console: progress.New(opts.Console, opts.Terminal && !opts.Verbose),
-		logDir:  filepath.Join(opts.Dir, "logs", time.Now().Format("20060102-150405.000")),
 	}
 	f.log = f.console.Writer()
 	if !opts.Verbose {
 		f.log = io.Discard
 	}
-	if err := os.MkdirAll(f.logDir, 0o755); err != nil {
+	logs := filepath.Join(opts.Dir, "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the log directory: %w", err)
 	}
+	// Named by the run's start, made unique for runs that start together.
+	dir, err := os.MkdirTemp(logs, time.Now().Format("20060102-150405")+"-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the log directory: %w", err)
+	}
+	f.logDir = dir
+	f.work = localWork{f}
 	return f, nil
 }
 

@@ -43,18 +43,33 @@ func TestRegistryServesAPI(t *testing.T) {
 	}
 }
 
-// One call's ports are distinct: the load balancer once got its HTTPS
-// port twice, and HAProxy shared it between two frontends.
-func TestFreePortsAreDistinct(t *testing.T) {
+// Ports are never handed out twice in a process, within a call or across
+// calls: the load balancer once got its HTTPS port twice, and HAProxy
+// shared it between two frontends; a host's slot ports stay unbound until
+// a release is published on them.
+func TestFreePortsAreNeverHandedOutTwice(t *testing.T) {
+	seen := map[int]bool{}
+	note := func(ports []int) {
+		for _, p := range ports {
+			if seen[p] {
+				t.Fatalf("port %d handed out twice", p)
+			}
+			seen[p] = true
+		}
+	}
 	ports, err := FreePorts(64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[int]bool{}
-	for _, p := range ports {
-		if seen[p] {
-			t.Fatalf("port %d returned twice in %v", p, ports)
+	note(ports)
+	for range 1000 {
+		p, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
 		}
-		seen[p] = true
+		note([]int{p})
+	}
+	if _, err := FreePorts(-1); err == nil {
+		t.Error("FreePorts(-1) returned no error")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"sync"
 	"time"
 )
 
@@ -22,25 +23,46 @@ func FreePort() (int, error) {
 	return ports[0], nil
 }
 
+// handedOut are the ports this process's FreePorts returned: a port handed
+// out may stay unbound for a while (a host's blue and green slots until a
+// release is published on them), and the kernel readily offers a closed
+// port again.
+var (
+	handedOutMu sync.Mutex
+	handedOut   = map[int]bool{}
+)
+
 // FreePorts returns n distinct TCP ports on 127.0.0.1 that were free a
-// moment ago. It holds every port until it has all of them: ports taken one
-// at a time may repeat, and two servers told the same port share it if they
-// both set SO_REUSEPORT, as HAProxy does by default.
+// moment ago and that no earlier call in this process returned. It holds
+// every port it tries until it has all of them: ports taken one at a time
+// may repeat, and two servers told the same port share it if they both set
+// SO_REUSEPORT, as HAProxy does by default.
 func FreePorts(n int) ([]int, error) {
-	held := make([]net.Listener, 0, n)
+	if n < 0 {
+		return nil, fmt.Errorf("finding %d free ports: a count cannot be negative", n)
+	}
+	handedOutMu.Lock()
+	defer handedOutMu.Unlock()
+	var held []net.Listener
 	defer func() {
 		for _, l := range held {
 			l.Close()
 		}
 	}()
 	ports := make([]int, 0, n)
-	for range n {
+	for len(ports) < n {
+		if len(held) > n+1000 {
+			return nil, fmt.Errorf("finding %d free ports: the kernel offered only ports handed out before", n)
+		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("finding a free port: %w", err)
 		}
 		held = append(held, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		if port := l.Addr().(*net.TCPAddr).Port; !handedOut[port] {
+			handedOut[port] = true
+			ports = append(ports, port)
+		}
 	}
 	return ports, nil
 }

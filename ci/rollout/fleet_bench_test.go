@@ -18,7 +18,7 @@ import (
 )
 
 // BenchmarkFleet measures a fleet rollout as the local flow runs it:
-// ssmrun's Runner over simhost.Fleet, one host per batch (autoBatchSize
+// ssmrun's Runner over simhost.Fleet, one host per batch (ssmrun's default
 // for two hosts), each host baking 2 s after its cutover, under a steady
 // loop of 4 workers through HAProxy over TLS in front of both hosts (the
 // ALB's stand-in). Each round rolls the same change side by side, under
