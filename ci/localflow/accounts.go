@@ -148,9 +148,15 @@ func (f *flow) awsConfig(ctx context.Context, env string, r role) (aws.Config, e
 // usedAsWorld records that the world itself used env's administrator in the
 // running stage.
 func (f *flow) usedAsWorld(env string) {
-	if arn := roleARN(env, administrator); !slices.Contains(f.worldRoles, arn) {
-		f.worldRoles = append(f.worldRoles, arn)
+	f.worldRoles = appendNew(f.worldRoles, roleARN(env, administrator))
+}
+
+// appendNew appends s to list unless list holds it already.
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
 	}
+	return append(list, s)
 }
 
 func assume(ctx context.Context, endpoint, env string, r role) (aws.Config, error) {
@@ -164,8 +170,9 @@ const region = "us-east-1"
 // bootstrapAccounts applies terraform/bootstrap, with the administrator's
 // credentials, in every account of the world not bootstrapped yet (the
 // accounts are independent, so in parallel), and turns IAM enforcement on
-// in all of them.
-func (w *world) bootstrapAccounts(ctx context.Context, root, cliConfig string, logf func(string, ...any)) error {
+// in all of them. It returns the environments whose accounts it set out to
+// bootstrap, also when that failed.
+func (w *world) bootstrapAccounts(ctx context.Context, root, cliConfig string, logf func(string, ...any)) ([]string, error) {
 	var todo []string
 	for _, env := range envname.Known {
 		if w.state.Motos[env].Account == "" {
@@ -202,9 +209,9 @@ func (w *world) bootstrapAccounts(ctx context.Context, root, cliConfig string, l
 		logf("world: bootstrapped %d account(s) in %.0fs", len(todo), time.Since(start).Seconds())
 	}
 	if err := errors.Join(append(errs, w.save())...); err != nil {
-		return err
+		return todo, err
 	}
-	return w.enforceIAM(ctx)
+	return todo, w.enforceIAM(ctx)
 }
 
 // enforceIAM turns IAM enforcement on in every account.

@@ -19,7 +19,6 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/attest"
 	"github.com/gangway-dev/gangway/ci/deploy"
-	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld/loadgen"
@@ -102,12 +101,11 @@ func (f *flow) openWorld(ctx context.Context) error {
 	if err := w.save(); err != nil {
 		return err
 	}
-	for _, env := range envname.Known {
-		if w.state.Motos[env].Account == "" { // to be bootstrapped, as the administrator
-			f.usedAsWorld(env)
-		}
+	bootstrapped, err := w.bootstrapAccounts(ctx, f.opts.Root, cliConfig, f.logf)
+	for _, env := range bootstrapped { // as the administrator, even when it failed
+		f.usedAsWorld(env)
 	}
-	if err := w.bootstrapAccounts(ctx, f.opts.Root, cliConfig, f.logf); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := f.writeTokens(); err != nil {

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -348,7 +347,5 @@ func (f *flow) step(ctx context.Context, env string, r role, v any, args ...stri
 
 // ranAs records that a step of the running stage ran under env's role r.
 func (f *flow) ranAs(env string, r role) {
-	if arn := roleARN(env, r); !slices.Contains(f.roles, arn) {
-		f.roles = append(f.roles, arn)
-	}
+	f.roles = appendNew(f.roles, roleARN(env, r))
 }
