@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/app/internal/credsfile"
-	"github.com/gangway-dev/gangway/internal/testenv"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 func TestHealthWhileNoDatabaseAnswers(t *testing.T) {
 	t.Parallel()
-	port, err := testenv.FreePort()
+	port, err := components.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,8 +168,8 @@ func TestRoundTripAgainstRealComponents(t *testing.T) {
 func TestS3Failures(t *testing.T) {
 	t.Parallel()
 	_, moto := world(t)
-	secretKey := "SECRET" + testenv.RandomHex(8)
-	env := withMoto(map[string]string{"S3_BUCKET": "gangway-missing-" + testenv.RandomHex(4)}, moto)
+	secretKey := "SECRET" + components.RandomHex(8)
+	env := withMoto(map[string]string{"S3_BUCKET": "gangway-missing-" + components.RandomHex(4)}, moto)
 	env["AWS_SECRET_ACCESS_KEY"] = secretKey
 	a := startApp(t, env)
 	r := get(t, a.URL+"/s3/list")
@@ -178,7 +178,7 @@ func TestS3Failures(t *testing.T) {
 		t.Errorf("missing bucket error = %q, want the S3 error code", msg)
 	}
 
-	port, _ := testenv.FreePort()
+	port, _ := components.FreePort()
 	env2 := withMoto(map[string]string{"S3_BUCKET": "b"}, moto)
 	env2["AWS_ENDPOINT_URL"] = fmt.Sprintf("http://127.0.0.1:%d", port)
 	env2["AWS_SECRET_ACCESS_KEY"] = secretKey
@@ -235,7 +235,7 @@ func TestS3WithTheHostsCredentialsFile(t *testing.T) {
 
 func TestDatabaseOutageAndRecovery(t *testing.T) {
 	t.Parallel()
-	pg := testenv.PostgresT(t)
+	pg := components.PostgresT(t)
 	ctx := context.Background()
 	name, password := newDatabase(t, pg)
 	a := startApp(t, dbEnv(pg, name, password, name))
@@ -267,7 +267,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 
 func TestStartsWhileDatabaseDownThenMigrates(t *testing.T) {
 	t.Parallel()
-	pg := testenv.PostgresT(t)
+	pg := components.PostgresT(t)
 	ctx := context.Background()
 	name, password := newDatabase(t, pg)
 	if err := pg.Pause(ctx); err != nil {

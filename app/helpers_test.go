@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/gangway-dev/gangway/internal/testenv"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // The package's tests share one PostgreSQL cluster and one moto_server
@@ -27,8 +27,8 @@ import (
 var (
 	worldOnce sync.Once
 	worldDir  string
-	worldPG   *testenv.Postgres
-	worldMoto *testenv.Moto
+	worldPG   *components.Postgres
+	worldMoto *components.Moto
 	worldErr  error
 )
 
@@ -46,29 +46,29 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func world(t *testing.T) (*testenv.Postgres, *testenv.Moto) {
+func world(t *testing.T) (*components.Postgres, *components.Moto) {
 	t.Helper()
-	testenv.SkipShort(t, "PostgreSQL and moto_server")
+	components.SkipShort(t, "PostgreSQL and moto_server")
 	worldOnce.Do(func() {
 		ctx := context.Background()
 		if worldDir, worldErr = os.MkdirTemp("", "gangway-app-test-"); worldErr != nil {
 			return
 		}
-		if worldPG, worldErr = testenv.StartPostgres(ctx, worldDir); worldErr != nil {
+		if worldPG, worldErr = components.StartPostgres(ctx, worldDir); worldErr != nil {
 			return
 		}
-		worldMoto, worldErr = testenv.StartMoto(ctx, worldDir)
+		worldMoto, worldErr = components.StartMoto(ctx, worldDir)
 	})
 	if worldErr != nil {
-		testenv.Need(t, "starting the shared PostgreSQL and moto_server", worldErr)
+		components.Need(t, "starting the shared PostgreSQL and moto_server", worldErr)
 	}
 	return worldPG, worldMoto
 }
 
 // newDatabase creates a role and a database of the same unique name on pg.
-func newDatabase(t *testing.T, pg *testenv.Postgres) (name, password string) {
+func newDatabase(t *testing.T, pg *components.Postgres) (name, password string) {
 	t.Helper()
-	name = "t_" + testenv.RandomHex(6)
+	name = "t_" + components.RandomHex(6)
 	password, err := pg.CreateDatabase(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func newDatabase(t *testing.T, pg *testenv.Postgres) (name, password string) {
 	return name, password
 }
 
-func awsConfigFor(m *testenv.Moto) aws.Config {
+func awsConfigFor(m *components.Moto) aws.Config {
 	return aws.Config{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(m.Endpoint),
@@ -85,11 +85,11 @@ func awsConfigFor(m *testenv.Moto) aws.Config {
 }
 
 // newBucket creates a bucket with the given objects (key → body).
-func newBucket(t *testing.T, m *testenv.Moto, objects map[string]string) string {
+func newBucket(t *testing.T, m *components.Moto, objects map[string]string) string {
 	t.Helper()
 	ctx := context.Background()
 	c := s3.NewFromConfig(awsConfigFor(m), func(o *s3.Options) { o.UsePathStyle = true })
-	bucket := "gangway-test-" + testenv.RandomHex(4)
+	bucket := "gangway-test-" + components.RandomHex(4)
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("creating bucket: %v", err)
 	}
@@ -102,7 +102,7 @@ func newBucket(t *testing.T, m *testenv.Moto, objects map[string]string) string 
 }
 
 // newSecret stores a database login in Secrets Manager and returns its ARN.
-func newSecret(t *testing.T, m *testenv.Moto, user, password string) (arn string, put func(password string)) {
+func newSecret(t *testing.T, m *components.Moto, user, password string) (arn string, put func(password string)) {
 	t.Helper()
 	c := secretsmanager.NewFromConfig(awsConfigFor(m))
 	value := func(p string) *string {
@@ -110,7 +110,7 @@ func newSecret(t *testing.T, m *testenv.Moto, user, password string) (arn string
 		return aws.String(string(b))
 	}
 	out, err := c.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
-		Name: aws.String("gangway/test/" + testenv.RandomHex(4)), SecretString: value(password)})
+		Name: aws.String("gangway/test/" + components.RandomHex(4)), SecretString: value(password)})
 	if err != nil {
 		t.Fatalf("creating secret: %v", err)
 	}
@@ -278,11 +278,11 @@ func wantStatus(t *testing.T, what string, r result, status int) {
 	}
 }
 
-func dbEnv(pg *testenv.Postgres, user, password, db string) map[string]string {
+func dbEnv(pg *components.Postgres, user, password, db string) map[string]string {
 	return map[string]string{"DATABASE_URL": pg.URLFor(user, password, db), "APP_VERSION": "v-test"}
 }
 
-func withMoto(env map[string]string, m *testenv.Moto) map[string]string {
+func withMoto(env map[string]string, m *components.Moto) map[string]string {
 	for _, kv := range m.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v

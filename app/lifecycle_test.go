@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gangway-dev/gangway/internal/testenv"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 func TestSecretIsReReadWhenLoginFails(t *testing.T) {
@@ -30,7 +30,7 @@ func TestSecretIsReReadWhenLoginFails(t *testing.T) {
 
 	// Rotate as RDS does: new password in the database and in the secret;
 	// then cut the service's connections so that it has to log in again.
-	newPassword := testenv.RandomHex(12)
+	newPassword := components.RandomHex(12)
 	if err := pg.Exec(ctx, "postgres", fmt.Sprintf("ALTER ROLE %s PASSWORD '%s'", name, newPassword)); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestNoCredentialsInLogsOrResponses(t *testing.T) {
 	t.Parallel()
 	pg, _ := world(t)
 	name, password := newDatabase(t, pg)
-	wrong := "wrong-" + testenv.RandomHex(8)
+	wrong := "wrong-" + components.RandomHex(8)
 	dsn := pg.URLFor(name, wrong, name)
 	a := startApp(t, map[string]string{"DATABASE_URL": dsn})
 	r := get(t, a.URL+"/db/status")
@@ -237,7 +237,7 @@ func TestHealthcheckMode(t *testing.T) {
 	if !strings.Contains(out.String(), `"version":"hc"`) {
 		t.Errorf("-healthcheck printed %q", out.String())
 	}
-	free, _ := testenv.FreePort()
+	free, _ := components.FreePort()
 	closed := func(k string) string {
 		if k == "PORT" {
 			return fmt.Sprint(free)

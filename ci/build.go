@@ -30,9 +30,12 @@ func (m *Gangway) rootModule(dirs ...string) *dagger.Directory {
 	return m.Source.Filter(dagger.DirectoryFilterOpts{Include: include})
 }
 
-// pipelineCLI is the pipeline CLI built from this checkout's ci/ module.
+// pipelineCLI is the pipeline CLI built from this checkout's ci/ module,
+// with what its go.mod's replace directive names (the root go.mod and the
+// shared local components, which the CLI does not link).
 func (m *Gangway) pipelineCLI() *dagger.File {
-	return goEnv(m.Source.Directory("ci")).
+	return goEnv(m.rootModule("internal/components", "ci")).
+		WithWorkdir("/src/ci").
 		WithExec([]string{"go", "build", "-ldflags", "-s -w", "-o", "/out/pipeline", "./cmd/pipeline"}).
 		File("/out/pipeline")
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The service (app/), the root test components (internal/testenv), the
+# The service (app/), the local components both modules share (internal/components), the
 # integration suite (tests/) against a locally started service, and the
 # proof that the gate can fail (tests/gate). Needs PostgreSQL 15 binaries,
 # moto_server and podman (installed by .ci/setup).

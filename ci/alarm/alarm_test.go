@@ -11,7 +11,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/gangway-dev/gangway/ci/alarm"
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // Against moto: a missing alarm fails at the start; an alarm that goes
@@ -19,8 +19,8 @@ import (
 // passes it.
 func TestWatchFiresOnAlarmDuringTheRollout(t *testing.T) {
 	t.Parallel()
-	localworld.SkipShort(t, "moto_server")
-	m := localworld.MotoT(t)
+	components.SkipShort(t, "moto_server")
+	m := components.MotoT(t)
 	ctx := context.Background()
 	api := cloudwatch.NewFromConfig(m.AWSConfig())
 	if _, err := alarm.Start(ctx, api, "gangway-test-5xx"); err == nil {

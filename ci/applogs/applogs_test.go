@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // LogsClient is a CloudWatch Logs client of moto m.
-func logsClient(t *testing.T, m *localworld.Moto) *cloudwatchlogs.Client {
+func logsClient(t *testing.T, m *components.Moto) *cloudwatchlogs.Client {
 	t.Helper()
 	cfg := m.AWSConfig()
 	return cloudwatchlogs.NewFromConfig(cfg)
@@ -52,7 +52,7 @@ func messages(events []Event) string {
 // the last N of them, filtered; a missing group is named as such.
 func TestReadAcrossStreams(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	api := logsClient(t, m)
 	ctx := context.Background()
 	const group = "/gangway/test/app"
@@ -88,7 +88,7 @@ func TestReadAcrossStreams(t *testing.T) {
 // Follow shows what is there, then each new line once, until cancelled.
 func TestFollowShowsEachLineOnce(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	api := logsClient(t, m)
 	const group = "/gangway/test/app"
 	if _, err := api.CreateLogGroup(context.Background(), &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group)}); err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -180,7 +181,7 @@ func TestKMSSignerAgainstMoto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs moto_server")
 	}
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	cfg := m.AWSConfig()
 	api := kms.NewFromConfig(cfg)
 	ctx := context.Background()

@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 func mapenv(m map[string]string) Getenv { return func(k string) string { return m[k] } }
 
 func TestCheckIdentityAgainstMoto(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	cfg, err := Load(context.Background(), mapenv(map[string]string{
 		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
 	}), Settings{Region: "us-east-1", Endpoint: m.Endpoint})

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // A GitLab ID token's shape (header.payload.signature). moto accepts any
@@ -28,7 +28,7 @@ const testRole = "arn:aws:iam::123456789012:role/gangway-test-deploy"
 // role.
 func TestWebIdentityFromEnvironment(t *testing.T) {
 	// Not parallel: the SDK's default chain reads the process environment.
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	clearCredentialEnv(t)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte(oidcToken), 0o400); err != nil {
@@ -56,7 +56,7 @@ func TestWebIdentityFromEnvironment(t *testing.T) {
 // (which the SDK's default chain would read).
 func TestWebIdentityFromGetenv(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte(oidcToken), 0o400); err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func clearCredentialEnv(t *testing.T) {
 // login): the token in memory, never in a file or the environment.
 func TestAssumeWebIdentityAgainstMoto(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	cfg, err := AssumeWebIdentity(context.Background(), Settings{Region: "us-east-1", Endpoint: m.Endpoint}, testRole, []byte(oidcToken))
 	if err != nil {
 		t.Fatalf("AssumeWebIdentity: %v", err)

@@ -17,13 +17,13 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // motoGroups makes Auto Scaling groups over one launch template in m, as
 // terraform does, and returns each group's instance ids.
-func motoGroups(t *testing.T, m *localworld.Moto, sizes map[string]int32) map[string][]string {
+func motoGroups(t *testing.T, m *components.Moto, sizes map[string]int32) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
 	cfg := m.AWSConfig()
@@ -64,7 +64,7 @@ func motoGroups(t *testing.T, m *localworld.Moto, sizes map[string]int32) map[st
 // recorded or sent.
 func TestRolloutTargetsTheGroup(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	api := releaseWorld(t, m)
 	groups := motoGroups(t, m, map[string]int32{"gangway-test": 4, "gangway-empty": 0})

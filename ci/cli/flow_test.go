@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/history"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/tf"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // The terraform subcommands end to end against moto_server and the fixture
@@ -23,7 +23,7 @@ import (
 // refused second apply, outputs, and a plan with no changes.
 func TestTerraformFlow(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	env := motoEnv(t, m)
 	env["TF_CLI_CONFIG_FILE"] = tftest.CLIConfig(t)
 	dir := tftest.Fixture(t)
@@ -184,7 +184,7 @@ func TestTerraformFlow(t *testing.T) {
 
 func TestHeldLockCLI(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	env := motoEnv(t, m)
 	env["TF_CLI_CONFIG_FILE"] = tftest.CLIConfig(t)
 	dir := tftest.Fixture(t)

@@ -20,12 +20,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/history"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/release"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // motoClients are S3 and ECR clients of m, for a test's setup and checks.
-func motoClients(t *testing.T, m *localworld.Moto) (*s3.Client, *ecr.Client) {
+func motoClients(t *testing.T, m *components.Moto) (*s3.Client, *ecr.Client) {
 	t.Helper()
 	cfg := m.AWSConfig()
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true }), ecr.NewFromConfig(cfg)
@@ -49,7 +49,7 @@ func records(t *testing.T, api *s3.Client, env string) []history.Record {
 // have touched them.
 func TestRolloutAndRollbackWriteHistory(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	env := motoEnv(t, m)
 	env["GITHUB_ACTOR"], env["GITHUB_SHA"] = "octocat", "0123abcd"
 	api, registryAPI := motoClients(t, m)

@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // run calls Main with args and env and returns the exit code, stdout and stderr.
@@ -26,7 +26,7 @@ func run(t *testing.T, env map[string]string, args ...string) (int, string, stri
 }
 
 // motoEnv is the environment of a pipeline run against moto_server.
-func motoEnv(t *testing.T, m *localworld.Moto) map[string]string {
+func motoEnv(t *testing.T, m *components.Moto) map[string]string {
 	t.Helper()
 	env := map[string]string{
 		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"),
@@ -64,7 +64,7 @@ func TestBadInput(t *testing.T) {
 		"PATH": os.Getenv("PATH"), "AWS_ENDPOINT_URL": fakeSTS(t), "AWS_REGION": "us-east-1",
 		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wrong", "AWS_EC2_METADATA_DISABLED": "true",
 	}
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	good := motoEnv(t, m)
 	noTerraform := motoEnv(t, m)
 	noTerraform["PATH"] = t.TempDir()
@@ -151,7 +151,7 @@ func TestMissingCredentials(t *testing.T) {
 // token appears nowhere in what the steps print.
 func TestWebIdentityCredentials(t *testing.T) {
 	// Not parallel: the SDK's default chain reads the process environment.
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
 		t.Setenv(k, "")
 	}

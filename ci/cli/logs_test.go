@@ -11,14 +11,14 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // pipeline logs prints the group's lines, one each; bad input and a
 // missing group are refused as such.
 func TestLogsPrintsTheGroupsLines(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	env := motoEnv(t, m)
 	ctx := context.Background()
 	cfg, err := awsenv.Load(ctx, func(k string) string { return env[k] }, awsenv.Settings{Region: "us-east-1", Endpoint: m.Endpoint})

@@ -14,9 +14,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
+
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
-func putLock(t *testing.T, m *localworld.Moto, bucket, key, body string) {
+func putLock(t *testing.T, m *components.Moto, bucket, key, body string) {
 	t.Helper()
 	cfg := m.AWSConfig()
 	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
@@ -27,7 +29,7 @@ func putLock(t *testing.T, m *localworld.Moto, bucket, key, body string) {
 
 func TestECRLogin(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	pw := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(pw, []byte("old"), 0o644); err != nil { // wider permissions are narrowed
 		t.Fatal(err)

@@ -10,12 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/release"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // motoSSMClient is an SSM client of m, for a test's setup and checks.
-func motoSSMClient(t *testing.T, m *localworld.Moto) *ssm.Client {
+func motoSSMClient(t *testing.T, m *components.Moto) *ssm.Client {
 	t.Helper()
 	cfg := m.AWSConfig()
 	return ssm.NewFromConfig(cfg)
@@ -27,7 +27,7 @@ const imageParam, scriptParam = "/gangway/test/image", "/gangway/test/rollout-sc
 // releaseWorld prepares m as a rollout of test finds it: the state bucket,
 // and the two release parameters as terraform creates them ("none"); it
 // returns an SSM client for the test's checks.
-func releaseWorld(t *testing.T, m *localworld.Moto) *ssm.Client {
+func releaseWorld(t *testing.T, m *components.Moto) *ssm.Client {
 	t.Helper()
 	ctx := context.Background()
 	s3API, _ := motoClients(t, m)
@@ -47,7 +47,7 @@ func releaseWorld(t *testing.T, m *localworld.Moto) *ssm.Client {
 // touches any host; a parameter it cannot write stops it there.
 func TestRolloutRecordsReleaseFirst(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	api := releaseWorld(t, m)
 	image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/gangway-test@sha256:" + hex64

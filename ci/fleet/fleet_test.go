@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 func TestDescribeInput(t *testing.T) {
@@ -28,7 +28,7 @@ func TestDescribeInput(t *testing.T) {
 // its InService instances are the targets, a host in Standby is not, and
 // an empty group or a missing one is refused, saying so.
 func TestInServiceMoto(t *testing.T) {
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""), BaseEndpoint: aws.String(m.Endpoint)}
 	ec2API, api := ec2.NewFromConfig(cfg), autoscaling.NewFromConfig(cfg)

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 func TestActor(t *testing.T) {
@@ -60,7 +60,7 @@ func TestOriginFrom(t *testing.T) {
 // deployed.
 func TestStoreAgainstMoto(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	cfg := m.AWSConfig()
 	api := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })

@@ -22,8 +22,8 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
 	"github.com/gangway-dev/gangway/ci/iampolicy"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 const (
@@ -105,7 +105,7 @@ func loadBootstrap(t *testing.T) map[string]*rawLayout {
 		t.Skip("plans terraform/bootstrap against moto_server; skipped with -short")
 	}
 	cliConfig := tftest.CLIConfig(t)
-	moto := localworld.MotoT(t)
+	moto := components.MotoT(t)
 
 	dir := copyBootstrap(t)
 	environ := terraformEnviron(cliConfig, dir, moto)
@@ -148,7 +148,7 @@ func loadBootstrap(t *testing.T) map[string]*rawLayout {
 
 // terraformEnviron is the environment of terraform run in dir against
 // moto: the caller's AWS and Terraform settings stay out, only moto's.
-func terraformEnviron(cliConfig, dir string, moto *localworld.Moto) []string {
+func terraformEnviron(cliConfig, dir string, moto *components.Moto) []string {
 	var environ []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "TF_") {

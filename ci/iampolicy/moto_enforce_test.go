@@ -30,8 +30,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // githubToken has the shape of the token GitHub's OIDC issues to test's
@@ -102,7 +102,7 @@ func TestDeployRoleEnforcedOnMoto(t *testing.T) {
 	}
 	t.Parallel()
 	cliConfig := tftest.CLIConfig(t)
-	moto := localworld.MotoT(t)
+	moto := components.MotoT(t)
 	spec := layoutSpecs[0] // test-account: gangway-test-deploy only
 	const env = "test"
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -237,7 +237,7 @@ func TestDeployRoleAppliesTerraformOnMoto(t *testing.T) {
 	}
 	t.Parallel()
 	cliConfig := tftest.CLIConfig(t)
-	moto := localworld.MotoT(t)
+	moto := components.MotoT(t)
 	spec := layoutSpecs[0] // test-account
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()

@@ -27,6 +27,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // accountIDs are the emulated accounts: test and prod in separate accounts.
@@ -217,7 +218,7 @@ func (w *world) bootstrapAccounts(ctx context.Context, root, cliConfig string, l
 // enforceIAM turns IAM enforcement on in every account.
 func (w *world) enforceIAM(ctx context.Context) error {
 	for _, env := range envname.Known {
-		m := &localworld.Moto{Endpoint: w.state.Motos[env].Endpoint}
+		m := &components.Moto{Endpoint: w.state.Motos[env].Endpoint}
 		if err := m.EnforceIAM(ctx, true); err != nil {
 			return fmt.Errorf("the %s account: %w", env, err)
 		}

@@ -18,5 +18,5 @@ var seams = []string{
 	"load balancer: app_url is HAProxy in front of the environment's two hosts, terminating TLS with a certificate from a CA the local world creates (the integration suite trusts that CA alone, through APP_CA_FILE) and health-checking /health as the target group does, ten times as often; on AWS it is the ALB with an ACM certificate",
 	"SSM transport: ssmrun's Runner rolls the two hosts one at a time, as over SSM, but through simhost.Fleet: the generated rollout script runs on this machine (podman as the host's Docker), each host's rendering with its own ports and paths, instead of through SSM Run Command",
 	"container logs: podman's own log driver on the simulated hosts, not CloudWatch Logs (pipeline logs is proven against moto)",
-	"moto corrected where it answers unlike AWS (ci/localworld/moto_server.py): security-group rule descriptions, launch-template tags, and instance refreshes, which moto lacks and which report Successful at once with nothing replaced",
+	"moto corrected where it answers unlike AWS (internal/components/moto_server.py): security-group rule descriptions, launch-template tags, and instance refreshes, which moto lacks and which report Successful at once with nothing replaced",
 }

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/steps"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // TestTheOneRecipe builds app/Containerfile exactly as the local flow does
@@ -28,7 +28,7 @@ func TestTheOneRecipe(t *testing.T) {
 	}
 	t.Parallel()
 	if _, err := exec.LookPath("podman"); err != nil {
-		localworld.Need(t, "podman", fmt.Errorf("podman: %w (apt-get install podman runc)", localworld.ErrMissing))
+		components.Need(t, "podman", fmt.Errorf("podman: %w (apt-get install podman runc)", components.ErrMissing))
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -98,7 +98,7 @@ func TestTheOneRecipe(t *testing.T) {
 		t.Errorf("env = %v, want APP_VERSION=%s", got.Config.Env, ver)
 	}
 
-	port, err := localworld.FreePort()
+	port, err := components.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/history"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/release"
 	"github.com/gangway-dev/gangway/ci/tf"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // The local flow's rollout writes its deploy record where pipeline
@@ -20,7 +20,7 @@ import (
 // environment's emulated account.
 func TestWriteDeployRecord(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	api := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
 	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(stateBucket)}); err != nil {
@@ -41,7 +41,7 @@ func TestWriteDeployRecord(t *testing.T) {
 // rollout does on AWS.
 func TestRecordRelease(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	out := tf.Outputs{Region: "us-east-1", ImageParameter: "/gangway/test/image", RolloutScriptParameter: "/gangway/test/rollout-script"}
 	const image, script = "127.0.0.1:5000/gangway-test@sha256:aa", "#!/bin/bash\necho local host\n"

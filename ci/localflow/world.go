@@ -17,6 +17,7 @@ import (
 	"github.com/gangway-dev/gangway/ci/envname"
 	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/localworld/simhost"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // worldFile records what a run started, so that a later run can reuse a
@@ -67,7 +68,7 @@ type dbState struct {
 type world struct {
 	dir   string
 	state worldState
-	dbs   map[string]*localworld.Postgres
+	dbs   map[string]*components.Postgres
 }
 
 // openWorld reuses the world recorded in dir when all of it still answers,
@@ -123,7 +124,7 @@ func attachWorld(dir string, s worldState) (*world, bool) {
 			return nil, false
 		}
 	}
-	w := &world{dir: dir, state: s, dbs: map[string]*localworld.Postgres{}}
+	w := &world{dir: dir, state: s, dbs: map[string]*components.Postgres{}}
 	if len(s.Hosts) != len(envname.Known) {
 		return nil, false
 	}
@@ -141,7 +142,7 @@ func attachWorld(dir string, s worldState) (*world, bool) {
 		return nil, false
 	}
 	for _, lb := range s.LoadBalancers {
-		if !localworld.Listening(strings.TrimPrefix(lb.URL, "https://")) {
+		if !components.Listening(strings.TrimPrefix(lb.URL, "https://")) {
 			return nil, false
 		}
 	}
@@ -149,7 +150,7 @@ func attachWorld(dir string, s worldState) (*world, bool) {
 		if !listening(db.Port) {
 			return nil, false
 		}
-		p, err := localworld.AttachPostgres(db.Port, db.DataDir)
+		p, err := components.AttachPostgres(db.Port, db.DataDir)
 		if err != nil {
 			return nil, false
 		}
@@ -166,7 +167,7 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, err
 	}
-	w = &world{dir: dir, dbs: map[string]*localworld.Postgres{}, state: worldState{
+	w = &world{dir: dir, dbs: map[string]*components.Postgres{}, state: worldState{
 		Motos:         map[string]motoState{},
 		Databases:     map[string]dbState{},
 		Hosts:         map[string][]simhost.State{},
@@ -186,12 +187,12 @@ func startWorld(ctx context.Context, dir string) (w *world, err error) {
 		return w, err
 	}
 	for _, env := range envname.Known {
-		m, err := localworld.StartMoto(ctx, base)
+		m, err := components.StartMoto(ctx, base)
 		if err != nil {
 			return w, fmt.Errorf("starting the %s AWS emulator: %w", env, err)
 		}
 		w.state.Motos[env] = motoState{Endpoint: m.Endpoint, PID: m.Pid()}
-		p, err := localworld.StartPostgres(ctx, base)
+		p, err := components.StartPostgres(ctx, base)
 		if err != nil {
 			return w, fmt.Errorf("starting the %s database: %w", env, err)
 		}
@@ -228,7 +229,7 @@ func (w *world) stop() error {
 func stopRecorded(dir string, s worldState) error {
 	var errs []error
 	for _, lb := range s.LoadBalancers {
-		localworld.KillGroup(lb.PID)
+		components.KillGroup(lb.PID)
 	}
 	for _, hosts := range s.Hosts {
 		for _, h := range hosts {
@@ -236,11 +237,11 @@ func stopRecorded(dir string, s worldState) error {
 		}
 	}
 	for _, m := range s.Motos {
-		localworld.KillGroup(m.PID)
+		components.KillGroup(m.PID)
 	}
-	localworld.KillGroup(s.RegistryPID)
+	components.KillGroup(s.RegistryPID)
 	for _, db := range s.Databases {
-		if p, err := localworld.AttachPostgres(db.Port, db.DataDir); err == nil {
+		if p, err := components.AttachPostgres(db.Port, db.DataDir); err == nil {
 			p.Stop()
 		}
 	}
@@ -279,7 +280,7 @@ func answers(url string) bool {
 	return true
 }
 
-func listening(port int) bool { return localworld.Listening(fmt.Sprintf("127.0.0.1:%d", port)) }
+func listening(port int) bool { return components.Listening(fmt.Sprintf("127.0.0.1:%d", port)) }
 
 // Down stops and removes the world kept in dir (default root/.local),
 // whatever state it is in. It reports whether there was one.

@@ -8,15 +8,15 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // startTestWorld starts a world in a fresh directory, failing under CI=true
 // and skipping otherwise when a component is not installed.
 func startTestWorld(t *testing.T, dir string) *world {
 	t.Helper()
-	localworld.SkipShort(t, "moto_server, PostgreSQL, docker-registry, nginx and podman")
-	localworld.NeedPrograms(t, "moto_server", "initdb", "docker-registry", "nginx", "podman")
+	components.SkipShort(t, "moto_server, PostgreSQL, docker-registry, nginx and podman")
+	components.NeedPrograms(t, "moto_server", "initdb", "docker-registry", "nginx", "podman")
 	w, err := openWorld(context.Background(), dir, t.Logf)
 	if err != nil {
 		t.Fatalf("openWorld: %v", err)

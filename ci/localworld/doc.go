@@ -1,7 +1,9 @@
-// Package localworld starts the real local components that stand in for AWS
-// on a machine without an account: moto_server (the AWS APIs), a throw-away
-// PostgreSQL cluster (RDS), docker-registry (ECR's data plane) and podman
-// (Docker on the EC2 hosts).
+// Package localworld starts the local components of the world that only
+// the pipeline needs, on top of the shared ones in the root module's
+// internal/components (moto_server for the AWS APIs, PostgreSQL for RDS,
+// free ports, process groups): docker-registry (ECR's data plane), HAProxy
+// with a local CA (the load balancer and ACM), and the simulated hosts
+// (simhost: nginx and podman, as on the EC2 hosts).
 //
 // Each starter picks a free loopback port, waits until the component
 // answers, and returns a handle whose Stop releases everything it started.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // LoadBalancer is HAProxy in front of an environment's hosts, playing the
@@ -24,7 +26,7 @@ type LoadBalancer struct {
 	// redirects every request to URL (301), as the ALB's port-80 listener
 	// does when the environment has a domain.
 	HTTPURL string
-	proc    *process
+	proc    *components.Process
 }
 
 // LoadBalancerState is what a later process needs to find it again.
@@ -45,14 +47,14 @@ const (
 // under dir, in front of targets (host:port of each host's nginx), and
 // waits until it answers.
 func StartLoadBalancer(ctx context.Context, dir string, ca CA, targets []string) (*LoadBalancer, error) {
-	bin, err := lookPath("haproxy", "apt-get install haproxy")
+	bin, err := components.LookPath("haproxy", "apt-get install haproxy")
 	if err != nil {
 		return nil, err
 	}
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("a load balancer needs at least one target")
 	}
-	ports, err := FreePorts(3)
+	ports, err := components.FreePorts(3)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +103,7 @@ backend targets
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, fmt.Errorf("writing the HAProxy configuration: %w", err)
 	}
-	proc, err := startServer(ctx, "haproxy", bin, []string{"-db", "-f", configPath}, nil,
+	proc, err := components.StartServer(ctx, "haproxy", bin, []string{"-db", "-f", configPath}, nil,
 		filepath.Join(dir, "haproxy.log"), fmt.Sprintf("http://127.0.0.1:%d/ready", monitor), 15*time.Second)
 	if err != nil {
 		return nil, err
@@ -111,8 +113,8 @@ backend targets
 
 // State returns what a later process needs to find it again.
 func (lb *LoadBalancer) State() LoadBalancerState {
-	return LoadBalancerState{URL: lb.URL, HTTPURL: lb.HTTPURL, PID: lb.proc.pid()}
+	return LoadBalancerState{URL: lb.URL, HTTPURL: lb.HTTPURL, PID: lb.proc.Pid()}
 }
 
 // Stop stops HAProxy.
-func (lb *LoadBalancer) Stop() { lb.proc.stop() }
+func (lb *LoadBalancer) Stop() { lb.proc.Stop() }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
+
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // target is a host behind the load balancer whose /health can be turned
@@ -49,7 +51,7 @@ func (tg *target) hostPort() string { return strings.TrimPrefix(tg.srv.URL, "htt
 // TLS 1.2 at least, traffic spread over the targets, an unhealthy target
 // taken out and brought back, and 503 when no target is healthy.
 func TestLoadBalancerServesHealthyTargetsOverTLS(t *testing.T) {
-	localworld.SkipShort(t, "HAProxy")
+	components.SkipShort(t, "HAProxy")
 	dir := t.TempDir()
 	ca, err := localworld.NewCA(dir + "/ca")
 	if err != nil {
@@ -58,7 +60,7 @@ func TestLoadBalancerServesHealthyTargetsOverTLS(t *testing.T) {
 	a, b := newTarget(t, "a"), newTarget(t, "b")
 	lb, err := localworld.StartLoadBalancer(context.Background(), dir+"/lb", ca, []string{a.hostPort(), b.hostPort()})
 	if err != nil {
-		localworld.Need(t, "starting HAProxy", err)
+		components.Need(t, "starting HAProxy", err)
 	}
 	t.Cleanup(lb.Stop)
 	if !strings.HasPrefix(lb.URL, "https://") {

@@ -25,7 +25,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // unchecked calls a query action of moto (EC2, Auto Scaling, IAM...) with
@@ -33,7 +33,7 @@ import (
 // a world up while IAM is not enforced, and returns the XML answer; a
 // status other than 200 fails the test. moto routes by the credential
 // scope's service and checks no signature then.
-func unchecked(t *testing.T, m *localworld.Moto, service, version, action string, params map[string]string) string {
+func unchecked(t *testing.T, m *components.Moto, service, version, action string, params map[string]string) string {
 	t.Helper()
 	form := url.Values{"Action": {action}, "Version": {version}}
 	for k, v := range params {
@@ -59,7 +59,7 @@ func unchecked(t *testing.T, m *localworld.Moto, service, version, action string
 
 // signedQuery calls a query action without parameters, signed with cfg's
 // credentials for service, and returns the status and body.
-func signedQuery(t *testing.T, m *localworld.Moto, cfg aws.Config, service, version, action string) (int, string) {
+func signedQuery(t *testing.T, m *components.Moto, cfg aws.Config, service, version, action string) (int, string) {
 	t.Helper()
 	body := url.Values{"Action": {action}, "Version": {version}}.Encode()
 	req, err := http.NewRequest(http.MethodPost, m.Endpoint+"/", strings.NewReader(body))
@@ -109,7 +109,7 @@ func denied(err error) bool {
 // with a 500 and denies every call but GetCallerIdentity.
 func TestMotoEnforcesIAMWithConditions(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	const account, iamVersion = "123456789012", "2010-05-08" // the admin key's account
 	unchecked(t, m, "iam", iamVersion, "CreateRole", map[string]string{
@@ -210,7 +210,7 @@ func forbidden(err error) bool {
 // reads no key policy and refuses the first signature.
 func TestMotoEnforcesKMSKeyPolicies(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	const account, iamVersion = "123456789012", "2010-05-08"
 	roleARN := func(name string) string { return "arn:aws:iam::" + account + ":role/" + name }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 func first(t *testing.T, pattern, xml string) string {
@@ -21,7 +21,7 @@ func first(t *testing.T, pattern, xml string) string {
 // depends on it (moto_server.py); plain moto_server 5.2.1 fails each part.
 func TestMotoAnswersAsAWSDoes(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	const ec2, autoscaling = "2016-11-15", "2011-01-01"
 	vpc := first(t, `<vpcId>([^<]+)</vpcId>`, unchecked(t, m, "ec2", ec2, "CreateVpc", map[string]string{"CidrBlock": "10.0.0.0/16"}))
 	group := func(name string) string {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // Registry is a running docker-registry: the OCI distribution API that
@@ -13,17 +15,17 @@ import (
 type Registry struct {
 	// Host is host:port, the registry part of an image reference.
 	Host string
-	proc *process
+	proc *components.Process
 }
 
 // StartRegistry starts docker-registry on a free loopback port with its
 // storage under dir, and waits until its API answers.
 func StartRegistry(ctx context.Context, dir string) (*Registry, error) {
-	bin, err := lookPath("docker-registry", "apt-get install docker-registry")
+	bin, err := components.LookPath("docker-registry", "apt-get install docker-registry")
 	if err != nil {
 		return nil, err
 	}
-	port, err := FreePort()
+	port, err := components.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +49,7 @@ http:
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, fmt.Errorf("writing registry config: %w", err)
 	}
-	proc, err := startServer(ctx, "docker-registry", bin, []string{"serve", configPath}, nil,
+	proc, err := components.StartServer(ctx, "docker-registry", bin, []string{"serve", configPath}, nil,
 		filepath.Join(base, "registry.log"), "http://"+host+"/v2/", 30*time.Second)
 	if err != nil {
 		return nil, err
@@ -56,7 +58,7 @@ http:
 }
 
 // Pid is the registry's process id, for recording in a state file.
-func (r *Registry) Pid() int { return r.proc.pid() }
+func (r *Registry) Pid() int { return r.proc.Pid() }
 
 // Stop ends docker-registry.
-func (r *Registry) Stop() { r.proc.stop() }
+func (r *Registry) Stop() { r.proc.Stop() }

@@ -122,6 +122,9 @@ type Config struct {
 	SDK           struct {
 		Source string `json:"source"`
 	} `json:"sdk"`
+	// Include lists what the engine loads with the module's own source
+	// (patterns relative to dagger.json).
+	Include []string `json:"include"`
 }
 
 // ReadConfig reads dagger.json in dir.

@@ -11,11 +11,32 @@ import (
 )
 
 // copyModule copies the ci module's sources (not Dagger's generated code)
-// to a new directory, leaving out skip.
+// to ci/ in a new directory, leaving out skip, beside what its replace
+// directive needs of the root module (as dagger.json includes it), and
+// returns the copy's ci/.
 func copyModule(t *testing.T, skip string) string {
 	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
+	top := t.TempDir()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(top, f), string(data))
+	}
+	shared, err := filepath.Glob(filepath.Join(repoRoot, "internal", "components", "*"))
+	if err != nil || len(shared) == 0 {
+		t.Fatalf("no internal/components in %s: %v", repoRoot, err)
+	}
+	for _, f := range shared {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(top, "internal", "components", filepath.Base(f)), string(data))
+	}
+	dst := filepath.Join(top, "ci")
+	err = filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

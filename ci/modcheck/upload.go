@@ -188,12 +188,13 @@ func materialize(src string, files []string, dst string) error {
 	return nil
 }
 
-// proveUpload builds, vets and compiles the tests of both Go modules
-// inside an uploaded tree (dir), offline (GOPROXY=off: only what the upload
+// proveUpload builds, vets and compiles the tests of the module's Go module
+// (and, withRoot, of the root Go module too) inside an uploaded tree (dir),
+// offline (GOPROXY=off: only what the upload
 // holds and the module cache already has), with modcheck's stand-ins for
 // the module's generated code, and returns the test binaries it compiled.
 // The error carries the go command's output.
-func proveUpload(ctx context.Context, dir, moduleSource string) ([]string, error) {
+func proveUpload(ctx context.Context, dir, moduleSource string, withRoot bool) ([]string, error) {
 	goCmd := func(where string, args ...string) error {
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir = where
@@ -223,7 +224,11 @@ func proveUpload(ctx context.Context, dir, moduleSource string) ([]string, error
 	}
 	defer os.RemoveAll(bin)
 	var tests []string
-	for i, where := range []string{dir, modDir} {
+	modules := []string{modDir}
+	if withRoot {
+		modules = []string{dir, modDir}
+	}
+	for i, where := range modules {
 		if _, err := os.Stat(filepath.Join(where, "go.mod")); errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -295,7 +300,7 @@ func ProveUploadOf(ctx context.Context, root, moduleSource string, arg ContextAr
 	if err := materialize(dir, files, tmp); err != nil {
 		return UploadProof{}, err
 	}
-	tests, err := proveUpload(ctx, tmp, moduleSource)
+	tests, err := proveUpload(ctx, tmp, moduleSource, true)
 	if err != nil {
 		return UploadProof{}, err
 	}

@@ -144,7 +144,7 @@ func TestUploadLeavesOutWhatGitIgnores(t *testing.T) {
 
 // TestUploadOfThisCheckoutBuildsOffline runs the whole proof on this
 // checkout, then on the ignore list without "!internal" (the seeded
-// defect: the root module's tests import internal/testenv).
+// defect: the root module's tests import internal/components).
 func TestUploadOfThisCheckoutBuildsOffline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds both Go modules")
@@ -162,7 +162,7 @@ func TestUploadOfThisCheckoutBuildsOffline(t *testing.T) {
 	}
 	broken := arg
 	broken.Ignore = slices.DeleteFunc(slices.Clone(arg.Ignore), func(p string) bool { return p == "!internal" })
-	if _, err := ProveUploadOf(ctx, repoRoot, "ci", broken); err == nil || !strings.Contains(err.Error(), "internal/testenv") {
-		t.Errorf("an upload without internal/ = %v, want the build to fail on internal/testenv", err)
+	if _, err := ProveUploadOf(ctx, repoRoot, "ci", broken); err == nil || !strings.Contains(err.Error(), "internal/components") {
+		t.Errorf("an upload without internal/ = %v, want the build to fail on internal/components", err)
 	}
 }

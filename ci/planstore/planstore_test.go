@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // plan writes a plan file and its binding the way `pipeline plan` leaves
@@ -181,7 +181,7 @@ func TestKey(t *testing.T) {
 // reads it back; a run that stored nothing is refused with what to do.
 func TestStoreAgainstMoto(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	cfg := m.AWSConfig()
 	kmsAPI := kms.NewFromConfig(cfg)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // TestPlainLines: off a terminal every stage is two appended lines, with
@@ -46,7 +46,7 @@ func TestTerminalRedrawsInPlace(t *testing.T) {
 	t.Parallel()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		localworld.Need(t, "a pseudo-terminal", fmt.Errorf("%w: %w", localworld.ErrMissing, err))
+		components.Need(t, "a pseudo-terminal", fmt.Errorf("%w: %w", components.ErrMissing, err))
 	}
 	defer ptmx.Close()
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 30, Cols: 100}); err != nil {

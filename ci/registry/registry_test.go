@@ -18,13 +18,14 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/imageref"
 	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func motoECR(t *testing.T) *ecr.Client {
 	t.Helper()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	cfg := m.AWSConfig()
 	return ecr.NewFromConfig(cfg)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/gangway-dev/gangway/ci/hostresult"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 const image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gangway-test@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -107,7 +107,7 @@ func randomText(n int) string {
 }
 
 func motoSSM(t *testing.T) *ssm.Client {
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	return ssm.NewFromConfig(aws.Config{
 		Region:       "eu-west-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),

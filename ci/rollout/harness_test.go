@@ -27,6 +27,8 @@ import (
 	"github.com/gangway-dev/gangway/ci/rollout"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
+
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // world is shared by the tests of this package: one registry, three images.
@@ -54,8 +56,8 @@ func randomSuffix() string {
 // getWorld builds the test images and starts the registry once per process.
 func getWorld(t testing.TB) *world {
 	t.Helper()
-	localworld.SkipShort(t, "podman, docker-registry and nginx")
-	localworld.NeedPrograms(t, "podman", "docker-registry", "nginx", "curl", "flock", "shellcheck")
+	components.SkipShort(t, "podman, docker-registry and nginx")
+	components.NeedPrograms(t, "podman", "docker-registry", "nginx", "curl", "flock", "shellcheck")
 	worldOnce.Do(func() { theWorld, worldErr = startWorld() })
 	if worldErr != nil {
 		t.Fatalf("setting up the rollout test world: %v", worldErr)

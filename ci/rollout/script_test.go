@@ -10,7 +10,7 @@ import (
 
 	"github.com/gangway-dev/gangway/ci/hostresult"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -185,7 +185,7 @@ func TestValidateRejects(t *testing.T) {
 // sets: the EC2 host, the local podman host, a rollback.
 func TestRenderShellcheck(t *testing.T) {
 	t.Parallel()
-	localworld.SkipShort(t, "shellcheck")
+	components.SkipShort(t, "shellcheck")
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Fatalf("shellcheck is required (bash .ci/setup installs it): %v", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // The state script runs for real on a state directory as the rollout
@@ -54,7 +54,7 @@ func TestStateScript(t *testing.T) {
 
 func TestStateScriptShellcheck(t *testing.T) {
 	t.Parallel()
-	localworld.SkipShort(t, "shellcheck")
+	components.SkipShort(t, "shellcheck")
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Fatalf("shellcheck is required (bash .ci/setup installs it): %v", err)
 	}

@@ -27,7 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // ec2Call makes one EC2 Query API call against moto and decodes the XML.
@@ -143,7 +143,7 @@ func motoWithInstanceInformation(t *testing.T, moto string) string {
 
 func TestMotoHappyPath(t *testing.T) {
 	t.Parallel()
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	testIDs := launch(t, m.Endpoint, 2, map[string]string{"Environment": "test", "App": "gangway"})
 	launch(t, m.Endpoint, 1, map[string]string{"Environment": "prod", "App": "gangway"})
 

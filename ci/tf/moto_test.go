@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/gangway-dev/gangway/ci/awsenv"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tf/tftest"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // world is moto_server with a bootstrapped state bucket, and a private copy
@@ -34,9 +34,9 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	localworld.SkipShort(t, "terraform and moto_server")
+	components.SkipShort(t, "terraform and moto_server")
 	cliConfig := tftest.CLIConfig(t)
-	m := localworld.MotoT(t)
+	m := components.MotoT(t)
 	env := map[string]string{}
 	for _, kv := range m.Env() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -321,7 +321,7 @@ func TestMissingProvider(t *testing.T) {
 // plan to name the resource and the attribute; an environment never applied
 // is an error, not "no drift".
 func TestDrift(t *testing.T) {
-	localworld.SkipShort(t, "terraform and moto_server")
+	components.SkipShort(t, "terraform and moto_server")
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()

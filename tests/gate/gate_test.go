@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gangway-dev/gangway/internal/testenv"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 var allChecks = []string{"TestReadiness", "TestHealth", "TestDBStatus", "TestS3List", "TestDBCreateAndRead",
@@ -182,16 +182,16 @@ func expectFailure(t *testing.T, r suiteRun, failing ...string) {
 }
 
 func TestTheGateCanFail(t *testing.T) {
-	testenv.SkipShort(t, "PostgreSQL and moto_server")
+	components.SkipShort(t, "PostgreSQL and moto_server")
 	appBin, suiteBin := binaries(t)
-	pg := testenv.PostgresT(t)
-	moto := testenv.MotoT(t)
+	pg := components.PostgresT(t)
+	moto := components.MotoT(t)
 	ctx := context.Background()
 	password, err := pg.CreateDatabase(ctx, "gangway")
 	if err != nil {
 		t.Fatal(err)
 	}
-	bucket := "gangway-gate-" + testenv.RandomHex(4)
+	bucket := "gangway-gate-" + components.RandomHex(4)
 	req, _ := http.NewRequest(http.MethodPut, moto.Endpoint+"/"+bucket, nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("creating bucket %s: %v %v", bucket, err, resp)
@@ -224,7 +224,7 @@ func TestTheGateCanFail(t *testing.T) {
 	}
 
 	t.Run("nothing listening", func(t *testing.T) {
-		port, _ := testenv.FreePort()
+		port, _ := components.FreePort()
 		r := runSuite(t, suiteBin, fmt.Sprintf("http://127.0.0.1:%d", port), "3s")
 		expectFailure(t, r, allChecks...)
 		if !strings.Contains(r.output, "did not answer 200") {

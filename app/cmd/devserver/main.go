@@ -33,7 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/gangway-dev/gangway/internal/testenv"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 func main() {
@@ -79,13 +79,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *port == 0 {
-		if *port, err = testenv.FreePort(); err != nil {
+		if *port, err = components.FreePort(); err != nil {
 			return err
 		}
 	}
 
 	logf("starting PostgreSQL")
-	pg, err := testenv.StartPostgres(ctx, dir)
+	pg, err := components.StartPostgres(ctx, dir)
 	if err != nil {
 		return fmt.Errorf("starting PostgreSQL: %w", err)
 	}
@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logf("starting moto_server")
-	moto, err := testenv.StartMoto(ctx, dir)
+	moto, err := components.StartMoto(ctx, dir)
 	if err != nil {
 		return fmt.Errorf("starting moto_server: %w", err)
 	}
@@ -167,7 +167,7 @@ func unasked(waitErr error) error {
 
 // seedAWS creates the bucket (with one object) and the database secret, in
 // the shape RDS gives it, and returns the secret's ARN.
-func seedAWS(ctx context.Context, moto *testenv.Moto, password string) (string, error) {
+func seedAWS(ctx context.Context, moto *components.Moto, password string) (string, error) {
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(moto.Endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })

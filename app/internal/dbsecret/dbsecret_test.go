@@ -10,17 +10,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/gangway-dev/gangway/internal/testenv"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
-func client(m *testenv.Moto) *secretsmanager.Client {
+func client(m *components.Moto) *secretsmanager.Client {
 	return secretsmanager.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(m.Endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
 }
 
 func TestCredentialsCacheAndRefresh(t *testing.T) {
 	t.Parallel()
-	m := testenv.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	c := client(m)
 	out, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String(`{"username":"gangway","password":"one"}`)})
@@ -57,7 +57,7 @@ func TestCredentialsCacheAndRefresh(t *testing.T) {
 
 func TestCredentialsErrorsHideTheSecret(t *testing.T) {
 	t.Parallel()
-	m := testenv.MotoT(t)
+	m := components.MotoT(t)
 	ctx := context.Background()
 	c := client(m)
 	cases := []struct{ name, value, want string }{

@@ -10,10 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/gangway-dev/gangway/internal/testenv"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
-func newStore(t *testing.T, pg *testenv.Postgres, db, password string) *Store {
+func newStore(t *testing.T, pg *components.Postgres, db, password string) *Store {
 	t.Helper()
 	s, err := Open(Options{ConnString: pg.URLFor(db, password, db)})
 	if err != nil {
@@ -25,7 +25,7 @@ func newStore(t *testing.T, pg *testenv.Postgres, db, password string) *Store {
 
 func TestMigrationsAreSafeWhenInstancesStartTogether(t *testing.T) {
 	t.Parallel()
-	pg := testenv.PostgresT(t)
+	pg := components.PostgresT(t)
 	password, err := pg.CreateDatabase(context.Background(), "gangway")
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestMigrationsAreSafeWhenInstancesStartTogether(t *testing.T) {
 
 func TestListIsNewestFirstAcrossTies(t *testing.T) {
 	t.Parallel()
-	pg := testenv.PostgresT(t)
+	pg := components.PostgresT(t)
 	ctx := context.Background()
 	password, err := pg.CreateDatabase(ctx, "gangway")
 	if err != nil {

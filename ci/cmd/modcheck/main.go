@@ -177,5 +177,11 @@ func upload(ctx context.Context, root string) error {
 		fmt.Fprintf(os.Stderr, "modcheck upload: --%s uploads %d files (no git-ignored one); they alone build, vet and compile %d test binaries with GOPROXY=off\n",
 			modcheck.CLIName(arg.Name), proof.Files, len(proof.TestBinaries))
 	}
+	proof, err := modcheck.ProveModuleLoad(ctx, root, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "modcheck upload: the module's own source loads %d files (dagger.json, %s/ and its include); they alone build, vet and compile %d test binaries with GOPROXY=off\n",
+		proof.Files, cfg.Source, len(proof.TestBinaries))
 	return nil
 }

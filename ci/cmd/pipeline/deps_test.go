@@ -17,7 +17,7 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		pkg       string
 		forbidden []string
 	}{
-		{"./cmd/pipeline", []string{"github.com/jackc/pgx/v5", mod + "localflow", mod + "localworld", mod + "localworld/simhost", mod + "localcli", "testing"}},
+		{"./cmd/pipeline", []string{"github.com/jackc/pgx/v5", mod + "localflow", mod + "localworld", mod + "localworld/simhost", mod + "localcli", "github.com/gangway-dev/gangway/internal/components", "testing"}},
 		{"./rollout", []string{mod + "localworld", mod + "localworld/simhost", mod + "ssmrun"}},
 		{"./ssmrun", []string{mod + "rollout", mod + "localworld"}},
 	}

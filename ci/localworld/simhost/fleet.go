@@ -10,9 +10,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/rollout"
 	"github.com/gangway-dev/gangway/ci/ssmrun"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // Fleet is an environment's simulated hosts as ssmrun sees SSM managed
@@ -83,7 +83,7 @@ func (f *Fleet) Preflight(_ context.Context, t ssmrun.Targets) ([]ssmrun.Instanc
 			continue
 		}
 		ping := "Online"
-		if !localworld.Listening(h.params.PublicListen) {
+		if !components.Listening(h.params.PublicListen) {
 			ping = "ConnectionLost"
 		}
 		out = append(out, ssmrun.Instance{ID: id, PingStatus: ping, Platform: "Linux"})

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/hostresult"
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/rollout"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // Host is a simulated EC2 host on this machine: its own nginx (with its
@@ -49,7 +49,7 @@ type State struct {
 // <name>-blue and <name>-green, and starts its nginx. The env file is
 // created empty (0600) when missing.
 func Start(ctx context.Context, dir, name string) (*Host, error) {
-	free, err := localworld.FreePorts(3)
+	free, err := components.FreePorts(3)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (h *Host) Params() rollout.Params { return h.params }
 // podman can fail a removal while the container's own cleanup still holds
 // it, so Stop tries a few times and says which containers stayed.
 func (h *Host) Stop(ctx context.Context) error {
-	defer localworld.KillGroup(h.nginxPID)
+	defer components.KillGroup(h.nginxPID)
 	names := []string{h.params.NamePrefix + "-blue", h.params.NamePrefix + "-green"}
 	var out []byte
 	var err error

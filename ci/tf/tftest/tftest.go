@@ -14,14 +14,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/tfmirror"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
-// need fails under CI=true and skips otherwise (localworld.Need's rule).
+// need fails under CI=true and skips otherwise (components.Need's rule).
 func need(t testing.TB, format string, args ...any) {
 	t.Helper()
-	localworld.Need(t, "terraform", fmt.Errorf("%w: "+format, append([]any{localworld.ErrMissing}, args...)...))
+	components.Need(t, "terraform", fmt.Errorf("%w: "+format, append([]any{components.ErrMissing}, args...)...))
 }
 
 // mirror returns the provider mirror directory as ci/tfmirror finds it

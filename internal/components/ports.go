@@ -1,20 +1,17 @@
-package localworld
+package components
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
-	"net/http"
-	"os/exec"
 	"sync"
 	"time"
 )
 
-// ErrMissing reports that a component's program is not installed.
-var ErrMissing = errors.New("component not installed")
-
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago and
+// that no earlier call in this process returned.
 func FreePort() (int, error) {
 	ports, err := FreePorts(1)
 	if err != nil {
@@ -67,39 +64,6 @@ func FreePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// lookPath finds program on PATH, or returns an error wrapping ErrMissing
-// that says how to install it.
-func lookPath(program, install string) (string, error) {
-	path, err := exec.LookPath(program)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w (%s)", program, ErrMissing, install)
-	}
-	return path, nil
-}
-
-// waitHTTP polls url until it answers with any HTTP status, the context ends,
-// or exited is closed (the process died).
-func waitHTTP(ctx context.Context, url string, exited <-chan struct{}) error {
-	client := &http.Client{Timeout: time.Second}
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s: %w", url, ctx.Err())
-		case <-exited:
-			return fmt.Errorf("waiting for %s: the process exited", url)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 // Listening reports whether something accepts TCP connections at hostPort
 // within a second.
 func Listening(hostPort string) bool {
@@ -109,4 +73,28 @@ func Listening(hostPort string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// waitTCP polls addr until it accepts a connection, limit passes or the
+// context ends.
+func waitTCP(ctx context.Context, addr string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("waiting for %s: %w", addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// RandomHex returns n random bytes as hex, for unique names and passwords.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

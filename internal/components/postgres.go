@@ -1,9 +1,8 @@
-package testenv
+package components
 
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,13 +16,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Postgres is a throw-away PostgreSQL cluster on a loopback port. TCP logins
-// need a password (scram-sha-256), as on RDS.
+// postgresInstall says how to install PostgreSQL's programs.
+const postgresInstall = "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"
+
+// Postgres is a throw-away PostgreSQL cluster on a loopback port. As on
+// RDS, every TCP login needs a password (scram-sha-256). The superuser is
+// trusted only on the cluster's own Unix socket (URL), the administrator's
+// seam, so that a later process can attach to the cluster without keeping
+// any password.
 type Postgres struct {
 	Port     int
 	User     string // the superuser
-	Password string // the superuser's password
-	base     string
+	base     string // holds the data directory, the socket and the log
 	pgCtl    string
 	asUser   *user.User // owner of the cluster when running as root (initdb refuses root)
 	stopOnce sync.Once
@@ -32,12 +36,11 @@ type Postgres struct {
 // StartPostgres creates a cluster in a new directory under dir and starts it.
 // When running as root the cluster is owned by the OS user "postgres".
 func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
-	const install = "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"
-	initdb, err := lookPath("initdb", install)
+	initdb, err := LookPath("initdb", postgresInstall)
 	if err != nil {
 		return nil, err
 	}
-	pgCtl, err := lookPath("pg_ctl", install)
+	pgCtl, err := LookPath("pg_ctl", postgresInstall)
 	if err != nil {
 		return nil, err
 	}
@@ -49,9 +52,11 @@ func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating cluster directory: %w", err)
 	}
-	p := &Postgres{Port: port, User: "postgres", Password: RandomHex(12), base: base, pgCtl: pgCtl}
+	p := &Postgres{Port: port, User: "postgres", base: base, pgCtl: pgCtl}
+	// initdb refuses password logins without a superuser password; nobody
+	// uses it (the superuser comes in over the socket), so it is not kept.
 	pwFile := filepath.Join(base, "pwfile")
-	if err := os.WriteFile(pwFile, []byte(p.Password+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(pwFile, []byte(RandomHex(16)+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("writing password file: %w", err)
 	}
 	if os.Geteuid() == 0 {
@@ -59,14 +64,35 @@ func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
 			return nil, err
 		}
 	}
-	args := []string{"-D", p.dataDir(), "-U", p.User, "--pwfile", pwFile,
+	args := []string{"-D", p.DataDir(), "-U", p.User, "--pwfile", pwFile,
 		"--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"}
-	if out, err := p.command(ctx, initdb, args...).CombinedOutput(); err != nil {
+	out, err := p.command(ctx, initdb, args...).CombinedOutput()
+	_ = os.Remove(pwFile)
+	if err != nil {
 		return nil, fmt.Errorf("initdb: %w: %s", err, out)
 	}
-	_ = os.Remove(pwFile)
 	if err := p.Resume(ctx); err != nil {
+		p.Stop()
 		return nil, err
+	}
+	return p, nil
+}
+
+// AttachPostgres returns a handle on a cluster started earlier (by another
+// process) from its port and data directory, so that it can be reused or
+// stopped.
+func AttachPostgres(port int, dataDir string) (*Postgres, error) {
+	pgCtl, err := LookPath("pg_ctl", postgresInstall)
+	if err != nil {
+		return nil, err
+	}
+	p := &Postgres{Port: port, User: "postgres", base: filepath.Dir(dataDir), pgCtl: pgCtl}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("looking up the OS user postgres: %w", err)
+		}
+		p.asUser = u
 	}
 	return p, nil
 }
@@ -94,17 +120,21 @@ func (p *Postgres) handTo(name, base string, files ...string) error {
 	return nil
 }
 
-func (p *Postgres) dataDir() string { return filepath.Join(p.base, "data") }
+// DataDir is the cluster's data directory, for recording in a state file.
+func (p *Postgres) DataDir() string { return filepath.Join(p.base, "data") }
 
 // LogPath is the server's log file.
 func (p *Postgres) LogPath() string { return filepath.Join(p.base, "postgres.log") }
 
-// URL returns a connection URL for database db as the superuser.
+// URL returns a connection URL for database db as the superuser, over the
+// cluster's Unix socket: the one place the superuser needs no password.
 func (p *Postgres) URL(db string) string {
-	return p.URLFor(p.User, p.Password, db)
+	q := url.Values{"host": {p.base}, "port": {strconv.Itoa(p.Port)}, "user": {p.User}, "sslmode": {"disable"}}
+	u := url.URL{Scheme: "postgres", Path: "/" + db, RawQuery: q.Encode()}
+	return u.String()
 }
 
-// URLFor returns a connection URL for database db as user/password.
+// URLFor returns a TCP connection URL for database db as user/password.
 func (p *Postgres) URLFor(userName, password, db string) string {
 	u := url.URL{Scheme: "postgres", User: url.UserPassword(userName, password),
 		Host: fmt.Sprintf("127.0.0.1:%d", p.Port), Path: "/" + db, RawQuery: "sslmode=disable"}
@@ -140,14 +170,14 @@ func (p *Postgres) CreateDatabase(ctx context.Context, name string) (string, err
 // Stop shuts the cluster down immediately. Calling it twice is harmless.
 func (p *Postgres) Stop() {
 	p.stopOnce.Do(func() {
-		_ = p.command(context.Background(), p.pgCtl, "-D", p.dataDir(), "-m", "immediate", "-w", "stop").Run()
+		_ = p.command(context.Background(), p.pgCtl, "-D", p.DataDir(), "-m", "immediate", "-w", "stop").Run()
 	})
 }
 
 // Pause stops the server but keeps its data, so that Resume can bring the
 // same database back on the same port.
 func (p *Postgres) Pause(ctx context.Context) error {
-	if out, err := p.command(ctx, p.pgCtl, "-D", p.dataDir(), "-m", "fast", "-w", "stop").CombinedOutput(); err != nil {
+	if out, err := p.command(ctx, p.pgCtl, "-D", p.DataDir(), "-m", "fast", "-w", "stop").CombinedOutput(); err != nil {
 		return fmt.Errorf("pg_ctl stop: %w: %s", err, out)
 	}
 	return nil
@@ -157,22 +187,10 @@ func (p *Postgres) Pause(ctx context.Context) error {
 // TCP connections.
 func (p *Postgres) Resume(ctx context.Context) error {
 	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s -c fsync=off -c max_connections=200", p.Port, p.base)
-	if out, err := p.command(ctx, p.pgCtl, "-D", p.dataDir(), "-l", p.LogPath(), "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
+	if out, err := p.command(ctx, p.pgCtl, "-D", p.DataDir(), "-l", p.LogPath(), "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
 		return fmt.Errorf("pg_ctl start (log %s): %w: %s", p.LogPath(), err, out)
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", p.Port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("waiting for PostgreSQL on %s: %w", addr, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return waitTCP(ctx, fmt.Sprintf("127.0.0.1:%d", p.Port), 30*time.Second)
 }
 
 func (p *Postgres) command(ctx context.Context, name string, args ...string) *exec.Cmd {

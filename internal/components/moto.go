@@ -1,4 +1,4 @@
-package localworld
+package components
 
 import (
 	"bufio"
@@ -26,14 +26,14 @@ var motoServer []byte
 type Moto struct {
 	// Endpoint is the base URL to use as AWS_ENDPOINT_URL.
 	Endpoint string
-	proc     *process
+	proc     *Process
 }
 
 // StartMoto starts moto_server (corrected, see moto_server.py) on a free
 // loopback port with AWS-managed IAM policies loaded, and waits until it
 // answers. Its log and the script go to logDir.
 func StartMoto(ctx context.Context, logDir string) (*Moto, error) {
-	bin, err := lookPath("moto_server", "pip install 'moto[server]==5.2.1'")
+	bin, err := LookPath("moto_server", "pip install 'moto[server]==5.2.1'")
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func StartMoto(ctx context.Context, logDir string) (*Moto, error) {
 		return nil, fmt.Errorf("writing moto_server's script: %w", err)
 	}
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	proc, err := startServer(ctx, "moto_server", python,
+	proc, err := StartServer(ctx, "moto_server", python,
 		[]string{script, "-H", "127.0.0.1", "-p", fmt.Sprint(port)},
 		[]string{"MOTO_IAM_LOAD_MANAGED_POLICIES=true"},
 		filepath.Join(logDir, fmt.Sprintf("moto-%d.log", port)), endpoint+"/moto-api/", 60*time.Second)
@@ -76,10 +76,10 @@ func motoPython(motoServer string) (string, error) {
 		case strings.Contains(filepath.Base(words[0]), "python"):
 			return words[0], nil
 		case filepath.Base(words[0]) == "env" && len(words) > 1 && strings.Contains(words[len(words)-1], "python"):
-			return lookPath(words[len(words)-1], "install moto[server]==5.2.1 for it")
+			return LookPath(words[len(words)-1], "install moto[server]==5.2.1 for it")
 		}
 	}
-	return lookPath("python3", "install Python 3 with moto[server]==5.2.1")
+	return LookPath("python3", "install Python 3 with moto[server]==5.2.1")
 }
 
 // Env returns the environment variables that point an AWS client at moto
@@ -135,7 +135,7 @@ func (m *Moto) AWSConfig() aws.Config {
 }
 
 // Pid is moto_server's process id (also its process group id).
-func (m *Moto) Pid() int { return m.proc.pid() }
+func (m *Moto) Pid() int { return m.proc.Pid() }
 
 // Stop ends moto_server and its children.
-func (m *Moto) Stop() { m.proc.stop() }
+func (m *Moto) Stop() { m.proc.Stop() }
