@@ -32,7 +32,7 @@ type ecrLoginFlags struct {
 
 func (f *ecrLoginFlags) register(fs *flag.FlagSet) {
 	f.aws.register(fs)
-	fs.StringVar(&f.env, "env", "", "environment whose repository is pushed to: "+fmt.Sprint(envname.Known))
+	registerEnv(fs, &f.env, "environment whose repository is pushed to")
 	fs.StringVar(&f.pwFile, "password-file", "", "file to write the registry password to (created 0600)")
 }
 

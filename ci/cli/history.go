@@ -28,7 +28,7 @@ type historyFlags struct {
 
 func (f *historyFlags) register(fs *flag.FlagSet) {
 	f.aws.register(fs)
-	fs.StringVar(&f.env, "env", "", "environment: "+fmt.Sprint(envname.Known))
+	registerEnv(fs, &f.env, "environment")
 	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
 	fs.IntVar(&f.limit, "limit", 20, "newest records to show (0 for all)")
 	fs.StringVar(&f.md, "summary-md", "", "also write the records as a Markdown table to this file")

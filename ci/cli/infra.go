@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,6 +32,12 @@ type awsFlags struct {
 
 func (f *awsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.region, "region", "", "AWS region (default $AWS_REGION)")
+}
+
+// registerEnv declares --env, the environment a command acts on, with what
+// it is for; each command's run checks it with envname.Validate.
+func registerEnv(fs *flag.FlagSet, env *string, what string) {
+	fs.StringVar(env, "env", "", what+": "+strings.Join(envname.Known, " or ")+" (required)")
 }
 
 // awsSession is a loaded AWS configuration whose credentials STS accepted.
@@ -78,7 +85,7 @@ type tfFlags struct {
 
 func (f *tfFlags) register(fs *flag.FlagSet) {
 	f.aws.register(fs)
-	fs.StringVar(&f.env, "env", "", "environment: "+fmt.Sprint(envname.Known))
+	registerEnv(fs, &f.env, "environment")
 	fs.StringVar(&f.dir, "dir", "", "terraform configuration directory (default: terraform/ at the repository root)")
 	fs.StringVar(&f.stateBucket, "state-bucket", "", "S3 state bucket (default $TF_STATE_BUCKET, else gangway-tfstate-<account>-<region>)")
 	fs.DurationVar(&f.lockTimeout, "lock-timeout", 5*time.Minute, "how long to wait for a state lock held by another run before failing (never broken)")

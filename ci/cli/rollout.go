@@ -64,7 +64,7 @@ type hostFlags struct {
 // register declares the flags of f.mode: --image, --alarm and --bake are
 // rollout's, --to is rollback's.
 func (f *hostFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.env, "env", "", "environment: test or prod (required)")
+	registerEnv(fs, &f.env, "environment")
 	if f.mode == hostresult.ModeDeploy {
 		fs.StringVar(&f.image, "image", "", "image to deploy, REPO@sha256:<64 hex> (required)")
 	} else {
