@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs shellcheck on every shell script of the repository: the benches, the
 # libraries and the suites, and .ci/run and .ci/setup, which have no .sh
-# suffix. (The host's rollout script is a template: ci/rollout's tests check it
-# as rendered, with shellcheck.)
+# suffix, and the hosts' user data as Terraform renders it. (The host's
+# rollout script is a Go template, which ci/rollout's tests render and check
+# with shellcheck.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt-get install shellcheck (.ci/setup installs it)"; exit 1; }
@@ -10,3 +11,40 @@ mapfile -t scripts < <(git ls-files '*.sh' .ci/run .ci/setup)
 [ "${#scripts[@]}" -gt 2 ] || { echo "found only ${scripts[*]}: run from a git checkout"; exit 1; }
 shellcheck --external-sources "${scripts[@]}"
 echo "shellcheck: ${#scripts[@]} scripts clean"
+
+# The user data is a templatefile() of terraform/host.tf: render it with
+# terraform's own function, placeholder values for what host.tf passes (a
+# variable the template uses that is missing here fails the render), then
+# check the script and each script it writes through a heredoc
+# (cat > X.sh <<'TAG'), which the checker would take as mere data.
+command -v terraform >/dev/null || { echo "terraform is missing (.ci/setup installs it)"; exit 1; }
+template=terraform/templates/user_data.sh.tftpl
+rendered=$(mktemp -d)
+trap 'rm -rf "$rendered"' EXIT
+vars='{app_env = {APP_ENV = "test", AWS_REGION = "us-east-1", DB_PORT = "5432"}, region = "us-east-1", log_group = "/gangway/test/app", image_parameter = "/gangway/test/image", rollout_script_parameter = "/gangway/test/rollout-script", host_role_arn = "arn:aws:iam::123456789012:role/gangway-test-host", app_session_policy = "{}", app_uid = 65532}'
+echo "jsonencode(templatefile(\"$PWD/$template\", $vars))" |
+  (cd "$rendered" && terraform console) >"$rendered/user_data.json"
+python3 -c 'import json, sys; sys.stdout.write(json.loads(json.load(open(sys.argv[1]))))' "$rendered/user_data.json" >"$rendered/user_data.sh"
+[ "$(wc -l <"$rendered/user_data.sh")" -gt 50 ] || { echo "rendering $template gave $(wc -l <"$rendered/user_data.sh") lines"; exit 1; }
+python3 - "$rendered" <<'SPLIT'
+import pathlib, re, sys
+out = pathlib.Path(sys.argv[1])
+lines = (out / "user_data.sh").read_text().splitlines(keepends=True)
+count, body, tag = 0, None, None
+for line in lines:
+    if tag is not None:
+        if line.rstrip("\n") == tag:
+            (out / f"embedded-{count}.sh").write_text("".join(body))
+            tag = None
+        else:
+            body.append(line)
+        continue
+    m = re.match(r"cat > \S+\.sh <<'(\w+)'$", line.rstrip("\n"))
+    if m:
+        count, body, tag = count + 1, [], m.group(1)
+if tag is not None or count < 2:
+    sys.exit(f"the rendered user data writes {count} scripts through heredocs (want the app credentials and the boot script), or one is not closed")
+SPLIT
+mapfile -t parts < <(cd "$rendered" && ls user_data.sh embedded-*.sh)
+(cd "$rendered" && shellcheck "${parts[@]}") || { echo "shellcheck: $template, as rendered, has the findings above"; exit 1; }
+echo "shellcheck: $template clean as rendered, with the ${#parts[@]} scripts in it"
