@@ -3,11 +3,8 @@ package modcheck
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/moby/patternmatcher"
@@ -47,35 +44,9 @@ func moduleLoad(ctx context.Context, root, configDir string, cfg Config) ([]stri
 	if err != nil {
 		return nil, fmt.Errorf("dagger.json's include: %w", err)
 	}
-	infos := map[string]patternmatcher.MatchInfo{}
-	var files []string
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if rel == "." {
-			return nil
-		}
-		if d.IsDir() && d.Name() == ".git" {
-			return filepath.SkipDir
-		}
-		rel = filepath.ToSlash(rel)
-		included, info, err := pm.MatchesUsingParentResults(rel, infos[path.Dir(rel)])
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			infos[rel] = info // a directory that matches includes all below it
-			return nil
-		}
-		if included {
-			files = append(files, rel)
-		}
-		return nil
-	})
+	files, _, err := partition(root, pm)
 	if err != nil {
-		return nil, fmt.Errorf("walking %s: %w", root, err)
+		return nil, err
 	}
 	ignored, err := gitIgnored(ctx, root, files)
 	if err != nil {
@@ -87,11 +58,10 @@ func moduleLoad(ctx context.Context, root, configDir string, cfg Config) ([]stri
 	}
 	kept := files[:0]
 	for _, f := range files {
-		if !skip[f] {
+		if !skip[f] && !strings.HasPrefix(f, ".git/") {
 			kept = append(kept, f)
 		}
 	}
-	sort.Strings(kept)
 	return kept, nil
 }
 

@@ -109,9 +109,7 @@ func enginePatterns(ignore []string) []string {
 
 // upload lists the files (slash paths relative to the uploaded directory)
 // that the engine uploads for arg from the tree on disk: every file under
-// the argument's directory that the +ignore patterns keep, matched with
-// moby/patternmatcher's MatchesUsingParentResults while walking depth
-// first, as the engine's filesystem sync does.
+// the argument's directory that the +ignore patterns keep (partition).
 func upload(configDir string, arg ContextArg) ([]string, error) {
 	root, err := contextRoot(configDir)
 	if err != nil {
@@ -125,35 +123,8 @@ func upload(configDir string, arg ContextArg) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("+ignore of %s: %w", arg.Name, err)
 	}
-	infos := map[string]patternmatcher.MatchInfo{}
-	var files []string
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." {
-			return nil
-		}
-		rel = filepath.ToSlash(rel)
-		excluded, info, err := pm.MatchesUsingParentResults(rel, infos[path.Dir(rel)])
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			infos[rel] = info // children are matched against their parent's results
-			return nil
-		}
-		if !excluded {
-			files = append(files, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walking %s: %w", dir, err)
-	}
-	sort.Strings(files)
-	return files, nil
+	_, kept, err := partition(dir, pm) // the patterns say what to leave out
+	return kept, err
 }
 
 // materialize copies files from src into dst, keeping modes.
@@ -305,6 +276,43 @@ func ProveUploadOf(ctx context.Context, root, moduleSource string, arg ContextAr
 		return UploadProof{}, err
 	}
 	return UploadProof{Files: len(files), TestBinaries: tests}, nil
+}
+
+// partition splits the files under dir (slash paths relative to it) into
+// those pm matches and the others, matched with moby/patternmatcher's
+// MatchesUsingParentResults while walking depth first, as the engine's
+// filesystem sync does: a directory's result carries to what is below it.
+func partition(dir string, pm *patternmatcher.PatternMatcher) (matched, unmatched []string, err error) {
+	infos := map[string]patternmatcher.MatchInfo{}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		match, info, err := pm.MatchesUsingParentResults(rel, infos[path.Dir(rel)])
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			infos[rel] = info // children are matched against their parent's results
+		case match:
+			matched = append(matched, rel)
+		default:
+			unmatched = append(unmatched, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("walking %s: %w", dir, err)
+	}
+	sort.Strings(matched)
+	sort.Strings(unmatched)
+	return matched, unmatched, nil
 }
 
 func mustContextRoot(configDir string) string {
