@@ -31,10 +31,10 @@ func (m *Gangway) rootModule(dirs ...string) *dagger.Directory {
 }
 
 // pipelineCLI is the pipeline CLI built from this checkout's ci/ module,
-// with what its go.mod's replace directive names (the root go.mod and the
-// shared local components, which the CLI does not link).
+// beside the root go.mod its replace directive reads (the CLI links
+// nothing of the root module, so nothing else of it is mounted).
 func (m *Gangway) pipelineCLI() *dagger.File {
-	return goEnv(m.rootModule("internal/components", "ci")).
+	return goEnv(m.rootModule("ci")).
 		WithWorkdir("/src/ci").
 		WithExec([]string{"go", "build", "-ldflags", "-s -w", "-o", "/out/pipeline", "./cmd/pipeline"}).
 		File("/out/pipeline")

@@ -13,15 +13,28 @@ shellcheck --external-sources "${scripts[@]}"
 echo "shellcheck: ${#scripts[@]} scripts clean"
 
 # The user data is a templatefile() of terraform/host.tf: render it with
-# terraform's own function, placeholder values for what host.tf passes (a
-# variable the template uses that is missing here fails the render), then
-# check the script and each script it writes through a heredoc
-# (cat > X.sh <<'TAG'), which the checker would take as mere data.
+# terraform's own function, with a placeholder for each variable host.tf
+# passes (read from its call: a variable the template uses and host.tf does
+# not pass fails the render), then check the script and each script it
+# writes through a heredoc (cat > X.sh <<'TAG'), which the checker would
+# take as mere data.
 command -v terraform >/dev/null || { echo "terraform is missing (.ci/setup installs it)"; exit 1; }
 template=terraform/templates/user_data.sh.tftpl
 rendered=$(mktemp -d)
 trap 'rm -rf "$rendered"' EXIT
-vars='{app_env = {APP_ENV = "test", AWS_REGION = "us-east-1", DB_PORT = "5432"}, region = "us-east-1", log_group = "/gangway/test/app", image_parameter = "/gangway/test/image", rollout_script_parameter = "/gangway/test/rollout-script", host_role_arn = "arn:aws:iam::123456789012:role/gangway-test-host", app_session_policy = "{}", app_uid = 65532}'
+vars=$(python3 - terraform/host.tf "$template" <<'VARS'
+import re, sys
+tf, template = open(sys.argv[1]).read(), sys.argv[2].split("/", 1)[1]
+call = re.search(r'templatefile\("\$\{path\.module\}/' + re.escape(template) + r'", \{\n(.*?)\n  \}\)', tf, re.S)
+if not call:
+    sys.exit(f"{sys.argv[1]} has no templatefile() call of {template}")
+# The call's own keys (two more spaces than the call); a map gets one entry.
+args = re.findall(r"^    (\w+)\s*=\s*(\{?)", call.group(1), re.M)
+if len(args) < 5:
+    sys.exit(f"read only {len(args)} variables of {template} from {sys.argv[1]}")
+print("{" + ", ".join(f'{k} = {{PLACEHOLDER = "{k}"}}' if m else f'{k} = "placeholder-{k}"' for k, m in args) + "}")
+VARS
+)
 echo "jsonencode(templatefile(\"$PWD/$template\", $vars))" |
   (cd "$rendered" && terraform console) >"$rendered/user_data.json"
 python3 -c 'import json, sys; sys.stdout.write(json.loads(json.load(open(sys.argv[1]))))' "$rendered/user_data.json" >"$rendered/user_data.sh"

@@ -42,6 +42,7 @@ shared=github.com/gangway-dev/gangway/internal/components
 cd "$root"
 found=()
 declare -A shared_unreached=() # Func -> position, for the ci module to settle
+listing=$("$deadcode" -test -f "$format" ./...) # a failure stops the suite
 while read -r pkg name pos; do
   [ -n "$name" ] || continue
   if [ "$pkg" = "$shared" ]; then
@@ -49,7 +50,7 @@ while read -r pkg name pos; do
   else
     found+=("$pos: $name")
   fi
-done < <("$deadcode" -test -f "$format" ./...)
+done <<<"$listing"
 report "$root/." "${found[@]}"
 
 cd "$root/ci"

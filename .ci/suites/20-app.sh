@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The service (app/), the local components both modules share (internal/components), the
-# integration suite (tests/) against a locally started service, and the
-# proof that the gate can fail (tests/gate). Needs PostgreSQL 15 binaries,
-# moto_server and podman (installed by .ci/setup).
+# The service (app/), the local components both modules share
+# (internal/components), the integration suite (tests/) against a locally
+# started service, and the proof that the gate can fail (tests/gate). Needs
+# PostgreSQL 15 binaries, moto_server and podman (installed by .ci/setup).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # Static builds throughout: the container test needs a static binary, and one

@@ -8,8 +8,9 @@
 #      pragma, and every dagger command of the workflows and documents
 #      resolved against the module and the core API;
 #   3. the tests of ci/modcheck (each check failing on a seeded defect, the
-#      upload simulation built offline, go mod tidy) and ci/workflows (each
-#      gate removed from the real files must fail).
+#      upload simulation and the module's own source, as the engine loads
+#      them, built offline, go mod tidy) and ci/workflows (each gate
+#      removed from the real files must fail).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

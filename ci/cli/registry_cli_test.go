@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
-
 	"github.com/gangway-dev/gangway/internal/components"
 )
 

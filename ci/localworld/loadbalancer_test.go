@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
-
 	"github.com/gangway-dev/gangway/internal/components"
 )
 

@@ -15,7 +15,7 @@ import (
 // (core/schema/modulesource.go, loadModuleSourceContext, in v0.21):
 // dagger.json, the source directory, and dagger.json's include patterns
 // rebased from dagger.json's directory onto the context root.
-func moduleLoadPatterns(configRel string, cfg Config) []string {
+func moduleLoadPatterns(configRel string, cfg Config) ([]string, error) {
 	source := filepath.Join(configRel, cfg.Source)
 	if source == "." {
 		source = "*" // "." would match nothing
@@ -24,12 +24,15 @@ func moduleLoadPatterns(configRel string, cfg Config) []string {
 	for _, p := range cfg.Include {
 		negate := strings.HasPrefix(p, "!")
 		p = filepath.Join(configRel, strings.TrimPrefix(p, "!"))
+		if !filepath.IsLocal(p) { // as the engine's rebasePatterns refuses it
+			return nil, fmt.Errorf("dagger.json's include %q points outside the context directory", p)
+		}
 		if negate {
 			p = "!" + p
 		}
 		patterns = append(patterns, p)
 	}
-	return patterns
+	return patterns, nil
 }
 
 // moduleLoad lists the files (slash paths relative to the context root)
@@ -40,7 +43,11 @@ func moduleLoad(ctx context.Context, root, configDir string, cfg Config) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	pm, err := patternmatcher.New(moduleLoadPatterns(configRel, cfg))
+	patterns, err := moduleLoadPatterns(configRel, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pm, err := patternmatcher.New(patterns)
 	if err != nil {
 		return nil, fmt.Errorf("dagger.json's include: %w", err)
 	}

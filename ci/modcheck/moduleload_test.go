@@ -36,6 +36,10 @@ func TestModuleLoadTakesSourceAndInclude(t *testing.T) {
 			t.Errorf("%s: loads %v, want %v", c.name, got, c.want)
 		}
 	}
+	root := tree(t, files...)
+	if _, err := moduleLoad(context.Background(), root, root, Config{Source: "ci", Include: []string{"../elsewhere"}}); err == nil || !strings.Contains(err.Error(), "outside the context") {
+		t.Errorf("an include outside the context = %v, want the engine's refusal", err)
+	}
 }
 
 // TestModuleLoadOfThisCheckoutBuildsOffline proves this checkout's module

@@ -24,16 +24,20 @@ func copyModule(t *testing.T, skip string) string {
 		}
 		write(t, filepath.Join(top, f), string(data))
 	}
-	shared, err := filepath.Glob(filepath.Join(repoRoot, "internal", "components", "*"))
-	if err != nil || len(shared) == 0 {
-		t.Fatalf("no internal/components in %s: %v", repoRoot, err)
-	}
-	for _, f := range shared {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+	err := filepath.WalkDir(filepath.Join(repoRoot, "internal", "components"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-		write(t, filepath.Join(top, "internal", "components", filepath.Base(f)), string(data))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(repoRoot, p)
+		write(t, filepath.Join(top, rel), string(data))
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("copying internal/components: %v", err)
 	}
 	dst := filepath.Join(top, "ci")
 	err = filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {

@@ -27,7 +27,6 @@ import (
 	"github.com/gangway-dev/gangway/ci/rollout"
 
 	"github.com/gangway-dev/gangway/ci/localworld"
-
 	"github.com/gangway-dev/gangway/internal/components"
 )
 

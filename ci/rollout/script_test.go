@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gangway-dev/gangway/ci/hostresult"
-
 	"github.com/gangway-dev/gangway/internal/components"
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,11 @@ func TestPostgresNeedsPassword(t *testing.T) {
 	if conn, err := pgx.Connect(ctx, p.URLFor(p.User, "", "postgres")); err == nil {
 		conn.Close(ctx)
 		t.Fatal("the superuser logged in over TCP without a password; only its socket may trust it")
+	}
+	onSocket := strings.Replace(p.URL("app_one"), "user="+p.User, "user=app_one", 1)
+	if conn, err := pgx.Connect(ctx, onSocket); err == nil {
+		conn.Close(ctx)
+		t.Fatal("app_one logged in on the socket without a password; only the superuser may")
 	}
 }
 

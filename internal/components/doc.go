@@ -12,5 +12,7 @@
 // this module's. The Dagger module therefore loads this directory and the
 // root go.mod with its own source (dagger.json's include) and nothing else
 // of the root module. It imports only the standard library, pgx and the
-// AWS SDK's core, which both modules already require.
+// AWS SDK's core, which both modules already require. The tests of moto's
+// corrections (moto_server.py) live in ci/localworld, which has the AWS
+// service clients they drive.
 package components

@@ -20,10 +20,10 @@ import (
 const postgresInstall = "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"
 
 // Postgres is a throw-away PostgreSQL cluster on a loopback port. As on
-// RDS, every TCP login needs a password (scram-sha-256). The superuser is
-// trusted only on the cluster's own Unix socket (URL), the administrator's
+// RDS, every login needs a password (scram-sha-256), with one exception:
+// the superuser on the cluster's own Unix socket (URL), the administrator's
 // seam, so that a later process can attach to the cluster without keeping
-// any password.
+// any password. The socket's directory is the cluster owner's (0700).
 type Postgres struct {
 	Port     int
 	User     string // the superuser
@@ -46,6 +46,11 @@ func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
 	}
 	port, err := FreePort()
 	if err != nil {
+		return nil, err
+	}
+	// The socket URL needs an absolute path: pgx takes any other host for
+	// a TCP one.
+	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, err
 	}
 	base, err := os.MkdirTemp(dir, "pg-")
@@ -71,6 +76,9 @@ func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("initdb: %w: %s", err, out)
 	}
+	if err := p.writeHBA(); err != nil {
+		return nil, err
+	}
 	if err := p.Resume(ctx); err != nil {
 		p.Stop()
 		return nil, err
@@ -83,6 +91,10 @@ func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
 // stopped.
 func AttachPostgres(port int, dataDir string) (*Postgres, error) {
 	pgCtl, err := LookPath("pg_ctl", postgresInstall)
+	if err != nil {
+		return nil, err
+	}
+	dataDir, err = filepath.Abs(dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +128,31 @@ func (p *Postgres) handTo(name, base string, files ...string) error {
 		if err := os.Chown(f, uid, gid); err != nil {
 			return fmt.Errorf("handing %s to %s: %w", f, name, err)
 		}
+	}
+	return nil
+}
+
+// writeHBA replaces initdb's client authentication rules: the superuser on
+// the cluster's socket without a password, every other login (any role
+// over TCP, any other role on the socket) with its scram-sha-256 password.
+func (p *Postgres) writeHBA() error {
+	rules := fmt.Sprintf(`# Written by internal/components (see Postgres).
+local all %s trust
+local all all scram-sha-256
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+`, p.User)
+	path := filepath.Join(p.DataDir(), "pg_hba.conf")
+	if err := os.WriteFile(path, []byte(rules), 0o600); err != nil {
+		return fmt.Errorf("writing the cluster's pg_hba.conf: %w", err)
+	}
+	if p.asUser == nil {
+		return nil
+	}
+	uid, _ := strconv.Atoi(p.asUser.Uid)
+	gid, _ := strconv.Atoi(p.asUser.Gid)
+	if err := os.Chown(path, uid, gid); err != nil {
+		return fmt.Errorf("handing pg_hba.conf to %s: %w", p.asUser.Username, err)
 	}
 	return nil
 }
@@ -190,7 +227,10 @@ func (p *Postgres) Resume(ctx context.Context) error {
 	if out, err := p.command(ctx, p.pgCtl, "-D", p.DataDir(), "-l", p.LogPath(), "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
 		return fmt.Errorf("pg_ctl start (log %s): %w: %s", p.LogPath(), err, out)
 	}
-	return waitTCP(ctx, fmt.Sprintf("127.0.0.1:%d", p.Port), 30*time.Second)
+	if err := waitTCP(ctx, fmt.Sprintf("127.0.0.1:%d", p.Port), 30*time.Second); err != nil {
+		return fmt.Errorf("PostgreSQL does not accept TCP connections (log %s): %w", p.LogPath(), err)
+	}
+	return nil
 }
 
 func (p *Postgres) command(ctx context.Context, name string, args ...string) *exec.Cmd {

@@ -65,6 +65,11 @@ func (p *Process) Pid() int { return p.cmd.Process.Pid }
 // Stop sends SIGTERM to the process group, then SIGKILL if it is still
 // there after five seconds. Calling it twice is harmless.
 func (p *Process) Stop() {
+	select {
+	case <-p.exited:
+		return // reaped: its pid may lead another group by now
+	default:
+	}
 	_ = syscall.Kill(-p.Pid(), syscall.SIGTERM)
 	select {
 	case <-p.exited:
