@@ -3,7 +3,6 @@ package modcheck
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -91,18 +90,10 @@ func ProveModuleLoad(ctx context.Context, configDir string, cfg Config) (UploadP
 	if err != nil {
 		return UploadProof{}, err
 	}
-	tmp, err := os.MkdirTemp("", "modcheck-load-")
-	if err != nil {
-		return UploadProof{}, err
-	}
-	defer os.RemoveAll(tmp)
-	if err := materialize(root, files, tmp); err != nil {
-		return UploadProof{}, err
-	}
 	configRel, _ := filepath.Rel(root, configDir)
-	tests, err := proveUpload(ctx, tmp, filepath.Join(configRel, cfg.Source), false)
+	proof, err := proveCopy(ctx, root, files, filepath.Join(configRel, cfg.Source), false)
 	if err != nil {
 		return UploadProof{}, fmt.Errorf("the module's own source, as the engine loads it (dagger.json, %s/ and its include %q): %w", cfg.Source, cfg.Include, err)
 	}
-	return UploadProof{Files: len(files), TestBinaries: tests}, nil
+	return proof, nil
 }

@@ -263,15 +263,21 @@ func ProveUploadOf(ctx context.Context, root, moduleSource string, arg ContextAr
 	} else if len(ignored) > 0 {
 		return UploadProof{}, fmt.Errorf("the upload of %s holds %d file(s) that .gitignore lists, e.g. %s: add them to its +ignore", arg.Name, len(ignored), strings.Join(ignored[:min(5, len(ignored))], ", "))
 	}
-	tmp, err := os.MkdirTemp("", "modcheck-upload-")
+	return proveCopy(ctx, dir, files, moduleSource, true)
+}
+
+// proveCopy copies files from src into a temporary directory and proves
+// the copy there (proveUpload).
+func proveCopy(ctx context.Context, src string, files []string, moduleSource string, withRoot bool) (UploadProof, error) {
+	tmp, err := os.MkdirTemp("", "modcheck-")
 	if err != nil {
 		return UploadProof{}, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := materialize(dir, files, tmp); err != nil {
+	if err := materialize(src, files, tmp); err != nil {
 		return UploadProof{}, err
 	}
-	tests, err := proveUpload(ctx, tmp, moduleSource, true)
+	tests, err := proveUpload(ctx, tmp, moduleSource, withRoot)
 	if err != nil {
 		return UploadProof{}, err
 	}
