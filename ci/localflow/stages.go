@@ -21,10 +21,12 @@ import (
 	"github.com/gangway-dev/gangway/ci/deploy"
 	"github.com/gangway-dev/gangway/ci/hostresult"
 	"github.com/gangway-dev/gangway/ci/imageref"
+	"github.com/gangway-dev/gangway/ci/localworld"
 	"github.com/gangway-dev/gangway/ci/localworld/loadgen"
 	"github.com/gangway-dev/gangway/ci/localworld/simhost"
 	"github.com/gangway-dev/gangway/ci/testjson"
 	"github.com/gangway-dev/gangway/ci/tfmirror"
+	"github.com/gangway-dev/gangway/internal/components"
 )
 
 // stateBucket is the Terraform state bucket the bootstrap creates in each
@@ -432,10 +434,11 @@ func (f *flow) preflight() error {
 	var missing []string
 	for _, p := range []struct{ program, install string }{
 		{"terraform", "install terraform 1.11 (with the hashicorp/aws provider reachable or mirrored)"},
-		{"moto_server", "pip install 'moto[server]==5.2.1'"},
-		{"initdb", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
-		{"pg_ctl", "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"},
-		{"docker-registry", "apt-get install docker-registry"},
+		{"moto_server", components.MotoInstall},
+		{"initdb", components.PostgresInstall},
+		{"pg_ctl", components.PostgresInstall},
+		{"docker-registry", localworld.RegistryInstall},
+		{"haproxy", localworld.HAProxyInstall},
 		{"podman", "apt-get install podman runc (and see .ci/setup for containers.conf)"},
 		{"slirp4netns", "apt-get install slirp4netns (the app containers' network)"},
 		{"nginx", "apt-get install nginx-light"},

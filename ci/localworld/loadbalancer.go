@@ -11,6 +11,9 @@ import (
 	"github.com/gangway-dev/gangway/internal/components"
 )
 
+// HAProxyInstall says how to install HAProxy.
+const HAProxyInstall = "apt-get install haproxy"
+
 // LoadBalancer is HAProxy in front of an environment's hosts, playing the
 // Application Load Balancer: it terminates TLS with the local CA's server
 // certificate (TLS 1.2 at least, no plain-HTTP listener), checks each
@@ -47,7 +50,7 @@ const (
 // under dir, in front of targets (host:port of each host's nginx), and
 // waits until it answers.
 func StartLoadBalancer(ctx context.Context, dir string, ca CA, targets []string) (*LoadBalancer, error) {
-	bin, err := components.LookPath("haproxy", "apt-get install haproxy")
+	bin, err := components.LookPath("haproxy", HAProxyInstall)
 	if err != nil {
 		return nil, err
 	}

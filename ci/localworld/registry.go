@@ -10,6 +10,9 @@ import (
 	"github.com/gangway-dev/gangway/internal/components"
 )
 
+// RegistryInstall says how to install docker-registry.
+const RegistryInstall = "apt-get install docker-registry"
+
 // Registry is a running docker-registry: the OCI distribution API that
 // stands in for ECR's data plane. It serves plain HTTP on loopback.
 type Registry struct {
@@ -21,7 +24,7 @@ type Registry struct {
 // StartRegistry starts docker-registry on a free loopback port with its
 // storage under dir, and waits until its API answers.
 func StartRegistry(ctx context.Context, dir string) (*Registry, error) {
-	bin, err := components.LookPath("docker-registry", "apt-get install docker-registry")
+	bin, err := components.LookPath("docker-registry", RegistryInstall)
 	if err != nil {
 		return nil, err
 	}

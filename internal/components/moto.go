@@ -22,6 +22,10 @@ import (
 //go:embed moto_server.py
 var motoServer []byte
 
+// MotoInstall says how to install moto_server, in the release
+// moto_server.py corrects.
+const MotoInstall = "pip install 'moto[server]==5.2.1'"
+
 // Moto is a running moto_server.
 type Moto struct {
 	// Endpoint is the base URL to use as AWS_ENDPOINT_URL.
@@ -33,7 +37,7 @@ type Moto struct {
 // loopback port with AWS-managed IAM policies loaded, and waits until it
 // answers. Its log and the script go to logDir.
 func StartMoto(ctx context.Context, logDir string) (*Moto, error) {
-	bin, err := LookPath("moto_server", "pip install 'moto[server]==5.2.1'")
+	bin, err := LookPath("moto_server", MotoInstall)
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// postgresInstall says how to install PostgreSQL's programs.
-const postgresInstall = "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"
+// PostgresInstall says how to install PostgreSQL's programs (initdb, pg_ctl).
+const PostgresInstall = "apt-get install postgresql-15 and put /usr/lib/postgresql/15/bin on PATH"
 
 // Postgres is a throw-away PostgreSQL cluster on a loopback port. As on
 // RDS, every login needs a password (scram-sha-256), with one exception:
@@ -36,11 +36,11 @@ type Postgres struct {
 // StartPostgres creates a cluster in a new directory under dir and starts it.
 // When running as root the cluster is owned by the OS user "postgres".
 func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
-	initdb, err := LookPath("initdb", postgresInstall)
+	initdb, err := LookPath("initdb", PostgresInstall)
 	if err != nil {
 		return nil, err
 	}
-	pgCtl, err := LookPath("pg_ctl", postgresInstall)
+	pgCtl, err := LookPath("pg_ctl", PostgresInstall)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func StartPostgres(ctx context.Context, dir string) (*Postgres, error) {
 // process) from its port and data directory, so that it can be reused or
 // stopped.
 func AttachPostgres(port int, dataDir string) (*Postgres, error) {
-	pgCtl, err := LookPath("pg_ctl", postgresInstall)
+	pgCtl, err := LookPath("pg_ctl", PostgresInstall)
 	if err != nil {
 		return nil, err
 	}
